@@ -1,0 +1,58 @@
+# Fixline: one entry point for set-up, the demo and every check.
+# `make demo` and `make test` are the two commands the README promises; both set up
+# everything they need on a fresh Debian 12 machine (as root; see README for non-root).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check fmt lint types ansible-lint pytest system-deps venv bench clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: apt-get install python3 python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "venv failed: apt-get install python3-venv, then retry"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+venv: $(STAMP) ## create .venv from the lock file
+
+system-deps: ## install the Debian packages the lab needs (root)
+	@bash scripts/system-deps.sh
+
+demo: venv system-deps ## start the local lab and serve Fixline on http://127.0.0.1:8000
+	$(BIN)/fixline demo
+
+test: venv system-deps ## install what the tests need and run them all
+	$(BIN)/python -m pytest
+
+check: venv system-deps fmt-check lint types ansible-lint test ## everything CI checks, plus format, lint and types
+
+fmt: venv ## reformat the code
+	$(BIN)/ruff format runner_api tests bench
+	$(BIN)/ruff check --fix runner_api tests bench
+
+fmt-check:
+	$(BIN)/ruff format --check runner_api tests bench
+
+lint: venv
+	$(BIN)/ruff check runner_api tests bench
+
+types: venv
+	$(BIN)/mypy runner_api
+
+ansible-lint: venv
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ansible-lint --offline --profile production playbooks roles
+
+bench: venv system-deps ## run the benchmarks
+	$(BIN)/python bench/playbook_overhead.py
+
+clean: ## remove the venv and local state
+	rm -rf $(VENV) .fixline

@@ -1,0 +1,84 @@
+"""One JSON error shape for every failure: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from runner_api.api.deps import AuthenticationError
+from runner_api.errors import (
+    ConfigurationError,
+    ConflictError,
+    FixlineError,
+    InvalidRequestError,
+    NotFoundError,
+    RefusedError,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[FixlineError], int]] = [
+    (AuthenticationError, 401),
+    (NotFoundError, 404),
+    (InvalidRequestError, 422),
+    (RefusedError, 403),
+    (ConflictError, 409),
+    (ConfigurationError, 503),
+]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorResponse(BaseModel):
+    """Shape of every error answer."""
+
+    error: ErrorBody
+
+
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map the error tree (and FastAPI's own errors) to HTTP answers."""
+
+    @app.exception_handler(FixlineError)
+    async def _fixline(_: Request, exc: FixlineError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return _respond(status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(error.get("loc", [])), "msg": error.get("msg"), "type": error.get("type")}
+            for error in exc.errors()
+        ]
+        return _respond(422, "invalid_request", "the request is invalid", {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _respond(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error: %s", type(exc).__name__)
+        return _respond(500, "internal", "internal error; it was logged")

@@ -1,0 +1,57 @@
+"""The app factory: create_app(settings) builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from runner_api import __version__
+from runner_api.api.errors import install_error_handlers
+from runner_api.api.health import router as health_router
+from runner_api.catalog.router import router as catalog_router
+from runner_api.core import Core
+from runner_api.runs.router import router as runs_router
+from runner_api.settings import Settings
+
+DESCRIPTION = """
+Fixline runs an IT helpdesk's routine first-line fixes as vetted one-step actions and
+records every run against its ticket.
+
+* `GET /actions` lists the vetted actions with the JSON Schema of their parameters.
+* `POST /runs` starts one (answers 202 with the queued run); `GET /runs/{id}/events`
+  follows it live; `POST /runs/{id}/cancel` stops it.
+* Every error has the shape `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
+    """Build the API around a Core made from settings (or the one given)."""
+    the_core = core or Core(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_core.start()
+        try:
+            yield
+        finally:
+            the_core.stop()
+
+    app = FastAPI(
+        title="Fixline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "runs", "description": "Runs of vetted actions, bound to tickets."},
+            {"name": "actions", "description": "The vetted catalog."},
+            {"name": "service", "description": "Health and metrics."},
+        ],
+    )
+    app.state.core = the_core
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(catalog_router)
+    app.include_router(runs_router)
+    return app

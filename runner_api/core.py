@@ -1,0 +1,101 @@
+"""Builds the run spine from Settings: store, catalog, customers, executors, dispatcher.
+
+The API (create_app) and the CLI both use it; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from runner_api.catalog.actions import builtin_actions
+from runner_api.catalog.models import ActionKind
+from runner_api.catalog.registry import Catalog
+from runner_api.catalog.vetting import VettingLock
+from runner_api.customers.registry import CustomerRegistry
+from runner_api.database import Database
+from runner_api.dispatch.execution import JobRunner
+from runner_api.dispatch.heartbeat import Heartbeat
+from runner_api.dispatch.pool import LocalPool
+from runner_api.metrics import Metrics
+from runner_api.playbooks.executor import PlaybookExecutor
+from runner_api.runs.context import Executor
+from runner_api.runs.recovery import recover_orphans, worker_identity
+from runner_api.runs.service import RunService
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunStore
+from runner_api.secrets.credentials import FileCredentialSource
+from runner_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    """Every long-lived object of one Fixline process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.resolved_database_url)
+        self.store = RunStore(self.db)
+        self.metrics = Metrics()
+        self.catalog = Catalog(builtin_actions())
+        self.customers = CustomerRegistry(settings.inventories_dir)
+        self.vetting = VettingLock(settings.project_dir)
+        self.credentials = FileCredentialSource(settings.resolved_credentials_dir)
+        work_dir = settings.resolved_work_dir
+        executors: dict[ActionKind, Executor] = {
+            ActionKind.PLAYBOOK: PlaybookExecutor(
+                project_dir=settings.project_dir,
+                work_dir=work_dir,
+                vetting=self.vetting,
+                credentials=self.credentials,
+                pexpect_timeout_s=settings.pexpect_timeout_s,
+            ),
+        }
+        self.me = worker_identity()
+        self.runner = JobRunner(self.store, executors, self.metrics)
+        self.pool = LocalPool(self.store, self.runner, settings.workers)
+        self.heartbeat = Heartbeat(self.store, self.pool, self.me, settings.heartbeat_s)
+        self.runs = RunService(
+            store=self.store,
+            catalog=self.catalog,
+            customers=self.customers,
+            vetting=self.vetting,
+            dispatcher=self.pool,
+            worker_id=self.me,
+            default_timeout_s=settings.default_timeout_s,
+        )
+        self._work_dir = work_dir
+        self._started = False
+
+    def start(self) -> None:
+        """Migrate, end runs orphaned by a crash, then start the workers."""
+        if self.settings.auto_migrate:
+            self.db.upgrade()
+        _prepare_private_dir(self._work_dir)
+        interrupted = recover_orphans(self.store, self.me, self.heartbeat.stale_after_s)
+        if interrupted:
+            log.warning(
+                "%d run(s) left unfinished by a stopped process are now interrupted",
+                len(interrupted),
+            )
+        self.pool.start()
+        self.heartbeat.start()
+        self._started = True
+
+    def stop(self) -> None:
+        if self._started:
+            for run_id in self.pool.stop():
+                self.store.transition(
+                    run_id,
+                    RunStatus.INTERRUPTED,
+                    error="the service stopped before this run started; request it again",
+                )
+            self.heartbeat.stop()
+            self._started = False
+        self.db.dispose()
+
+
+def _prepare_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)

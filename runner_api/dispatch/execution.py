@@ -1,0 +1,111 @@
+"""Executes one job: mark it running, hand it to its executor, record events and outcome."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+
+from runner_api.catalog.models import ActionKind
+from runner_api.metrics import Metrics
+from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
+from runner_api.runs.models import RunEvent
+from runner_api.runs.service import Job
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunStore
+from runner_api.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Runs jobs with the executor of their kind; never raises, always records an end."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        executors: Mapping[ActionKind, Executor],
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.store = store
+        self.executors = executors
+        self.metrics = metrics
+
+    def run(self, job: Job, cancel: threading.Event) -> RunStatus:
+        """Execute a job whose target lock is held; returns the terminal status."""
+        if not self.store.transition(job.run_id, RunStatus.RUNNING, started_at=utcnow()):
+            self.store.release_target(job.run_id)
+            return RunStatus(self.store.get(job.run_id).status)
+        lock, counter = threading.Lock(), [0]
+
+        def emit(event: EventIn) -> None:
+            with lock:
+                counter[0] += 1
+                seq = counter[0]
+            self.store.add_event(
+                RunEvent(
+                    run_id=job.run_id,
+                    seq=seq,
+                    created_at=utcnow(),
+                    kind=event.kind[:32],
+                    task=job.redactor.text(event.task)[:255] if event.task else None,
+                    host=event.host[:255] if event.host else None,
+                    message=job.redactor.text(event.message),
+                    data=job.redactor.data(dict(event.data)),
+                )
+            )
+
+        ctx = RunContext(
+            run_id=job.run_id,
+            ticket_id=job.ticket_id,
+            customer=job.customer,
+            action=job.action,
+            target=job.target,
+            params=job.params,
+            check_mode=job.check_mode,
+            redactor=job.redactor,
+            timeout_s=job.timeout_s,
+            emit=emit,
+            cancel_requested=cancel,
+        )
+        began = time.monotonic()
+        outcome = self._execute(ctx)
+        status = self._finish(job, outcome)
+        if self.metrics is not None:
+            self.metrics.finished(job.action.name, status, time.monotonic() - began)
+        return status
+
+    def _execute(self, ctx: RunContext) -> Outcome:
+        executor = self.executors.get(ctx.action.kind)
+        if executor is None:
+            return Outcome(
+                RunStatus.FAILED, error=f"no executor for {ctx.action.kind} actions here"
+            )
+        try:
+            return executor.execute(ctx)
+        except Exception as exc:  # the boundary: an executor bug must still end the run
+            log.exception("executor crashed on run %s", ctx.run_id)
+            return Outcome(
+                RunStatus.FAILED,
+                error=f"internal error in the {ctx.action.kind} executor: {type(exc).__name__}",
+            )
+
+    def _finish(self, job: Job, outcome: Outcome) -> RunStatus:
+        redact = job.redactor
+        status = outcome.status if outcome.status.terminal else RunStatus.FAILED
+        moved = self.store.transition(
+            job.run_id,
+            status,
+            changed=outcome.changed,
+            summary=redact.text(outcome.summary),
+            diff=redact.data(dict(outcome.diff)) if outcome.diff is not None else None,
+            error=redact.text(outcome.error) if outcome.error else None,
+            details=redact.data(dict(outcome.details)),
+            versions=dict(outcome.versions),
+        )
+        if not moved:
+            # Someone else ended it meanwhile (e.g. recovery); never overwrite an end.
+            self.store.release_target(job.run_id)
+            return RunStatus(self.store.get(job.run_id).status)
+        return status

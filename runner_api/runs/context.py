@@ -1,0 +1,78 @@
+"""What an executor gets for one run, and what it gives back.
+
+Executors (playbooks, directory, mailbox ...) implement `Executor`. They never touch the
+store: they report through `RunContext.emit` and return an `Outcome`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from runner_api.catalog.models import ActionSpec
+from runner_api.customers.models import Customer
+from runner_api.runs.status import RunStatus
+from runner_api.secrets.redactor import Redactor
+
+
+@dataclass(frozen=True)
+class EventIn:
+    """One progress event from an executor; redacted and numbered by the run service."""
+
+    kind: str
+    message: str = ""
+    task: str | None = None
+    host: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, as reported by its executor."""
+
+    status: RunStatus
+    changed: bool = False
+    summary: str = ""
+    diff: Mapping[str, Any] | None = None
+    error: str | None = None
+    # Versions of the tools that did the work (e.g. ansible-core), recorded on the run.
+    versions: Mapping[str, str] = field(default_factory=dict)
+    # Facts worth keeping on the run (serial numbers, fingerprints ...); never secrets.
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunContext:
+    """Everything one execution needs; built by the dispatcher, discarded afterwards."""
+
+    run_id: str
+    ticket_id: str
+    customer: Customer
+    action: ActionSpec
+    target: str
+    # Validated parameters with secret values in clear: memory only, never stored.
+    params: Mapping[str, Any]
+    check_mode: bool
+    redactor: Redactor
+    timeout_s: float
+    emit: Callable[[EventIn], None]
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+    @property
+    def deadline(self) -> float:
+        return self.started_monotonic + self.timeout_s
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+class Executor(Protocol):
+    """Runs actions of one kind."""
+
+    def execute(self, ctx: RunContext) -> Outcome:
+        """Do the work; must honour ctx.cancel_requested and ctx.deadline, never raise."""
+        ...

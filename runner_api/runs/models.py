@@ -1,0 +1,81 @@
+"""Tables of the run spine: runs, their ordered events, and per-target locks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from runner_api.database import Base
+from runner_api.types import JSONType, UTCDateTime
+
+
+class Run(Base):
+    """One execution of a vetted action, bound to a ticket."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    # Secret values are replaced by a mask before a row is ever written.
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    check_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    changed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    versions: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    timeout_s: Mapped[int] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which process runs it ("host:pid") and when it last said so; used to find runs
+    # orphaned by a crash.
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_runs_ticket_id", "ticket_id"),
+        Index("ix_runs_customer_created", "customer", "created_at"),
+        Index("ix_runs_status", "status"),
+        Index("ix_runs_action_created", "action", "created_at"),
+        Index("ix_runs_created", "created_at"),
+    )
+
+
+class RunEvent(Base):
+    """One redacted progress event of a run, numbered from 1 in order."""
+
+    __tablename__ = "run_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    task: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_run_events_run_seq"),)
+
+
+class TargetLock(Base):
+    """Held while a run works on a target, so two runs never touch one target at once."""
+
+    __tablename__ = "target_locks"
+
+    target: Mapped[str] = mapped_column(String(330), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,67 @@
+"""Finds runs orphaned by a crashed process and ends them `interrupted` (never re-runs them)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+import psutil
+
+from runner_api.runs.models import Run
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunStore
+from runner_api.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def worker_identity() -> str:
+    """host:pid:start-time of this process; the start time tells a reused pid apart."""
+    started = int(psutil.Process(os.getpid()).create_time())
+    return f"{socket.gethostname()}:{os.getpid()}:{started}"
+
+
+def _owner_alive(worker: str | None) -> bool | None:
+    """True/False for an owner on this host; None when it is elsewhere (use the heartbeat)."""
+    if not worker:
+        return False
+    try:
+        host, pid_text, started_text = worker.rsplit(":", 2)
+        pid, started = int(pid_text), int(started_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return None
+    try:
+        return int(psutil.Process(pid).create_time()) == started
+    except psutil.Error:
+        return False
+
+
+def _orphaned(run: Run, me: str, stale_after_s: float) -> bool:
+    if run.worker == me:
+        return False
+    alive = _owner_alive(run.worker)
+    if alive is not None:
+        return not alive
+    beat = run.heartbeat_at or run.created_at
+    return utcnow() - beat > timedelta(seconds=stale_after_s)
+
+
+def recover_orphans(store: RunStore, me: str, stale_after_s: float) -> list[str]:
+    """End every unfinished run whose owning process is gone; returns their ids."""
+    ended = []
+    for run in store.unfinished():
+        if not _orphaned(run, me, stale_after_s):
+            continue
+        was = run.status
+        reason = (
+            f"the Fixline process that owned this run stopped while it was {was}; "
+            "it was not re-run: check the target's state, then request it again if needed"
+        )
+        if store.transition(run.id, RunStatus.INTERRUPTED, error=reason):
+            log.warning("run %s interrupted (owner %s gone while %s)", run.id, run.worker, was)
+            ended.append(run.id)
+    return ended

@@ -1,0 +1,136 @@
+"""The runs API: start, read, list, follow live (SSE), cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.errors import ErrorResponse
+from runner_api.core import Core
+from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, RunRead
+from runner_api.runs.service import RunRequest
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunFilter
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+_POLL_S = 0.2
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong token."},
+    404: {"model": ErrorResponse, "description": "Unknown action, customer or run."},
+    422: {"model": ErrorResponse, "description": "Invalid input, with field-level messages."},
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Start a run",
+    responses={
+        **_ERRORS,
+        403: {"model": ErrorResponse, "description": "Refused by policy; recorded as a run."},
+    },
+)
+def create_run(body: RunCreate, core: CoreDep, user: CurrentUser) -> RunRead:
+    """Validate, check policy, record and queue a run; answers at once with the queued run."""
+    run = core.runs.start_run(
+        RunRequest(
+            customer=body.customer,
+            ticket_id=body.ticket_id,
+            action=body.action,
+            params=body.params,
+            requested_by=user,
+            channel=Channel.API,
+            check_mode=body.check_mode,
+        )
+    )
+    return RunRead.model_validate(run)
+
+
+@router.get("", summary="List runs", responses=_ERRORS)
+def list_runs(
+    core: CoreDep,
+    _: CurrentUser,
+    ticket_id: str | None = None,
+    customer: str | None = None,
+    action: str | None = None,
+    status: RunStatus | None = None,
+    since: Annotated[
+        datetime | None, Query(description="Only runs created at or after this.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> RunPage:
+    """Runs, newest first, filtered and paginated."""
+    filters = RunFilter(ticket_id, customer, action, status, since)
+    runs, next_cursor = core.runs.list_runs(filters, limit, cursor)
+    return RunPage(items=[RunRead.model_validate(r) for r in runs], next_cursor=next_cursor)
+
+
+@router.get("/{run_id}", summary="One run", responses=_ERRORS)
+def get_run(run_id: str, core: CoreDep, _: CurrentUser) -> RunRead:
+    """A run with its outcome."""
+    return RunRead.model_validate(core.runs.get_run(run_id))
+
+
+@router.post("/{run_id}/cancel", summary="Cancel a run", responses=_ERRORS)
+def cancel_run(run_id: str, core: CoreDep, _: CurrentUser) -> RunRead:
+    """Cancel a queued run, or stop a running one (its processes are killed)."""
+    return RunRead.model_validate(core.runs.cancel(run_id))
+
+
+async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[str]:
+    last = after
+    while True:
+        run = await run_in_threadpool(core.runs.get_run, run_id)
+        events = await run_in_threadpool(core.store.events, run_id, last)
+        for event in events:
+            last = event.seq
+            payload = RunEventRead.model_validate(event).model_dump_json()
+            yield f"id: {event.seq}\nevent: run_event\ndata: {payload}\n\n"
+        if RunStatus(run.status).terminal and not events:
+            final = RunRead.model_validate(run).model_dump_json()
+            yield f"event: end\ndata: {final}\n\n"
+            return
+        if not events:
+            yield ": keep-alive\n\n"
+            await asyncio.sleep(_POLL_S)
+
+
+@router.get(
+    "/{run_id}/events",
+    summary="Events of a run (live, Server-Sent Events)",
+    responses={
+        **_ERRORS,
+        200: {
+            "content": {"text/event-stream": {}, "application/json": {}},
+            "description": "With stream=true (default) `text/event-stream`: one `run_event` "
+            "per event, then `end` with the final run. With stream=false the events so far "
+            "as JSON.",
+        },
+    },
+    response_model=None,
+)
+def run_events(
+    run_id: str,
+    core: CoreDep,
+    _: CurrentUser,
+    after: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
+    stream: Annotated[bool, Query(description="Stream live as SSE (default).")] = True,
+) -> StreamingResponse | list[RunEventRead]:
+    """Follow a run live: events as they happen, closed when the run ends."""
+    core.runs.get_run(run_id)
+    if not stream:
+        return [RunEventRead.model_validate(e) for e in core.runs.events(run_id, after)]
+    return StreamingResponse(
+        _event_stream(core, run_id, after),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,101 @@
+"""API shapes of runs: RunCreate in, RunRead and RunEventRead out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runner_api.runs.status import RunStatus
+
+TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$"
+CUSTOMER_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ACTION_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class Channel(StrEnum):
+    UI = "ui"
+    API = "api"
+    WEBHOOK = "webhook"
+    CLI = "cli"
+    MONITORING = "monitoring"
+
+
+class RunCreate(BaseModel):
+    """A request to run one vetted action for one ticket."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": "lab",
+                    "ticket_id": "INC-1042",
+                    "action": "service_restart",
+                    "params": {"host": "lab-host", "unit": "fixline-lab-web"},
+                    "check_mode": False,
+                }
+            ]
+        },
+    )
+
+    customer: str = Field(pattern=CUSTOMER_PATTERN, description="Customer the run is for.")
+    ticket_id: str = Field(
+        pattern=TICKET_ID_PATTERN, description="Helpdesk ticket the run is bound to."
+    )
+    action: str = Field(pattern=ACTION_PATTERN, description="Name of a vetted action.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters, as described by GET /actions."
+    )
+    check_mode: bool = Field(False, description="Dry run: report what would change.")
+
+
+class RunRead(BaseModel):
+    """A run as the API shows it (secret parameters masked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    customer: str
+    ticket_id: str
+    action: str
+    target: str
+    params: dict[str, Any]
+    check_mode: bool
+    requested_by: str
+    channel: Channel
+    status: RunStatus
+    changed: bool | None
+    summary: str
+    diff: dict[str, Any] | None
+    error: str | None
+    details: dict[str, Any]
+    versions: dict[str, str]
+    timeout_s: int
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunPage(BaseModel):
+    """One page of runs, newest first; pass next_cursor as cursor for the next page."""
+
+    items: list[RunRead]
+    next_cursor: str | None
+
+
+class RunEventRead(BaseModel):
+    """One redacted event of a run."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    created_at: datetime
+    kind: str
+    task: str | None
+    host: str | None
+    message: str
+    data: dict[str, Any]

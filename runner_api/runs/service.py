@@ -1,0 +1,226 @@
+"""`RunService.start_run` is the only way anything runs: validate, check policy, record, queue."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from runner_api.catalog.models import ActionKind, ActionSpec
+from runner_api.catalog.registry import Catalog
+from runner_api.catalog.vetting import VettingLock
+from runner_api.customers.models import Customer
+from runner_api.customers.registry import CustomerRegistry
+from runner_api.errors import (
+    ConflictError,
+    FixlineError,
+    InvalidParamsError,
+    InvalidRequestError,
+    NotAllowlistedError,
+    RefusedError,
+)
+from runner_api.runs.models import Run, RunEvent
+from runner_api.runs.schemas import Channel
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunFilter, RunStore
+from runner_api.secrets.redactor import MASK, Redactor
+from runner_api.types import utcnow
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Who asks to run what, for which ticket, through which channel."""
+
+    customer: str
+    ticket_id: str
+    action: str
+    params: dict[str, Any]
+    requested_by: str
+    channel: Channel
+    check_mode: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """A queued run as the dispatcher needs it; holds secrets in memory only."""
+
+    run_id: str
+    ticket_id: str
+    customer: Customer
+    action: ActionSpec
+    target: str
+    params: dict[str, Any]
+    check_mode: bool
+    redactor: Redactor
+    timeout_s: int
+
+    @property
+    def lock_key(self) -> str:
+        return f"{self.customer.name}/{self.target}"
+
+
+class Dispatcher(Protocol):
+    def submit(self, job: Job) -> None:
+        """Queue a job; it starts when a worker and its target are free."""
+        ...
+
+    def cancel(self, run_id: str) -> None:
+        """Stop a queued or running job of this dispatcher, if it has it."""
+        ...
+
+
+def _clear_params(model: BaseModel) -> dict[str, Any]:
+    values = model.model_dump(mode="python")
+    return {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()}
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    # Never echo the input back: it may be a secret typed into the wrong field.
+    return [
+        {"loc": ["params", *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def encode_cursor(run: Run) -> str:
+    return base64.urlsafe_b64encode(f"{run.created_at.isoformat()}|{run.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, run_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), run_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestError("cursor is not one this API returned") from exc
+
+
+class RunService:
+    """Runs: start, read, list, cancel."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        catalog: Catalog,
+        customers: CustomerRegistry,
+        vetting: VettingLock,
+        dispatcher: Dispatcher,
+        worker_id: str,
+        default_timeout_s: int,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.customers = customers
+        self.vetting = vetting
+        self.dispatcher = dispatcher
+        self.worker_id = worker_id
+        self.default_timeout_s = default_timeout_s
+
+    def start_run(self, request: RunRequest) -> Run:
+        """Validate, apply policy, record and queue one run. Refusals are recorded too."""
+        spec = self.catalog.get(request.action)
+        customer = self.customers.get(request.customer)
+        if request.check_mode and not spec.supports_check_mode:
+            raise InvalidRequestError(f"action {spec.name!r} has no check mode")
+        try:
+            model = spec.params_model.model_validate(request.params)
+        except ValidationError as exc:
+            raise InvalidParamsError(
+                f"parameters of {spec.name!r} are invalid", _field_errors(exc)
+            ) from None
+        params = _clear_params(model)
+        redactor = Redactor(params[name] for name in spec.secret_fields() if params.get(name))
+        target = str(params[spec.target_param])
+        if spec.kind is ActionKind.PLAYBOOK and target not in customer.hosts:
+            raise InvalidParamsError(
+                f"host {target!r} is not in the inventory of customer {customer.name!r}",
+                [{"loc": ["params", spec.target_param], "msg": "unknown host", "type": "host"}],
+            )
+        stored = {k: (MASK if k in spec.secret_fields() and v else v) for k, v in params.items()}
+        run = Run(
+            id=str(uuid.uuid4()),
+            customer=customer.name,
+            ticket_id=request.ticket_id,
+            action=spec.name,
+            target=target,
+            params=stored,
+            check_mode=request.check_mode,
+            requested_by=request.requested_by,
+            channel=request.channel.value,
+            status=RunStatus.QUEUED.value,
+            summary="",
+            details={},
+            versions={},
+            timeout_s=min(spec.timeout_s, self.default_timeout_s),
+            cancel_requested=False,
+            worker=self.worker_id,
+            heartbeat_at=utcnow(),
+            created_at=utcnow(),
+        )
+        try:
+            self._check_policy(spec, customer, params)
+        except RefusedError as exc:
+            run.status = RunStatus.REFUSED.value
+            run.error = redactor.text(exc.message)
+            run.finished_at = run.created_at
+            self.store.insert(run)
+            exc.details["run_id"] = run.id
+            raise
+        self.store.insert(run)
+        job = Job(
+            run_id=run.id,
+            ticket_id=run.ticket_id,
+            customer=customer,
+            action=spec,
+            target=target,
+            params=params,
+            check_mode=request.check_mode,
+            redactor=redactor,
+            timeout_s=run.timeout_s,
+        )
+        self.dispatcher.submit(job)
+        return run
+
+    def _check_policy(self, spec: ActionSpec, customer: Customer, params: dict[str, Any]) -> None:
+        for param, allowlist in spec.allowlisted.items():
+            value = str(params[param])
+            if value not in customer.allowlist(allowlist):
+                raise NotAllowlistedError(
+                    f"{param} {value!r} is not on the {allowlist!r} allow-list of customer "
+                    f"{customer.name!r}; nothing was changed",
+                    param=param,
+                )
+        if spec.playbook is not None:
+            self.vetting.verify(spec.name, spec.playbook)
+
+    def get_run(self, run_id: str) -> Run:
+        return self.store.get(run_id)
+
+    def list_runs(
+        self, filters: RunFilter, limit: int, cursor: str | None
+    ) -> tuple[list[Run], str | None]:
+        runs = self.store.search(filters, limit + 1, decode_cursor(cursor) if cursor else None)
+        more = len(runs) > limit
+        runs = runs[:limit]
+        return runs, encode_cursor(runs[-1]) if more and runs else None
+
+    def events(self, run_id: str, after_seq: int = 0) -> list[RunEvent]:
+        self.store.get(run_id)
+        return self.store.events(run_id, after_seq)
+
+    def cancel(self, run_id: str) -> Run:
+        """Cancel a queued run at once, or ask a running one to stop."""
+        run = self.store.get(run_id)
+        if RunStatus(run.status).terminal:
+            raise ConflictError(f"run {run_id} already ended ({run.status})", run_id=run_id)
+        self.store.request_cancel(run_id)
+        if run.status == RunStatus.QUEUED:
+            self.store.transition(run_id, RunStatus.CANCELED, error="canceled before it started")
+        self.dispatcher.cancel(run_id)
+        return self.store.get(run_id)
+
+
+__all__ = ["Dispatcher", "FixlineError", "Job", "RunRequest", "RunService"]

@@ -1,0 +1,33 @@
+"""Run statuses and the only moves between them (statuses never go back)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"
+    REFUSED = "refused"
+
+    @property
+    def terminal(self) -> bool:
+        return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+TERMINAL = frozenset(status for status in RunStatus if status.terminal)
+
+# status -> the statuses a run may come from. REFUSED runs are written terminal at once.
+ALLOWED_FROM: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.RUNNING: frozenset({RunStatus.QUEUED}),
+    RunStatus.SUCCEEDED: frozenset({RunStatus.RUNNING}),
+    RunStatus.FAILED: frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),
+    RunStatus.CANCELED: frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),
+    RunStatus.TIMED_OUT: frozenset({RunStatus.RUNNING}),
+    RunStatus.INTERRUPTED: frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),
+}

@@ -1,0 +1,141 @@
+"""Database operations on runs, events and target locks (no policy here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from runner_api.database import Database
+from runner_api.errors import InvalidTransitionError, RunNotFoundError
+from runner_api.runs.models import Run, RunEvent, TargetLock
+from runner_api.runs.status import ALLOWED_FROM, RunStatus
+from runner_api.types import utcnow
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    ticket_id: str | None = None
+    customer: str | None = None
+    action: str | None = None
+    status: RunStatus | None = None
+    since: datetime | None = None
+
+
+class RunStore:
+    """Reads and writes runs; every status change goes through `transition`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def insert(self, run: Run) -> Run:
+        with self.db.session() as session:
+            session.add(run)
+        return run
+
+    def get(self, run_id: str) -> Run:
+        with self.db.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFoundError(f"no run with id {run_id!r}", run_id=run_id)
+            return run
+
+    def search(
+        self, filters: RunFilter, limit: int, cursor: tuple[datetime, str] | None
+    ) -> list[Run]:
+        query = select(Run)
+        if filters.ticket_id is not None:
+            query = query.where(Run.ticket_id == filters.ticket_id)
+        if filters.customer is not None:
+            query = query.where(Run.customer == filters.customer)
+        if filters.action is not None:
+            query = query.where(Run.action == filters.action)
+        if filters.status is not None:
+            query = query.where(Run.status == filters.status.value)
+        if filters.since is not None:
+            query = query.where(Run.created_at >= filters.since)
+        if cursor is not None:
+            created, run_id = cursor
+            query = query.where(
+                (Run.created_at < created) | ((Run.created_at == created) & (Run.id < run_id))
+            )
+        query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+        with self.db.session() as session:
+            return list(session.scalars(query))
+
+    def transition(self, run_id: str, to: RunStatus, **fields: Any) -> bool:
+        """Move a run forward; False when its current status does not allow it."""
+        if to not in ALLOWED_FROM:
+            raise InvalidTransitionError(f"no run may move to {to}")
+        allowed = [status.value for status in ALLOWED_FROM[to]]
+        values = {"status": to.value, **fields}
+        if to.terminal:
+            values.setdefault("finished_at", utcnow())
+        with self.db.session() as session:
+            result = session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status.in_(allowed))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            moved = bool(result.rowcount)  # type: ignore[attr-defined]
+            if moved and to.terminal:
+                session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
+            return moved
+
+    def request_cancel(self, run_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(Run).where(Run.id == run_id).values(cancel_requested=True))
+
+    def cancel_requested(self, run_ids: Sequence[str]) -> set[str]:
+        if not run_ids:
+            return set()
+        with self.db.session() as session:
+            query = select(Run.id).where(Run.id.in_(run_ids), Run.cancel_requested.is_(True))
+            return set(session.scalars(query))
+
+    def add_event(self, event: RunEvent) -> None:
+        with self.db.session() as session:
+            session.add(event)
+
+    def events(self, run_id: str, after_seq: int = 0, limit: int = 1000) -> list[RunEvent]:
+        query = (
+            select(RunEvent)
+            .where(RunEvent.run_id == run_id, RunEvent.seq > after_seq)
+            .order_by(RunEvent.seq)
+            .limit(limit)
+        )
+        with self.db.session() as session:
+            return list(session.scalars(query))
+
+    def try_lock_target(self, target: str, run_id: str) -> bool:
+        """Take the lock of a target for a run; False when another run holds it."""
+        try:
+            with self.db.session() as session:
+                session.add(TargetLock(target=target, run_id=run_id, acquired_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+    def release_target(self, run_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
+
+    def heartbeat(self, worker: str) -> None:
+        """Mark this process's unfinished runs as still owned."""
+        active = [RunStatus.QUEUED.value, RunStatus.RUNNING.value]
+        with self.db.session() as session:
+            session.execute(
+                update(Run)
+                .where(Run.worker == worker, Run.status.in_(active))
+                .values(heartbeat_at=utcnow())
+            )
+
+    def unfinished(self) -> list[Run]:
+        active = [RunStatus.QUEUED.value, RunStatus.RUNNING.value]
+        with self.db.session() as session:
+            return list(session.scalars(select(Run).where(Run.status.in_(active))))

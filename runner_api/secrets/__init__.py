@@ -1,0 +1,1 @@
+"""Secret handling: the redactor today, the encrypted credential store later."""
