@@ -6,6 +6,7 @@ The API (create_app) and the CLI both use it; nothing is built at import time.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from runner_api.catalog.actions import builtin_actions
@@ -17,8 +18,10 @@ from runner_api.database import Database
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
+from runner_api.errors import FixlineError
 from runner_api.metrics import Metrics
 from runner_api.playbooks.executor import PlaybookExecutor
+from runner_api.playbooks.process_tree import kill_run_processes
 from runner_api.runs.context import Executor
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.service import RunService
@@ -55,7 +58,9 @@ class Core:
         self.me = worker_identity()
         self.runner = JobRunner(self.store, executors, self.metrics)
         self.pool = LocalPool(self.store, self.runner, settings.workers)
-        self.heartbeat = Heartbeat(self.store, self.pool, self.me, settings.heartbeat_s)
+        self.heartbeat = Heartbeat(
+            self.store, self.pool, self.me, settings.heartbeat_s, reap=kill_run_processes
+        )
         self.runs = RunService(
             store=self.store,
             catalog=self.catalog,
@@ -73,7 +78,10 @@ class Core:
         if self.settings.auto_migrate:
             self.db.upgrade()
         _prepare_private_dir(self._work_dir)
-        interrupted = recover_orphans(self.store, self.me, self.heartbeat.stale_after_s)
+        interrupted = recover_orphans(
+            self.store, self.me, self.heartbeat.stale_after_s, reap=kill_run_processes
+        )
+        self._sweep_work_dir()
         if interrupted:
             log.warning(
                 "%d run(s) left unfinished by a stopped process are now interrupted",
@@ -82,6 +90,16 @@ class Core:
         self.pool.start()
         self.heartbeat.start()
         self._started = True
+
+    def _sweep_work_dir(self) -> None:
+        """Remove per-run folders a crash left behind (they may hold extra vars)."""
+        for folder in self._work_dir.iterdir():
+            try:
+                ended = RunStatus(self.store.get(folder.name).status).terminal
+            except FixlineError:
+                ended = True  # not a run of this store: nothing may keep it
+            if ended:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def stop(self) -> None:
         if self._started:

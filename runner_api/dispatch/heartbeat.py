@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from runner_api.dispatch.pool import LocalPool
 from runner_api.runs.recovery import recover_orphans
@@ -15,8 +16,16 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     """One daemon thread per process."""
 
-    def __init__(self, store: RunStore, pool: LocalPool, me: str, interval_s: float) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        pool: LocalPool,
+        me: str,
+        interval_s: float,
+        reap: Callable[[str], object] | None = None,
+    ) -> None:
         self.store = store
+        self.reap = reap
         self.pool = pool
         self.me = me
         self.interval_s = interval_s
@@ -43,6 +52,6 @@ class Heartbeat:
                 if count * tick >= self.interval_s:
                     count = 0
                     self.store.heartbeat(self.me)
-                    recover_orphans(self.store, self.me, self.stale_after_s)
+                    recover_orphans(self.store, self.me, self.stale_after_s, self.reap)
             except Exception:  # a store hiccup must not end the upkeep thread
                 log.exception("heartbeat round failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 import psutil
@@ -50,8 +51,17 @@ def _orphaned(run: Run, me: str, stale_after_s: float) -> bool:
     return utcnow() - beat > timedelta(seconds=stale_after_s)
 
 
-def recover_orphans(store: RunStore, me: str, stale_after_s: float) -> list[str]:
-    """End every unfinished run whose owning process is gone; returns their ids."""
+def recover_orphans(
+    store: RunStore,
+    me: str,
+    stale_after_s: float,
+    reap: Callable[[str], object] | None = None,
+) -> list[str]:
+    """End every unfinished run whose owning process is gone; returns their ids.
+
+    `reap(run_id)` kills what is left of such a run on this host (e.g. Ansible workers
+    orphaned by a kill -9 of the service), so an interrupted run changes nothing more.
+    """
     ended = []
     for run in store.unfinished():
         if not _orphaned(run, me, stale_after_s):
@@ -64,4 +74,6 @@ def recover_orphans(store: RunStore, me: str, stale_after_s: float) -> list[str]
         if store.transition(run.id, RunStatus.INTERRUPTED, error=reason):
             log.warning("run %s interrupted (owner %s gone while %s)", run.id, run.worker, was)
             ended.append(run.id)
+            if reap is not None:
+                reap(run.id)
     return ended

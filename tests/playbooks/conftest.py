@@ -1,0 +1,205 @@
+"""Fixtures for PlaybookExecutor tests: a vetted copy of the test project, the lab customer."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.vetting import VettingLock
+from runner_api.customers.models import Customer
+from runner_api.customers.registry import load_customer
+from runner_api.playbooks import PlaybookExecutor
+from runner_api.runs.context import EventIn, Outcome, RunContext
+from runner_api.secrets.redactor import Redactor
+from tests.plugins.lab import LabHandle
+
+TEST_PROJECT = Path(__file__).parent / "project"
+TEST_ACTIONS = ("fx_sleep", "fx_echo", "fx_fail", "fx_write")
+
+
+class _AnyParams(BaseModel):
+    host: str
+
+
+def action_spec(name: str) -> ActionSpec:
+    """A playbook action whose playbook has the action's name."""
+    return ActionSpec(
+        name=name,
+        kind=ActionKind.PLAYBOOK,
+        title=name,
+        description=f"test action {name}",
+        params_model=_AnyParams,
+        risk=RiskTier.LOW,
+        target_param="host",
+        playbook=name,
+    )
+
+
+@pytest.fixture(scope="session")
+def lab_customer(lab: LabHandle, tmp_path_factory: pytest.TempPathFactory) -> Customer:
+    """The repo's lab customer; its inventory re-pointed if the lab sshd got another port."""
+    customer = load_customer(lab.project_dir / "inventories" / "lab")
+    if lab.ssh_port == 2222:
+        return customer
+    folder = tmp_path_factory.mktemp("lab-inventory")
+    data = yaml.safe_load((customer.inventory_dir / "hosts.yml").read_text())
+    data["all"]["hosts"]["lab-host"]["ansible_port"] = lab.ssh_port
+    (folder / "hosts.yml").write_text(yaml.safe_dump(data))
+    return dataclasses.replace(customer, inventory_dir=folder)
+
+
+@pytest.fixture
+def test_project(tmp_path: Path) -> Path:
+    """A copy of tests/playbooks/project with every test action vetted."""
+    project = tmp_path / "project"
+    shutil.copytree(TEST_PROJECT, project)
+    lock = VettingLock(project)
+    for name in TEST_ACTIONS:
+        lock.vet(name, name, by="tests")
+    return project
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    return tmp_path / "work"
+
+
+@pytest.fixture
+def executor(test_project: Path, work_dir: Path, lab: LabHandle) -> PlaybookExecutor:
+    return PlaybookExecutor(test_project, work_dir, VettingLock(test_project), lab.credentials)
+
+
+@dataclass
+class Run:
+    """One hand-built run: its context, the canary secret, the marker and what was emitted."""
+
+    ctx: RunContext
+    canary: str
+    marker: str
+    events: list[EventIn] = field(default_factory=list)
+    on_event: Callable[[EventIn], None] | None = None
+
+    def emit(self, event: EventIn) -> None:
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def kinds(self) -> list[str]:
+        return [event.kind for event in self.events]
+
+    def execute(self, executor: PlaybookExecutor) -> tuple[Outcome, float]:
+        start = time.monotonic()
+        outcome = executor.execute(self.ctx)
+        return outcome, time.monotonic() - start
+
+
+@pytest.fixture
+def make_run(lab_customer: Customer, tmp_path: Path) -> Callable[..., Run]:
+    """Build a RunContext by hand, with a fresh canary secret and process marker."""
+
+    def _make(action: str, timeout_s: float = 60, check_mode: bool = False, **params: Any) -> Run:
+        canary = f"CANARY{uuid.uuid4().hex}"
+        # A number, so that `sleep 300 <marker>` accepts it; unique per run.
+        marker = f"0.{uuid.uuid4().int % 10**15:015d}"
+        run = Run(ctx=None, canary=canary, marker=marker)  # type: ignore[arg-type]
+        run.ctx = RunContext(
+            run_id=f"run-{uuid.uuid4().hex[:12]}",
+            ticket_id=f"T-{uuid.uuid4().hex[:6]}",
+            customer=lab_customer,
+            action=action_spec(action),
+            target="lab-host",
+            params={"host": "lab-host", "token": canary, "marker": marker, **params},
+            check_mode=check_mode,
+            redactor=Redactor([canary]),
+            timeout_s=timeout_s,
+            emit=run.emit,
+        )
+        return run
+
+    return _make
+
+
+def marker_processes(marker: str) -> list[str]:
+    """Command lines of live processes naming the marker (local and lab-host side alike)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if marker in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(f"{proc.pid}: {cmdline}")
+    return found
+
+
+def wait_for_marker(marker: str, timeout_s: float) -> bool:
+    """Whether a process naming the marker shows up within timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if marker_processes(marker):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def cancel_once_running(run: Run, task: str) -> threading.Event:
+    """Set cancel once `task` has started and its remote process exists; returns 'seen'."""
+    seen = threading.Event()
+
+    def _watch() -> None:
+        if wait_for_marker(run.marker, 15):
+            seen.set()
+        run.ctx.cancel_requested.set()
+
+    def _on_event(event: EventIn) -> None:
+        if event.kind == "task_start" and event.task == task:
+            threading.Thread(target=_watch, daemon=True).start()
+
+    run.on_event = _on_event
+    return seen
+
+
+def _forms(secret: str) -> list[str]:
+    raw = secret.encode()
+    return [secret, base64.b64encode(raw).decode().rstrip("="), raw.hex()]
+
+
+def assert_no_trace(run: Run, outcome: Outcome, work_dir: Path) -> None:
+    """The canary is in no event, no Outcome field, no file left in work_dir or /tmp/fx-*."""
+    forms = _forms(run.canary)
+    for event in run.events:
+        text = json.dumps(dataclasses.asdict(event), default=str)
+        assert not [form for form in forms if form in text], event
+    outcome_text = json.dumps(dataclasses.asdict(outcome), default=str)
+    assert not [form for form in forms if form in outcome_text], outcome
+    assert not (work_dir / run.ctx.run_id).exists(), "private_data_dir left behind"
+    leftovers = [p for p in work_dir.rglob("*")] if work_dir.exists() else []
+    assert leftovers == [], leftovers
+    for path in _files(Path("/tmp"), "fx-*"):
+        content = path.read_bytes().decode(errors="replace")
+        assert not [form for form in forms if form in content], path
+    assert marker_processes(run.marker) == []
+
+
+def _files(root: Path, pattern: str) -> Iterator[Path]:
+    for folder in root.glob(pattern):
+        if folder.is_file():
+            yield folder
+        elif folder.is_dir():
+            yield from (p for p in folder.rglob("*") if p.is_file())
+
+
+def mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
