@@ -235,6 +235,7 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     except FixlineError as exc:
         raise _fail(exc.message, EXIT_INVALID) from None
     typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
+    typer.echo("events:")
     for event in core.store.events(run_id):
         where = f" [{event.host}]" if event.host else ""
         typer.echo(f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip())

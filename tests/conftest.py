@@ -1,3 +1,3 @@
 """Shared fixtures: real components only (lab sshd, SQLite and PostgreSQL stores)."""
 
-pytest_plugins = ["tests.plugins.lab", "tests.plugins.store"]
+pytest_plugins = ["tests.plugins.lab", "tests.plugins.store", "tests.plugins.server"]

@@ -202,7 +202,8 @@ class PlaybookExecutor:
     def _extravars(self, ctx: RunContext) -> dict[str, Any]:
         allowlists = {name: sorted(values) for name, values in ctx.customer.allowlists.items()}
         extravars: dict[str, Any] = {
-            "fixline_params": _plain(ctx.params),
+            # Unset optional parameters are absent, so roles can use `default(...)`.
+            "fixline_params": _plain({k: v for k, v in ctx.params.items() if v is not None}),
             "fixline_allowlists": allowlists,
             "fixline_run_id": ctx.run_id,
             "fixline_ticket_id": ctx.ticket_id,

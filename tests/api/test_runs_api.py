@@ -71,8 +71,12 @@ def test_not_allowlisted_unit_is_refused_and_recorded(client: TestClient) -> Non
 def test_bad_input_gets_field_level_422_and_one_error_shape(client: TestClient) -> None:
     bad_params = client.post(
         "/runs",
-        json={"customer": "lab", "ticket_id": "INC-4", "action": "smoke_check",
-              "params": {"host": "lab host!", "extra": 1}},
+        json={
+            "customer": "lab",
+            "ticket_id": "INC-4",
+            "action": "smoke_check",
+            "params": {"host": "lab host!", "extra": 1},
+        },
     )
     assert bad_params.status_code == 422
     locs = [e["loc"] for e in bad_params.json()["error"]["details"]["errors"]]
@@ -83,8 +87,13 @@ def test_bad_input_gets_field_level_422_and_one_error_shape(client: TestClient) 
     assert bad_ticket.status_code == 422
     assert bad_ticket.json()["error"]["details"]["errors"][0]["loc"] == ["body", "ticket_id"]
     unknown_host = client.post(
-        "/runs", json={"customer": "lab", "ticket_id": "I-5", "action": "smoke_check",
-                       "params": {"host": "ghost"}},
+        "/runs",
+        json={
+            "customer": "lab",
+            "ticket_id": "I-5",
+            "action": "smoke_check",
+            "params": {"host": "ghost"},
+        },
     )
     assert unknown_host.status_code == 422
     assert client.post("/runs", content=b"{not json").status_code == 422
@@ -92,8 +101,13 @@ def test_bad_input_gets_field_level_422_and_one_error_shape(client: TestClient) 
         answer = client.get(path)
         assert answer.status_code == code and set(answer.json()["error"]) >= {"code", "message"}
     unknown_customer = client.post(
-        "/runs", json={"customer": "nobody", "ticket_id": "I-6", "action": "smoke_check",
-                       "params": {"host": "lab-host"}},
+        "/runs",
+        json={
+            "customer": "nobody",
+            "ticket_id": "I-6",
+            "action": "smoke_check",
+            "params": {"host": "lab-host"},
+        },
     )
     assert unknown_customer.status_code == 404
 
@@ -117,6 +131,13 @@ def test_metrics_and_openapi(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert 'fixline_runs_finished_total{action="smoke_check",status="succeeded"}' in text
     spec = client.get("/openapi.json").json()
-    assert {"/runs", "/runs/{run_id}", "/runs/{run_id}/events", "/runs/{run_id}/cancel",
-            "/actions", "/healthz", "/metrics"} <= set(spec["paths"])
+    assert {
+        "/runs",
+        "/runs/{run_id}",
+        "/runs/{run_id}/events",
+        "/runs/{run_id}/cancel",
+        "/actions",
+        "/healthz",
+        "/metrics",
+    } <= set(spec["paths"])
     assert spec["components"]["schemas"]["RunCreate"]["examples"]

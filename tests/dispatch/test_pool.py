@@ -6,6 +6,7 @@ own tests against real systems.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -78,7 +79,7 @@ def _wait_terminal(store: RunStore, run_ids: list[str], timeout: float = 15) -> 
 
 @pytest.fixture
 def recording() -> Iterator[RecordingExecutor]:
-    yield RecordingExecutor()
+    return RecordingExecutor()
 
 
 def test_same_target_never_overlaps_and_others_run_in_parallel(
@@ -92,7 +93,7 @@ def test_same_target_never_overlaps_and_others_run_in_parallel(
     pool.stop()
     alice = sorted((s, e) for t, s, e in recording.spans if t == "alice")
     assert len(alice) == 3
-    for (_, end), (start, _) in zip(alice, alice[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(alice):
         assert start >= end, "two runs on one target overlapped"
     others = [(s, e) for t, s, e in recording.spans if t != "alice"]
     assert any(s < e2 and s2 < e for s, e in others for s2, e2 in others if (s, e) != (s2, e2))

@@ -1,0 +1,82 @@
+"""Small process helpers of the lab: commands whose failures become LabError."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from runner_api.errors import ConfigurationError
+
+SYSTEM_DEPS_HINT = "run `make system-deps` as root"
+
+
+class LabError(ConfigurationError):
+    """The local lab cannot be set up or used."""
+
+    code = "lab"
+
+
+def run(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command and return its stdout; LabError with its stderr when it fails."""
+    try:
+        done = subprocess.run(
+            args, cwd=cwd, env=env, capture_output=True, text=True, check=True, timeout=120
+        )
+    except FileNotFoundError as exc:
+        raise LabError(f"{args[0]} is not installed: {SYSTEM_DEPS_HINT}") from exc
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or exc.stdout or "").strip()
+        raise LabError(f"`{' '.join(args)}` failed (exit {exc.returncode}): {detail}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise LabError(f"`{' '.join(args)}` did not finish within {exc.timeout} s") from exc
+    return done.stdout
+
+
+def require(path: Path, package: str) -> None:
+    """LabError naming the Debian package when a needed program is missing."""
+    if not path.exists():
+        raise LabError(f"{package} is not installed ({path} is missing): {SYSTEM_DEPS_HINT}")
+
+
+def read_pid(pidfile: Path) -> int | None:
+    """The pid in a pidfile when that process is alive, else None."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (binding it fails)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR ignores sockets in TIME_WAIT: only a real listener counts as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def write_if_changed(path: Path, text: str, mode: int) -> bool:
+    """Write text to path with mode unless it is already there; True when written."""
+    if path.exists() and path.read_text() == text:
+        path.chmod(mode)
+        return False
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    tmp.chmod(mode)
+    # Atomic swap: a reader (sshd, service, apt) never sees a half-written file.
+    tmp.replace(path)
+    return True
