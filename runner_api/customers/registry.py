@@ -12,14 +12,23 @@ from runner_api.customers.models import Customer
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
 
-def _inventory_hosts(node: Any) -> set[str]:
-    hosts: set[str] = set()
-    if not isinstance(node, dict):
-        return hosts
-    hosts |= set((node.get("hosts") or {}).keys())
-    for child in (node.get("children") or {}).values():
-        hosts |= _inventory_hosts(child)
-    return hosts
+def _host_names(node: Any) -> set[str]:
+    names: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "hosts" and isinstance(value, dict):
+                names |= {str(host) for host in value}
+            elif key != "vars":
+                names |= _host_names(value)
+    return names
+
+
+def inventory_hosts(folder: Path) -> frozenset[str]:
+    """Host names of the YAML inventory (hosts.yml / hosts.yaml) in a folder."""
+    names: set[str] = set()
+    for path in folder.glob("hosts.y*ml"):
+        names |= _host_names(yaml.safe_load(path.read_text()))
+    return frozenset(names)
 
 
 def load_customer(folder: Path) -> Customer:
@@ -27,13 +36,9 @@ def load_customer(folder: Path) -> Customer:
     config_path = folder / "fixline.yml"
     try:
         config = yaml.safe_load(config_path.read_text()) or {}
-        inventory = folder / "hosts.yml"
-        data = yaml.safe_load(inventory.read_text()) if inventory.exists() else {}
+        hosts = inventory_hosts(folder)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"customer folder {folder.name}: {exc}") from exc
-    hosts: set[str] = set()
-    for group in (data or {}).values():
-        hosts |= _inventory_hosts(group)
     allowlists = {
         str(name): frozenset(str(value) for value in values or [])
         for name, values in (config.get("allowlists") or {}).items()
@@ -43,7 +48,7 @@ def load_customer(folder: Path) -> Customer:
         display_name=str(config.get("display_name", folder.name)),
         inventory_dir=folder,
         site=str(config.get("site", "local")),
-        hosts=frozenset(hosts),
+        hosts=hosts,
         allowlists=allowlists,
     )
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import ansible_runner
-import yaml
 from pydantic import SecretStr
 
 from runner_api.catalog.vetting import VettingLock
+from runner_api.customers.registry import inventory_hosts
 from runner_api.errors import FixlineError, NotVettedError
 from runner_api.playbooks.agent import SshAgent
 from runner_api.playbooks.config import RUN_MARKER_ENV, ansible_cfg, run_env
@@ -64,25 +64,6 @@ class _Watch:
         # runner's killpg misses the setsid()-detached task workers: kill them all first.
         kill_run_processes(self._ctx.run_id, self.roots())
         return True
-
-
-def _host_names(node: Any) -> set[str]:
-    names: set[str] = set()
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "hosts" and isinstance(value, Mapping):
-                names |= {str(host) for host in value}
-            elif key != "vars":
-                names |= _host_names(value)
-    return names
-
-
-def _inventory_hosts(inventory_dir: Path) -> set[str]:
-    """Host names of a YAML inventory (all: hosts:/children: ...)."""
-    names: set[str] = set()
-    for path in inventory_dir.glob("hosts.y*ml"):
-        names |= _host_names(yaml.safe_load(path.read_text()))
-    return names
 
 
 def _plain(value: Any) -> Any:
@@ -150,7 +131,7 @@ class PlaybookExecutor:
             except NotVettedError as exc:
                 return failed(ctx, exc.message)
             ws.copy_inventory(ctx.customer.inventory_dir)
-            if ctx.target not in _inventory_hosts(ws.inventory_dir):
+            if ctx.target not in inventory_hosts(ws.inventory_dir):
                 # --limit takes patterns and group names ("all", "web*"): allow one known host only.
                 return failed(
                     ctx, f"target {ctx.target!r} is not a host of the customer's inventory"

@@ -1,0 +1,22 @@
+"""The `fixline` command: serve the API, run and inspect fixes, vet playbooks, manage the store."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from runner_api.cli import admin, runs, serve  # noqa: F401  (they register their commands)
+from runner_api.cli.common import EXIT_INVALID, app
+from runner_api.errors import FixlineError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except FixlineError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        sys.exit(EXIT_INVALID)

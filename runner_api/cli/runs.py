@@ -1,0 +1,156 @@
+"""`fixline run`, `runs`, `show`, `cancel`: fixes from the command line."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+
+from runner_api.cli.common import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_REFUSED,
+    app,
+    fail,
+    load_settings,
+    parse_params,
+)
+from runner_api.errors import FixlineError, InvalidParamsError, RefusedError
+from runner_api.runs.schemas import Channel
+from runner_api.runs.service import RunRequest
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunFilter
+
+
+@app.command(
+    "run",
+    epilog="Example: fixline run service_restart --customer lab --ticket INC-1042 "
+    "-p host=lab-host -p unit=fixline-lab-web --wait. Exit codes: 0 succeeded, 1 the run "
+    "failed (or was canceled, timed out, interrupted), 2 invalid input, 3 refused by policy.",
+)
+def run_action(
+    action: Annotated[str, typer.Argument(help="Vetted action, see `fixline actions`.")],
+    customer: Annotated[str, typer.Option(help="Customer the run is for.")],
+    ticket: Annotated[str, typer.Option(help="Ticket id the run is bound to.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Parameter key=value (repeat).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Dry run: report what would change.")
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Show progress and output live.")] = False,
+    by: Annotated[str | None, typer.Option(help="Who asks (default: your login).")] = None,
+) -> None:
+    """Run one action in this process and report its outcome (exit 0 only on success)."""
+    import getpass
+
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    core.start()
+    try:
+        try:
+            run = core.runs.start_run(
+                RunRequest(
+                    customer=customer,
+                    ticket_id=ticket,
+                    action=action,
+                    params=parse_params(param or []),
+                    requested_by=by or f"{getpass.getuser()}@cli",
+                    channel=Channel.CLI,
+                    check_mode=check,
+                )
+            )
+        except InvalidParamsError as exc:
+            lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors]
+            raise fail(exc.message + "\n  " + "\n  ".join(lines), EXIT_INVALID) from None
+        except RefusedError as exc:
+            raise fail(
+                f"refused: {exc.message} (run {exc.details.get('run_id')})", EXIT_REFUSED
+            ) from None
+        except FixlineError as exc:
+            raise fail(exc.message, EXIT_INVALID) from None
+        typer.echo(f"run {run.id} queued ({action} on {run.target}, ticket {ticket})")
+        final = _follow(core, run.id, live=wait)
+    finally:
+        core.stop()
+    _print_outcome(final)
+    raise typer.Exit(0 if final.status == RunStatus.SUCCEEDED else EXIT_FAILED)
+
+
+def _follow(core: Any, run_id: str, live: bool) -> Any:
+    last = 0
+    while True:
+        run = core.runs.get_run(run_id)
+        for event in core.store.events(run_id, last):
+            last = event.seq
+            if live:
+                where = f" [{event.host}]" if event.host else ""
+                typer.echo(f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip())
+        if RunStatus(run.status).terminal:
+            return run
+        time.sleep(0.1)
+
+
+def _print_outcome(run: Any) -> None:
+    color = typer.colors.GREEN if run.status == RunStatus.SUCCEEDED else typer.colors.RED
+    typer.secho(f"{run.status}: {run.summary or run.error or ''}".rstrip(), fg=color)
+    if run.error and run.summary:
+        typer.echo(f"error: {run.error}")
+    if run.diff:
+        typer.echo(f"diff: {run.diff}")
+
+
+@app.command()
+def runs(
+    ticket: Annotated[str | None, typer.Option(help="Only runs of this ticket.")] = None,
+    customer: Annotated[str | None, typer.Option(help="Only runs of this customer.")] = None,
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs in this status.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many (newest first).")] = 20,
+) -> None:
+    """List runs, newest first."""
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    core.db.upgrade()
+    items, _ = core.runs.list_runs(RunFilter(ticket, customer, None, status), limit, None)
+    for run in items:
+        typer.echo(
+            f"{run.id}  {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<11} {run.ticket_id:<12} "
+            f"{run.customer:<10} {run.action:<18} {run.target}"
+        )
+    if not items:
+        typer.echo("no runs")
+
+
+@app.command()
+def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
+    """Show one run with its events."""
+    from runner_api.core import Core
+    from runner_api.runs.schemas import RunRead
+
+    core = Core(load_settings())
+    core.db.upgrade()
+    try:
+        run = core.runs.get_run(run_id)
+    except FixlineError as exc:
+        raise fail(exc.message, EXIT_INVALID) from None
+    typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
+    typer.echo("events:")
+    for event in core.store.events(run_id):
+        where = f" [{event.host}]" if event.host else ""
+        typer.echo(f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip())
+
+
+@app.command()
+def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
+    """Cancel a run (the process running it stops it within a second)."""
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    try:
+        run = core.runs.cancel(run_id)
+    except FixlineError as exc:
+        raise fail(exc.message, EXIT_INVALID) from None
+    typer.echo(f"{run.id}: {run.status} (cancel requested)")

@@ -1,0 +1,79 @@
+"""`fixline serve` and `fixline demo`: the API with its worker pool."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+
+from runner_api.cli.common import app, load_settings, setup_logging
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the API (and its worker pool) on the configured address."""
+    import uvicorn
+
+    from runner_api.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Start the local lab and serve Fixline on the embedded defaults (what `make demo` runs)."""
+    import uvicorn
+
+    from runner_api.app import create_app
+    from runner_api.lab import Lab
+    from runner_api.secrets.credentials import FileCredentialSource
+
+    setup_logging()
+    settings = load_settings()
+    lab = Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir))
+    typer.echo("Starting the local lab ...")
+    lab.up()
+    if settings.bootstrap_token is None:
+        settings = settings.model_copy(update={"bootstrap_token": _demo_token(settings.data_dir)})
+    assert settings.bootstrap_token is not None
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(
+        "\n".join(
+            [
+                "",
+                f"Fixline is starting at {base}",
+                f"  API docs (OpenAPI):  {base}/docs",
+                f"  Log in: click 'Authorize' there, or send `Authorization: Bearer "
+                f"{settings.bootstrap_token.get_secret_value()}`",
+                "  Try:  fixline run smoke_check --customer lab --ticket DEMO-1 "
+                "--param host=lab-host --wait",
+                "",
+                lab.describe(),
+                "",
+                "Stop with Ctrl-C (the lab keeps running; `fixline lab down` stops it).",
+                "",
+            ]
+        )
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def _demo_token(data_dir: Path) -> SecretStr:
+    path = data_dir / "api-token"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return SecretStr(path.read_text().strip())
