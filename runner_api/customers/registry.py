@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from runner_api.customers.models import Customer
+from runner_api.customers.models import Customer, DirectoryConfig
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
 
@@ -43,6 +43,7 @@ def load_customer(folder: Path) -> Customer:
         str(name): frozenset(str(value) for value in values or [])
         for name, values in (config.get("allowlists") or {}).items()
     }
+    directory = _directory_config(folder.name, config.get("directory"))
     return Customer(
         name=folder.name,
         display_name=str(config.get("display_name", folder.name)),
@@ -50,7 +51,25 @@ def load_customer(folder: Path) -> Customer:
         site=str(config.get("site", "local")),
         hosts=hosts,
         allowlists=allowlists,
+        directory=directory,
     )
+
+
+def _directory_config(customer: str, raw: Any) -> DirectoryConfig | None:
+    if raw is None:
+        return None
+    try:
+        return DirectoryConfig(
+            url=str(raw["url"]),
+            tls_name=str(raw["tls_name"]),
+            base_dn=str(raw["base_dn"]),
+            user_ous=tuple(str(ou) for ou in raw["user_ous"]),
+            protected_groups=tuple(str(g) for g in raw.get("protected_groups") or ()),
+            deny_list=tuple(str(u) for u in raw.get("deny_list") or ()),
+            timeout_s=float(raw.get("timeout_s", 5.0)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"customer {customer}: directory settings invalid: {exc}") from exc
 
 
 class CustomerRegistry:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from runner_api.catalog.models import ActionSpec
@@ -30,6 +31,15 @@ class EventIn:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A run to start later for the same ticket (e.g. revoke a grant when it expires)."""
+
+    action: str
+    params: Mapping[str, Any]
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class Outcome:
     """How a run ended, as reported by its executor."""
 
@@ -40,8 +50,10 @@ class Outcome:
     error: str | None = None
     # Versions of the tools that did the work (e.g. ansible-core), recorded on the run.
     versions: Mapping[str, str] = field(default_factory=dict)
-    # Facts worth keeping on the run (serial numbers, fingerprints ...); never secrets.
+    # Facts worth keeping on the run (serial numbers, fingerprints, reveal_id ...); never secrets.
     details: Mapping[str, Any] = field(default_factory=dict)
+    # Runs to schedule once this one succeeded; recorded with the run's end.
+    follow_ups: tuple[FollowUp, ...] = ()
 
 
 @dataclass
@@ -59,6 +71,9 @@ class RunContext:
     redactor: Redactor
     timeout_s: float
     emit: Callable[[EventIn], None]
+    # Keeps a one-time secret (e.g. a temporary password) for the requester; returns the
+    # reveal_id to put in Outcome.details. The secret is never stored in clear.
+    reveal: Callable[[str], str] | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event)
     started_monotonic: float = field(default_factory=time.monotonic)
 

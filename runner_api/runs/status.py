@@ -22,8 +22,10 @@ class RunStatus(StrEnum):
 
 TERMINAL = frozenset(status for status in RunStatus if status.terminal)
 
-# status -> the statuses a run may come from. REFUSED runs are written terminal at once.
+# status -> the statuses a run may come from. Policy refusals known up front are written
+# REFUSED at once; guardrails that need a look at the target refuse a running run.
 ALLOWED_FROM: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.REFUSED: frozenset({RunStatus.RUNNING}),
     RunStatus.RUNNING: frozenset({RunStatus.QUEUED}),
     RunStatus.SUCCEEDED: frozenset({RunStatus.RUNNING}),
     RunStatus.FAILED: frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),

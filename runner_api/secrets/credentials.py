@@ -26,43 +26,82 @@ class SshCredential:
     known_hosts: str
 
 
+@dataclass(frozen=True)
+class DirectoryCredential:
+    """How Fixline binds to a customer's directory (a delegated service account)."""
+
+    bind_dn: str
+    password: SecretStr
+    # PEM of the CA that signed the DC's certificate: TLS is verified against it.
+    ca_pem: str
+
+
 class CredentialSource(Protocol):
     def ssh_credential(self, customer: str) -> SshCredential:
         """The SSH login for a customer's hosts; ConfigurationError when there is none."""
         ...
 
+    def directory_credential(self, customer: str) -> DirectoryCredential:
+        """The directory bind of a customer; ConfigurationError when there is none."""
+        ...
+
 
 class FileCredentialSource:
-    """Reads <root>/<customer>/ssh/{user,private_key,known_hosts}."""
+    """Reads <root>/<customer>/ssh/{user,private_key,known_hosts} and
+    <root>/<customer>/directory/{bind_dn,password,ca.pem}."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
 
-    def ssh_credential(self, customer: str) -> SshCredential:
-        folder = self._root / customer / "ssh"
+    def _read(self, customer: str, kind: str, *names: str) -> list[str]:
+        folder = self._root / customer / kind
         try:
-            return SshCredential(
-                user=(folder / "user").read_text().strip(),
-                private_key=SecretStr((folder / "private_key").read_text()),
-                known_hosts=(folder / "known_hosts").read_text(),
-            )
+            return [(folder / name).read_text() for name in names]
         except FileNotFoundError as exc:
             raise ConfigurationError(
-                f"no SSH credential for customer {customer!r}: expected {exc.filename}"
+                f"no {kind} credential for customer {customer!r}: expected {exc.filename}"
             ) from exc
 
-    def store_ssh_credential(self, customer: str, credential: SshCredential) -> None:
-        """Write a customer's SSH login (folders 0700, files 0600)."""
-        folder = self._root / customer / "ssh"
+    def _write(self, customer: str, kind: str, files: dict[str, str]) -> None:
+        folder = self._root / customer / kind
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for part in (self._root, self._root / customer, folder):
             part.chmod(0o700)
-        for name, text in (
-            ("user", credential.user + "\n"),
-            ("private_key", credential.private_key.get_secret_value()),
-            ("known_hosts", credential.known_hosts),
-        ):
-            path = folder / name
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        for name, text in files.items():
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
+
+    def ssh_credential(self, customer: str) -> SshCredential:
+        user, key, known_hosts = self._read(customer, "ssh", "user", "private_key", "known_hosts")
+        return SshCredential(user.strip(), SecretStr(key), known_hosts)
+
+    def store_ssh_credential(self, customer: str, credential: SshCredential) -> None:
+        """Write a customer's SSH login (folders 0700, files 0600)."""
+        self._write(
+            customer,
+            "ssh",
+            {
+                "user": credential.user + "\n",
+                "private_key": credential.private_key.get_secret_value(),
+                "known_hosts": credential.known_hosts,
+            },
+        )
+
+    def directory_credential(self, customer: str) -> DirectoryCredential:
+        bind_dn, password, ca_pem = self._read(
+            customer, "directory", "bind_dn", "password", "ca.pem"
+        )
+        return DirectoryCredential(bind_dn.strip(), SecretStr(password.rstrip("\n")), ca_pem)
+
+    def store_directory_credential(self, customer: str, credential: DirectoryCredential) -> None:
+        """Write a customer's directory bind (folders 0700, files 0600)."""
+        self._write(
+            customer,
+            "directory",
+            {
+                "bind_dn": credential.bind_dn + "\n",
+                "password": credential.password.get_secret_value(),
+                "ca.pem": credential.ca_pem,
+            },
+        )

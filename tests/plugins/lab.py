@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from runner_api.secrets.credentials import FileCredentialSource
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SSH_PORT = 2222
+LAB_LOCK_WAIT_S = 1800
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,28 @@ def _ssh_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHandle]:
+def lab_machine_lock() -> Iterator[None]:
+    """One test session with lab parts (fixed ports, system service) per machine at a time.
+
+    A second session waits here instead of failing on a taken port.
+    """
+    path = Path(tempfile.gettempdir()) / "fixline-test-lab.lock"
+    with path.open("w") as handle:
+        deadline = time.monotonic() + LAB_LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test session held {path} for {LAB_LOCK_WAIT_S} s")
+                time.sleep(1)
+        yield
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory, lab_machine_lock: None) -> Iterator[LabHandle]:
     """A running lab for the whole session; fails (never skips) when it cannot start."""
     root = tmp_path_factory.mktemp("lab")
     credentials_dir = root / "credentials"
