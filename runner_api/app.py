@@ -12,6 +12,7 @@ from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.catalog.router import router as catalog_router
 from runner_api.core import Core
+from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
 from runner_api.settings import Settings
 
@@ -54,4 +55,5 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(catalog_router)
     app.include_router(runs_router)
+    app.include_router(reveals_router)
     return app

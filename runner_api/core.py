@@ -22,11 +22,14 @@ from runner_api.errors import FixlineError
 from runner_api.metrics import Metrics
 from runner_api.playbooks.executor import PlaybookExecutor
 from runner_api.playbooks.process_tree import kill_run_processes
+from runner_api.reveals.service import RevealService
 from runner_api.runs.context import Executor
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.service import RunService
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
+from runner_api.schedules.service import Scheduler
+from runner_api.secrets.cipher import SecretBox, load_or_create_key
 from runner_api.secrets.credentials import FileCredentialSource
 from runner_api.settings import Settings
 
@@ -56,11 +59,10 @@ class Core:
             ),
         }
         self.me = worker_identity()
-        self.runner = JobRunner(self.store, executors, self.metrics)
+        box = SecretBox(load_or_create_key(settings.resolved_secret_key_file))
+        self.reveals = RevealService(self.db, box, settings.reveal_ttl_s)
+        self.runner = JobRunner(self.store, executors, self.metrics, self.reveals)
         self.pool = LocalPool(self.store, self.runner, settings.workers)
-        self.heartbeat = Heartbeat(
-            self.store, self.pool, self.me, settings.heartbeat_s, reap=kill_run_processes
-        )
         self.runs = RunService(
             store=self.store,
             catalog=self.catalog,
@@ -69,6 +71,15 @@ class Core:
             dispatcher=self.pool,
             worker_id=self.me,
             default_timeout_s=settings.default_timeout_s,
+        )
+        self.scheduler = Scheduler(self.db, self.runs)
+        self.heartbeat = Heartbeat(
+            self.store,
+            self.pool,
+            self.me,
+            settings.heartbeat_s,
+            reap=kill_run_processes,
+            chores=(self.scheduler.start_due, self.reveals.wipe_expired),
         )
         self._work_dir = work_dir
         self._started = False

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     default_timeout_s: int = Field(FIRST_LINE_TIMEOUT_S, ge=1)
     heartbeat_s: float = Field(5.0, gt=0)
     pexpect_timeout_s: float = Field(0.5, gt=0)
+    reveal_ttl_s: int = Field(300, ge=30, le=3600, description="Life of a one-time reveal.")
+    secret_key_file: Path | None = Field(
+        None, description="AES key for secrets at rest; default data_dir/secret.key (0600)."
+    )
     auto_migrate: bool = Field(True, description="Bring the store schema up to date at start.")
 
     bootstrap_token: SecretStr | None = Field(
@@ -74,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def resolved_credentials_dir(self) -> Path:
         return (self.credentials_dir or self.data_dir / "credentials").resolve()
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return (self.secret_key_file or self.data_dir / "secret.key").resolve()
 
     @property
     def resolved_lab_dir(self) -> Path:

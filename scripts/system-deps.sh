@@ -7,7 +7,11 @@ set -euo pipefail
 # dpkg-dev: dpkg-scanpackages for the lab's apt repository; init-system-helpers: `service`;
 # sysvinit-utils: /lib/lsb/init-functions for the lab's init script; python3: the target's
 # interpreter for Ansible modules; python3-apt: what ansible.builtin.apt needs on the target.
-PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt)
+# samba-ad-dc: the lab's Active Directory DCs; samba-ad-provision: the schema files that
+# `samba-tool domain provision` needs (only a Recommends of samba-ad-dc, so named here);
+# iproute2: `ip addr add` of the second DC's loopback address.
+PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt
+  samba-ad-dc samba-ad-provision iproute2)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -29,5 +33,9 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 echo "Installing Debian packages: ${missing[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# A broken extra source (e.g. a lab apt repo of a test session still running) fails the
+# update; the lists of the remaining sources are still good enough to install from.
+apt-get update -qq || echo "apt-get update reported errors; installing from the lists it has" >&2
+# The lock timeout: another apt on the box (unattended upgrades, a second session) waits.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  -o DPkg::Lock::Timeout=300 "${missing[@]}"

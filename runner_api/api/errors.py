@@ -20,6 +20,7 @@ from runner_api.errors import (
     NotFoundError,
     RefusedError,
 )
+from runner_api.reveals.service import RevealGoneError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ _STATUS: list[tuple[type[FixlineError], int]] = [
     (RefusedError, 403),
     (ConflictError, 409),
     (ConfigurationError, 503),
+    (RevealGoneError, 410),
 ]
 
 

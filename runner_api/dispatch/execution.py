@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from runner_api.catalog.models import ActionKind
 from runner_api.metrics import Metrics
+from runner_api.reveals.service import RevealService
 from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
 from runner_api.runs.models import RunEvent
 from runner_api.runs.service import Job
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
+from runner_api.schedules.models import ScheduledRun
+from runner_api.schedules.service import scheduled_rows
 from runner_api.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -27,10 +30,12 @@ class JobRunner:
         store: RunStore,
         executors: Mapping[ActionKind, Executor],
         metrics: Metrics | None = None,
+        reveals: RevealService | None = None,
     ) -> None:
         self.store = store
         self.executors = executors
         self.metrics = metrics
+        self.reveals = reveals
 
     def run(self, job: Job, cancel: threading.Event) -> RunStatus:
         """Execute a job whose target lock is held; returns the terminal status."""
@@ -67,6 +72,7 @@ class JobRunner:
             redactor=job.redactor,
             timeout_s=job.timeout_s,
             emit=emit,
+            reveal=self._revealer(job),
             cancel_requested=cancel,
         )
         began = time.monotonic()
@@ -75,6 +81,17 @@ class JobRunner:
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
         return status
+
+    def _revealer(self, job: Job) -> Callable[[str], str] | None:
+        reveals = self.reveals
+        if reveals is None:
+            return None
+
+        def reveal(secret: str) -> str:
+            job.redactor.add(secret)  # from now on it is masked in everything stored
+            return reveals.create(job.run_id, job.requested_by, secret)
+
+        return reveal
 
     def _execute(self, ctx: RunContext) -> Outcome:
         executor = self.executors.get(ctx.action.kind)
@@ -94,9 +111,13 @@ class JobRunner:
     def _finish(self, job: Job, outcome: Outcome) -> RunStatus:
         redact = job.redactor
         status = outcome.status if outcome.status.terminal else RunStatus.FAILED
+        follow_ups: list[ScheduledRun] = []
+        if status is RunStatus.SUCCEEDED and outcome.follow_ups:
+            follow_ups = scheduled_rows(self.store.get(job.run_id), outcome.follow_ups)
         moved = self.store.transition(
             job.run_id,
             status,
+            also_add=follow_ups,
             changed=outcome.changed,
             summary=redact.text(outcome.summary),
             diff=redact.data(dict(outcome.diff)) if outcome.diff is not None else None,

@@ -23,9 +23,12 @@ class Heartbeat:
         me: str,
         interval_s: float,
         reap: Callable[[str], object] | None = None,
+        chores: tuple[Callable[[], object], ...] = (),
     ) -> None:
         self.store = store
         self.reap = reap
+        # Periodic upkeep of other features (due scheduled runs, expired reveals).
+        self.chores = chores
         self.pool = pool
         self.me = me
         self.interval_s = interval_s
@@ -53,5 +56,7 @@ class Heartbeat:
                     count = 0
                     self.store.heartbeat(self.me)
                     recover_orphans(self.store, self.me, self.stale_after_s, self.reap)
+                for chore in self.chores:
+                    chore()
             except Exception:  # a store hiccup must not end the upkeep thread
                 log.exception("heartbeat round failed")

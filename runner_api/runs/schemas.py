@@ -21,6 +21,7 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     CLI = "cli"
     MONITORING = "monitoring"
+    SCHEDULE = "schedule"
 
 
 class RunCreate(BaseModel):

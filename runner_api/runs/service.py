@@ -57,6 +57,7 @@ class Job:
     check_mode: bool
     redactor: Redactor
     timeout_s: int
+    requested_by: str = ""
 
     @property
     def lock_key(self) -> str:
@@ -183,6 +184,7 @@ class RunService:
             check_mode=request.check_mode,
             redactor=redactor,
             timeout_s=run.timeout_s,
+            requested_by=run.requested_by,
         )
         self.dispatcher.submit(job)
         return run

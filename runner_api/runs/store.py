@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from runner_api.database import Database
+from runner_api.database import Base, Database
 from runner_api.errors import InvalidTransitionError, RunNotFoundError
 from runner_api.runs.models import Run, RunEvent, TargetLock
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
@@ -67,8 +67,14 @@ class RunStore:
         with self.db.session() as session:
             return list(session.scalars(query))
 
-    def transition(self, run_id: str, to: RunStatus, **fields: Any) -> bool:
-        """Move a run forward; False when its current status does not allow it."""
+    def transition(
+        self, run_id: str, to: RunStatus, *, also_add: Sequence[Base] = (), **fields: Any
+    ) -> bool:
+        """Move a run forward; False when its current status does not allow it.
+
+        `also_add` rows (e.g. scheduled follow-ups) are written in the same transaction,
+        only when the run moved.
+        """
         if to not in ALLOWED_FROM:
             raise InvalidTransitionError(f"no run may move to {to}")
         allowed = [status.value for status in ALLOWED_FROM[to]]
@@ -85,6 +91,8 @@ class RunStore:
             moved = bool(result.rowcount)  # type: ignore[attr-defined]
             if moved and to.terminal:
                 session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
+            if moved:
+                session.add_all(also_add)
             return moved
 
     def request_cancel(self, run_id: str) -> None:

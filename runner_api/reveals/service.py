@@ -1,0 +1,87 @@
+"""Create a reveal when a run generates a secret; hand it out exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from runner_api.database import Database
+from runner_api.errors import FixlineError, NotFoundError
+from runner_api.reveals.models import Reveal
+from runner_api.secrets.cipher import SecretBox
+from runner_api.types import utcnow
+
+
+class RevealNotFoundError(NotFoundError):
+    code = "reveal_not_found"
+
+
+class RevealGoneError(FixlineError):
+    """Already read, or expired: the secret no longer exists anywhere."""
+
+    code = "reveal_gone"
+
+
+class RevealService:
+    """Sealed one-time secrets with a short life."""
+
+    def __init__(self, db: Database, box: SecretBox, ttl_s: int) -> None:
+        self.db = db
+        self.box = box
+        self.ttl_s = ttl_s
+
+    def create(self, run_id: str, requested_by: str, secret: str) -> str:
+        """Seal a secret for the requester of a run; returns the reveal_id."""
+        reveal_id = str(uuid.uuid4())
+        now = utcnow()
+        with self.db.session() as session:
+            session.add(
+                Reveal(
+                    id=reveal_id,
+                    run_id=run_id,
+                    requested_by=requested_by,
+                    sealed=self.box.seal(secret, f"reveal:{reveal_id}"),
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=self.ttl_s),
+                )
+            )
+        return reveal_id
+
+    def consume(self, reveal_id: str, caller: str) -> str:
+        """The secret, the first time its requester asks; gone afterwards."""
+        with self.db.session() as session:
+            reveal = session.get(Reveal, reveal_id)
+            # Someone else's reveal looks exactly like a missing one.
+            if reveal is None or reveal.requested_by != caller:
+                raise RevealNotFoundError(f"no reveal {reveal_id!r} for you")
+            sealed = reveal.sealed
+            taken = session.execute(
+                update(Reveal)
+                .where(
+                    Reveal.id == reveal_id,
+                    Reveal.revealed_at.is_(None),
+                    Reveal.sealed.is_not(None),
+                    Reveal.expires_at > utcnow(),
+                )
+                .values(revealed_at=utcnow(), sealed=None)
+                .execution_options(synchronize_session=False)
+            )
+            if not taken.rowcount or sealed is None:  # type: ignore[attr-defined]
+                raise RevealGoneError("this secret was already shown once, or it expired")
+        return self.box.open(sealed, f"reveal:{reveal_id}")
+
+    def wipe_expired(self) -> int:
+        """Destroy sealed secrets past their life; returns how many."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Reveal)
+                .where(Reveal.sealed.is_not(None), Reveal.expires_at <= utcnow())
+                .values(sealed=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def find_for_run(self, run_id: str) -> list[Reveal]:
+        with self.db.session() as session:
+            return list(session.scalars(select(Reveal).where(Reveal.run_id == run_id)))
