@@ -192,10 +192,11 @@ def main() -> None:
     parser.add_argument("--action", choices=sorted(PARAMS), default="smoke_check")
     args = parser.parse_args()
 
-    settings = Settings()
+    scratch = Path(tempfile.mkdtemp(prefix="fixline-bench-"))
+    # Its own lab (stopped at the end); a running `make demo` lab holds the port: stop it first.
+    settings = Settings(data_dir=scratch / "data")
     lab = Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir))
     lab.up()
-    scratch = Path(tempfile.mkdtemp(prefix="fixline-bench-"))
     port, token = _free_port(), secrets.token_urlsafe(24)
     env = {
         **os.environ,
@@ -250,6 +251,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(20)
+        lab.down()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

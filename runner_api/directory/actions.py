@@ -1,0 +1,121 @@
+"""The directory actions: their parameters, risk and descriptions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+
+# sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
+GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
+_USERNAME = Field(
+    pattern=USERNAME_PATTERN,
+    description="The account's login (sAMAccountName), inside the customer's user OUs.",
+    examples=["jdoe"],
+)
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UserParams(_Params):
+    username: str = _USERNAME
+
+
+class PasswordResetParams(UserParams):
+    unlock: bool = Field(False, description="Also unlock the account if it is locked out.")
+
+
+class GroupParams(UserParams):
+    group: str = Field(
+        pattern=GROUP_PATTERN,
+        description="Group name; must be on the customer's `groups` allow-list.",
+        examples=["VPN-Users"],
+    )
+
+
+class GroupAddParams(GroupParams):
+    expires_at: AwareDatetime | None = Field(
+        None,
+        description="When the membership is revoked again (a scheduled group_remove run on "
+        "the same ticket); with a time zone, in the future.",
+        examples=["2030-01-31T18:00:00Z"],
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value <= datetime.now(UTC):
+            raise ValueError("expires_at must be in the future")
+        return value
+
+
+def _spec(
+    name: str, title: str, description: str, params: type[BaseModel], risk: RiskTier
+) -> ActionSpec:
+    allowlisted = {"group": "groups"} if issubclass(params, GroupParams) else {}
+    return ActionSpec(
+        name=name,
+        kind=ActionKind.DIRECTORY,
+        title=title,
+        description=description,
+        params_model=params,
+        risk=risk,
+        target_param="username",
+        timeout_s=120,
+        supports_check_mode=True,
+        allowlisted=allowlisted,
+    )
+
+
+def directory_actions() -> list[ActionSpec]:
+    """Every directory action this release ships."""
+    return [
+        _spec(
+            "password_reset",
+            "Reset a password",
+            "Set a random temporary password (shown once to the requester) that must be "
+            "changed at next logon; optionally unlock the account.",
+            PasswordResetParams,
+            RiskTier.HIGH,
+        ),
+        _spec(
+            "account_unlock",
+            "Unlock an account",
+            "Clear a lockout; the password is not touched.",
+            UserParams,
+            RiskTier.MEDIUM,
+        ),
+        _spec(
+            "account_enable",
+            "Enable an account",
+            "Clear the account-disabled flag.",
+            UserParams,
+            RiskTier.MEDIUM,
+        ),
+        _spec(
+            "account_disable",
+            "Disable an account",
+            "Set the account-disabled flag; the user can no longer log on.",
+            UserParams,
+            RiskTier.MEDIUM,
+        ),
+        _spec(
+            "group_add",
+            "Add to a group",
+            "Add the user to an allow-listed group, optionally until `expires_at`.",
+            GroupAddParams,
+            RiskTier.MEDIUM,
+        ),
+        _spec(
+            "group_remove",
+            "Remove from a group",
+            "Remove the user from an allow-listed group.",
+            GroupParams,
+            RiskTier.MEDIUM,
+        ),
+    ]

@@ -1,0 +1,171 @@
+"""DirectoryExecutor: runs directory actions for the run spine; never raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+
+from pydantic import ValidationError
+
+from runner_api.directory import fixes, guardrails
+from runner_api.directory.actions import GroupAddParams, GroupParams, PasswordResetParams, UserParams
+from runner_api.directory.errors import DirectoryRefusedError
+from runner_api.directory.fixes import Step, emit, protect, succeeded
+from runner_api.directory.gateway import DirectoryGateway, UserEntry
+from runner_api.directory.password import reset_password
+from runner_api.errors import FixlineError
+from runner_api.runs.context import FollowUp, Outcome, RunContext
+from runner_api.runs.status import RunStatus
+
+
+def _versions() -> dict[str, str]:
+    try:
+        return {"ldap3": version("ldap3")}
+    except PackageNotFoundError:
+        return {"ldap3": "missing"}
+
+
+class _Stop(Exception):
+    """Canceled or out of time between two steps."""
+
+    def __init__(self, status: RunStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def checkpoint(ctx: RunContext) -> None:
+    """Stop between steps when the run was canceled or its deadline passed."""
+    if ctx.cancel_requested.is_set():
+        raise _Stop(RunStatus.CANCELED, "canceled on request before the directory was changed")
+    if ctx.time_left() <= 0:
+        raise _Stop(RunStatus.TIMED_OUT, f"timed out after {ctx.timeout_s:g} s")
+
+
+class DirectoryExecutor:
+    """Runs directory actions; implements runner_api.runs.context.Executor."""
+
+    def __init__(self, gateway: DirectoryGateway) -> None:
+        self._gateway = gateway
+        self._versions = _versions()
+        self._actions: dict[str, Callable[[RunContext], Outcome]] = {
+            "password_reset": self._password_reset,
+            "account_unlock": self._unlock,
+            "account_enable": lambda ctx: self._enabled(ctx, True),
+            "account_disable": lambda ctx: self._enabled(ctx, False),
+            "group_add": lambda ctx: self._membership(ctx, True),
+            "group_remove": lambda ctx: self._membership(ctx, False),
+        }
+
+    def execute(self, ctx: RunContext) -> Outcome:
+        """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
+        outcome = self._guarded(ctx)
+        red = ctx.redactor
+        return Outcome(
+            status=outcome.status,
+            changed=outcome.changed,
+            summary=red.text(outcome.summary),
+            diff=red.data(dict(outcome.diff)) if outcome.diff is not None else None,
+            error=red.text(outcome.error) if outcome.error else None,
+            versions=self._versions,
+            details=red.data(dict(outcome.details)),
+            follow_ups=outcome.follow_ups,
+        )
+
+    def _guarded(self, ctx: RunContext) -> Outcome:
+        action = self._actions.get(ctx.action.name)
+        if action is None:
+            return Outcome(RunStatus.FAILED, error=f"no directory action {ctx.action.name!r}")
+        try:
+            checkpoint(ctx)
+            return action(ctx)
+        except _Stop as stop:
+            return Outcome(stop.status, error=stop.message)
+        except DirectoryRefusedError as exc:
+            emit(ctx, "refused", exc.message)
+            return Outcome(RunStatus.REFUSED, error=exc.message)
+        except FixlineError as exc:
+            return Outcome(RunStatus.FAILED, error=exc.message)
+        except ValidationError as exc:
+            # Re-validated here: e.g. an expires_at that passed while the run was queued.
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                for err in exc.errors(include_url=False, include_input=False)
+            )
+            return Outcome(RunStatus.REFUSED, error=f"invalid parameters: {problems}")
+        except Exception as exc:  # the contract is "never raise": report, don't crash the worker
+            return Outcome(
+                RunStatus.FAILED, error=f"directory run failed: {type(exc).__name__}"
+            )
+
+    def _target(self, ctx: RunContext, username: str) -> UserEntry:
+        emit(ctx, "lookup", f"looking up {username}")
+        user = protect(self._gateway, ctx, username)
+        checkpoint(ctx)
+        return user
+
+    def _finish(
+        self, ctx: RunContext, user: UserEntry, step: Step, write: Callable[[], object]
+    ) -> Outcome:
+        if ctx.check_mode and step.changed:
+            return succeeded(ctx, step, f"would {step.what}")
+        if not step.changed:
+            return succeeded(ctx, step, step.done)
+        emit(ctx, "change", step.what, **step.after)
+        ended = fixes.apply(ctx, step, write, lambda: self._observe(ctx, user, step))
+        return ended or succeeded(ctx, step, step.done)
+
+    def _observe(self, ctx: RunContext, user: UserEntry, step: Step) -> dict[str, object]:
+        """The step's attributes as the DC has them now (to reconcile a dropped write)."""
+        now = self._gateway.read_user(ctx.customer, user.dn)
+        values: dict[str, object] = {"locked": now.locked, "enabled": now.enabled}
+        if "group" in step.after:
+            group_dn = str(step.after["group_dn"])
+            values["member"] = fixes.is_member(self._gateway, ctx.customer, now, group_dn)
+        return {key: values.get(key, step.after[key]) for key in step.after}
+
+    def _password_reset(self, ctx: RunContext) -> Outcome:
+        params = PasswordResetParams.model_validate(ctx.params)
+        emit(ctx, "lookup", f"looking up {params.username}")
+        return reset_password(ctx, self._gateway, params.username, params.unlock)
+
+    def _unlock(self, ctx: RunContext) -> Outcome:
+        user = self._target(ctx, UserParams.model_validate(ctx.params).username)
+        step = fixes.unlock_step(user)
+        return self._finish(ctx, user, step, self._modify(ctx, user, step))
+
+    def _enabled(self, ctx: RunContext, enable: bool) -> Outcome:
+        user = self._target(ctx, UserParams.model_validate(ctx.params).username)
+        step = fixes.enabled_step(user, enable)
+        return self._finish(ctx, user, step, self._modify(ctx, user, step))
+
+    def _modify(self, ctx: RunContext, user: UserEntry, step: Step) -> Callable[[], object]:
+        return lambda: self._gateway.modify(ctx.customer, user.dn, step.changes)
+
+    def _membership(self, ctx: RunContext, add: bool) -> Outcome:
+        params = (GroupAddParams if add else GroupParams).model_validate(ctx.params)
+        group = guardrails.allowed_group(self._gateway, ctx.customer, params.group)
+        user = self._target(ctx, params.username)
+        was = fixes.is_member(self._gateway, ctx.customer, user, group.dn)
+        step = fixes.member_step(user, group, was, add)
+        outcome = self._finish(
+            ctx, user, step, lambda: self._set_member(ctx, user, group.dn, add, step)
+        )
+        expires_at = params.expires_at if isinstance(params, GroupAddParams) else None
+        if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
+            # No follow-up for a membership that existed before: it was not granted here.
+            return outcome
+        revoke = FollowUp(
+            "group_remove", {"username": user.username, "group": group.name}, due_at=expires_at
+        )
+        summary = f"{outcome.summary} until {expires_at.isoformat()}"
+        return replace(outcome, summary=summary, follow_ups=(revoke,))
+
+    def _set_member(
+        self, ctx: RunContext, user: UserEntry, group_dn: str, add: bool, step: Step
+    ) -> None:
+        if not self._gateway.set_member(ctx.customer, group_dn, user.dn, add):
+            # 68 / 53: someone else made the same change meanwhile; nothing done here.
+            step.after = dict(step.before)
+            step.done = f"no change: {step.done.split(': ', 1)[-1]}"

@@ -1,0 +1,98 @@
+"""The seam to a customer's directory: what the fixes need from it, whatever speaks LDAP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from runner_api.customers.models import Customer
+
+# userAccountControl and msDS-User-Account-Control-Computed bits.
+ACCOUNTDISABLE = 0x2
+LOCKOUT = 0x10
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    """One user as read from the directory (never a password)."""
+
+    dn: str
+    username: str
+    display_name: str | None
+    mail: str | None
+    user_account_control: int
+    # msDS-User-Account-Control-Computed: the DC's own view of "locked" (honours the duration).
+    computed_control: int
+    lockout_time: int
+    pwd_last_set: int
+    admin_count: int
+    member_of: tuple[str, ...]
+    object_sid: str
+    primary_group_id: int
+    last_logon: datetime | None
+    # SIDs of every security group the user is in, nested and primary included; None when
+    # not read (searches) or not readable (then protection cannot be ruled out).
+    token_groups: tuple[str, ...] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return not self.user_account_control & ACCOUNTDISABLE
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.computed_control & LOCKOUT)
+
+    @property
+    def must_change_password(self) -> bool:
+        return self.pwd_last_set == 0
+
+    @property
+    def domain_sid(self) -> str:
+        return self.object_sid.rsplit("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """One group: enough to change its membership and to know whether it is privileged."""
+
+    dn: str
+    name: str
+    object_sid: str
+
+
+# attribute -> list of (ldap3 MODIFY_* operation, values): exactly ldap3's `changes`.
+Changes = Mapping[str, Sequence[tuple[str, Sequence[Any]]]]
+
+
+class DirectoryGateway(Protocol):
+    """Reads and writes one customer's directory; raises runner_api.directory.errors only."""
+
+    def find_dn(self, customer: Customer, username: str) -> str | None:
+        """The DN of the user with this sAMAccountName anywhere under base_dn (nothing else)."""
+        ...
+
+    def read_user(self, customer: Customer, dn: str) -> UserEntry:
+        """A user's state, tokenGroups included; reads rebind once on a dropped connection."""
+        ...
+
+    def search(self, customer: Customer, ldap_filter: str, limit: int) -> list[UserEntry]:
+        """Users matching an (escaped) filter inside the customer's user OUs only."""
+        ...
+
+    def find_group(self, customer: Customer, name: str) -> GroupEntry | None:
+        """A group by name under base_dn."""
+        ...
+
+    def matches(self, customer: Customer, dn: str, ldap_filter: str) -> bool:
+        """True if the entry at `dn` matches the (escaped) filter."""
+        ...
+
+    def modify(self, customer: Customer, dn: str, changes: Changes) -> None:
+        """One modify, never retried: a drop after sending raises ConnectionLostError."""
+        ...
+
+    def set_member(self, customer: Customer, group_dn: str, user_dn: str, member: bool) -> bool:
+        """Add (member=True) or remove a user; False when it already was so (68 / 53)."""
+        ...

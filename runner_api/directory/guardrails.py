@@ -1,0 +1,112 @@
+"""Checks before any write: scope, protected accounts, deny list, group allow-list."""
+
+from __future__ import annotations
+
+from runner_api.customers.models import Customer
+from runner_api.directory import filters
+from runner_api.directory.connections import directory_of
+from runner_api.directory.errors import (
+    DirectoryObjectNotFoundError,
+    GroupNotAllowedError,
+    OutOfScopeError,
+    ProtectedTargetError,
+)
+from runner_api.directory.gateway import DirectoryGateway, GroupEntry, UserEntry
+
+# Domain-relative RIDs of privileged groups (names differ by language; SIDs do not).
+PROTECTED_DOMAIN_RIDS = {
+    512: "Domain Admins",
+    516: "Domain Controllers",
+    517: "Cert Publishers",
+    518: "Schema Admins",
+    519: "Enterprise Admins",
+    520: "Group Policy Creator Owners",
+    521: "Read-only Domain Controllers",
+}
+PROTECTED_BUILTIN_SIDS = {
+    "S-1-5-32-544": "Administrators",
+    "S-1-5-32-548": "Account Operators",
+    "S-1-5-32-549": "Server Operators",
+    "S-1-5-32-550": "Print Operators",
+    "S-1-5-32-551": "Backup Operators",
+    "S-1-5-32-552": "Replicator",
+}
+# Built-in accounts themselves: Administrator, krbtgt.
+PROTECTED_USER_RIDS = {500: "the built-in Administrator", 502: "krbtgt"}
+GROUPS_ALLOWLIST = "groups"
+
+
+def protected_sids(domain_sid: str) -> dict[str, str]:
+    """SID -> name of every built-in privileged group of a domain."""
+    sids = {f"{domain_sid}-{rid}": name for rid, name in PROTECTED_DOMAIN_RIDS.items()}
+    return sids | PROTECTED_BUILTIN_SIDS
+
+
+def locate(gateway: DirectoryGateway, customer: Customer, username: str) -> UserEntry:
+    """The target user, read only once its DN is known to be inside the user OUs."""
+    config = directory_of(customer)
+    dn = gateway.find_dn(customer, username)
+    if dn is None:
+        raise DirectoryObjectNotFoundError(f"no user {username!r} in the directory")
+    if not any(filters.within(dn, ou) for ou in config.user_ous):
+        raise OutOfScopeError(
+            f"refused: user {username!r} is outside the OUs agents may touch for customer "
+            f"{customer.name!r}; nothing was changed"
+        )
+    return gateway.read_user(customer, dn)
+
+
+def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) -> str | None:
+    config = directory_of(customer)
+    if user.username.lower() in {name.lower() for name in config.deny_list}:
+        return "it is on the customer's deny list"
+    if user.admin_count == 1:
+        # adminCount can be stale after a removal: still treated as privileged until reviewed.
+        return "it has adminCount=1 (a privileged account, or one that was)"
+    rid = int(user.object_sid.rsplit("-", 1)[1]) if user.object_sid else -1
+    if rid in PROTECTED_USER_RIDS:
+        return f"it is {PROTECTED_USER_RIDS[rid]}"
+    if user.token_groups is None:
+        return "its group memberships could not be read, so privilege cannot be ruled out"
+    privileged = protected_sids(user.domain_sid)
+    for sid in user.token_groups:
+        if sid in privileged:
+            return f"it is a member (direct or nested) of {privileged[sid]}"
+    for name in config.protected_groups:
+        group = gateway.find_group(customer, name)
+        if group is None:
+            return f"protected group {name!r} could not be found to rule out membership"
+        if group.object_sid in user.token_groups or gateway.matches(
+            customer, user.dn, filters.member_of(group.dn, nested=True)
+        ):
+            return f"it is a member (direct or nested) of the protected group {group.name}"
+    return None
+
+
+def check_target(gateway: DirectoryGateway, customer: Customer, user: UserEntry) -> None:
+    """Raise ProtectedTargetError for a privileged or deny-listed account."""
+    reason = _protection(gateway, customer, user)
+    if reason is not None:
+        raise ProtectedTargetError(
+            f"refused: {user.username!r} is a protected account: {reason}; nothing was changed"
+        )
+
+
+def allowed_group(gateway: DirectoryGateway, customer: Customer, name: str) -> GroupEntry:
+    """The group, if it is on the customer's allow-list and not itself privileged."""
+    if name not in customer.allowlist(GROUPS_ALLOWLIST):
+        raise GroupNotAllowedError(
+            f"refused: group {name!r} is not on the {GROUPS_ALLOWLIST!r} allow-list of customer "
+            f"{customer.name!r}; nothing was changed"
+        )
+    group = gateway.find_group(customer, name)
+    if group is None:
+        raise DirectoryObjectNotFoundError(f"no group {name!r} in the directory")
+    domain_sid = group.object_sid.rsplit("-", 1)[0]
+    protected = {n.lower() for n in directory_of(customer).protected_groups}
+    if group.object_sid in protected_sids(domain_sid) or group.name.lower() in protected:
+        raise GroupNotAllowedError(
+            f"refused: group {name!r} is privileged and is never changed here, even when "
+            "allow-listed; nothing was changed"
+        )
+    return group

@@ -1,0 +1,246 @@
+"""One lab Samba AD DC: provisioned once into a template, run as throwaway copies of it.
+
+<template>/            provisioned, seeded and stopped DC (samba-tool's targetdir layout)
+  tls/                 lab CA (cert + key) and the DC's certificate and key
+  fixline/             stamp.json, admin.password, service.password, service.dn (0700)
+<folder>/              a `cp -a` of the template, smb.conf paths rewritten; samba runs here
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from ldap3 import BASE, Connection
+from ldap3.core.exceptions import LDAPException
+
+from runner_api.lab import directory_data as data
+from runner_api.lab.directory_data import DirectorySite
+from runner_api.lab.directory_seed import bind, ldaps_server, seed
+from runner_api.lab.directory_tls import DcTlsFiles, certificate_days_left, issue_dc_tls
+from runner_api.lab.process import LabError, port_in_use, run, write_if_changed
+
+SAMBA = "samba"
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+# Bump when the template's making changes in a way the data table does not show.
+TEMPLATE_FORMAT = 1
+# Runtime leftovers of a DC that must not travel into a template or a copy.
+RUNTIME_FILES = ("samba.pid", "msg.lock", "msg.sock", "samba.out")
+
+
+def template_version(site: DirectorySite) -> str:
+    """Changes whenever the site or the sample data does: a stale template is rebuilt."""
+    text = repr((TEMPLATE_FORMAT, site, data.USERS, data.GROUPS, data.LOCKOUT_THRESHOLD))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class LabDc:
+    """A Samba AD DC of one lab customer, on its own loopback address."""
+
+    def __init__(self, site: DirectorySite, folder: Path, template: Path) -> None:
+        self.site = site
+        self.folder = folder.absolute()
+        self.template = template.absolute()
+        self.smb_conf = self.folder / "etc" / "smb.conf"
+        self.pidfile = self.folder / "samba.pid"
+        self.log_path = self.folder / "samba.out"
+        self.tls = DcTlsFiles(self.folder / "tls")
+
+    @property
+    def ca_path(self) -> Path:
+        return self.tls.ca_path
+
+    def secret(self, name: str) -> str:
+        """admin.password, service.password or service.dn of the running copy."""
+        return (self.folder / "fixline" / name).read_text()
+
+    def start(self) -> bool:
+        """Run the DC unless it already runs and answers; True when it (re)started."""
+        if self.pid() is not None:
+            if self._answers():
+                return False
+            self.stop()
+        self._ensure_template()
+        self._copy_template()
+        self._spawn(self.folder)
+        return True
+
+    def reset(self) -> None:
+        """Back to the template's data: stop, fresh copy, start (well under a second)."""
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        """Stop this folder's samba (no other process is touched)."""
+        _stop(self.folder)
+
+    def pid(self) -> int | None:
+        return _pid(self.folder)
+
+    def admin_connection(self) -> Connection:
+        """Administrator bound over verified TLS (lab set-up and test inspection only)."""
+        return bind(
+            self.site, self.ca_path, f"Administrator@{self.site.dns_domain}", self._admin()
+        )
+
+    def _admin(self) -> str:
+        return self.secret("admin.password")
+
+    def _ensure_template(self) -> None:
+        stamp = self.template / "fixline" / "stamp.json"
+        try:
+            built = json.loads(stamp.read_text())
+            fresh = built["version"] == template_version(self.site)
+            fresh = fresh and certificate_days_left(DcTlsFiles(self.template / "tls").cert_path) > 30
+        except (OSError, ValueError, KeyError):
+            fresh = False
+        if not fresh:
+            self._build_template()
+
+    def _build_template(self) -> None:
+        building = self.template.with_name(self.template.name + ".building")
+        _stop(building)
+        shutil.rmtree(building, ignore_errors=True)
+        building.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        secret_dir = building / "fixline"
+        admin_password = _random_password()
+        service_password = _random_password()
+        tls = DcTlsFiles(building / "tls")
+        site = self.site
+        run(
+            [
+                "samba-tool", "domain", "provision",
+                f"--realm={site.realm}", f"--domain={site.domain}", "--server-role=dc",
+                "--dns-backend=SAMBA_INTERNAL", f"--adminpass={admin_password}",
+                f"--host-name={site.host_name}", f"--host-ip={site.address}",
+                f"--targetdir={building}",
+                f"--option=interfaces={site.address}", "--option=bind interfaces only=yes",
+                f"--option=log file={building}/log.samba", f"--option=pid directory={building}",
+                "--option=server services=ldap",
+                *tls.smb_options(),
+            ]
+        )  # fmt: skip
+        issue_dc_tls(tls, f"Fixline lab CA {site.customer}", site.tls_name, site.address)
+        secret_dir.mkdir(mode=0o700)
+        for name, text in (
+            ("admin.password", admin_password),
+            ("service.password", service_password),
+        ):
+            write_if_changed(secret_dir / name, text, 0o600)
+        self._spawn(building)
+        try:
+            admin = bind(site, tls.ca_path, f"Administrator@{site.dns_domain}", admin_password)
+            service_dn = seed(admin, site, tls.ca_path, building / "etc/smb.conf", service_password)
+            admin.unbind()
+        finally:
+            _stop(building)
+        write_if_changed(secret_dir / "service.dn", service_dn, 0o600)
+        stamp = {"version": template_version(site), "built_in": str(building)}
+        write_if_changed(secret_dir / "stamp.json", json.dumps(stamp), 0o600)
+        _clean_runtime(building)
+        shutil.rmtree(self.template, ignore_errors=True)
+        building.rename(self.template)
+
+    def _copy_template(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # cp -a keeps modes (samba refuses a key readable by others) and xattrs (NT ACLs).
+        run(["cp", "-a", str(self.template), str(self.folder)])
+        built_in = json.loads((self.folder / "fixline" / "stamp.json").read_text())["built_in"]
+        # Only smb.conf holds absolute paths (the notes checked this).
+        conf = self.smb_conf.read_text().replace(built_in, str(self.folder))
+        write_if_changed(self.smb_conf, conf, 0o644)
+
+    def _spawn(self, folder: Path) -> None:
+        if port_in_use(self.site.address, 636):
+            raise LabError(
+                f"port 636 on {self.site.address} is taken by another program, so the "
+                f"{self.site.customer} lab DC cannot listen there: find it with "
+                f"`ss -ltnp 'sport = :636'` and stop it (another lab? `fixline lab down`)"
+            )
+        (folder / "samba.pid").unlink(missing_ok=True)
+        with (folder / "samba.out").open("ab") as out:
+            # setsid --fork: samba gets its own session and init reaps it, so it outlives
+            # this process (the demo) and no Popen is left to warn; samba writes samba.pid.
+            run(
+                [
+                    "setsid", "--fork", SAMBA, "-s", str(folder / "etc/smb.conf"),
+                    "-M", "single", "--foreground", "--no-process-group",
+                ],
+                stdout=out,
+            )  # fmt: skip
+        self._wait_ready(folder)
+
+    def _answers(self, folder: Path | None = None) -> bool:
+        """Whether the DC completes a verified-TLS rootDSE search."""
+        tls = DcTlsFiles((folder or self.folder) / "tls")
+        conn = Connection(ldaps_server(self.site, tls.ca_path, timeout_s=2), receive_timeout=2)
+        try:
+            return bool(conn.open() or True) and bool(
+                conn.search("", "(objectClass=*)", BASE, attributes=["defaultNamingContext"])
+            )
+        except LDAPException:
+            return False
+        finally:
+            conn.unbind()
+
+    def _wait_ready(self, folder: Path) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._answers(folder):
+                return
+            if (folder / "samba.pid").exists() and _pid(folder) is None:
+                break
+            time.sleep(0.05)
+        log = (folder / "samba.out").read_text(errors="replace")[-2000:]
+        _stop(folder)
+        raise LabError(
+            f"the {self.site.customer} lab DC did not answer on {self.site.url} within "
+            f"{READY_TIMEOUT_S:.0f} s; its output ends with:\n{log}"
+        )
+
+
+def _pid(folder: Path) -> int | None:
+    """The pid of the samba running on folder's smb.conf, if any (pid reuse is checked)."""
+    try:
+        pid = int((folder / "samba.pid").read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    # A zombie has an empty cmdline: it counts as stopped.
+    return pid if str(folder / "etc/smb.conf").encode() in cmdline else None
+
+
+def _stop(folder: Path) -> None:
+    pid = _pid(folder)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _pid(folder) == pid and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if _pid(folder) == pid:
+        # setsid made samba a group leader: its group is its own and nothing else.
+        os.killpg(pid, signal.SIGKILL)
+    (folder / "samba.pid").unlink(missing_ok=True)
+
+
+def _clean_runtime(folder: Path) -> None:
+    for name in RUNTIME_FILES:
+        path = folder / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _random_password() -> str:
+    # token_urlsafe may lack a digit or a symbol: the fixed tail meets AD complexity.
+    return f"{secrets.token_urlsafe(18)}-Aa1"
