@@ -17,6 +17,7 @@ from runner_api.cli.common import (
     parse_params,
 )
 from runner_api.errors import FixlineError, InvalidParamsError, RefusedError
+from runner_api.runs.models import RunEvent
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
@@ -79,6 +80,12 @@ def run_action(
     raise typer.Exit(0 if final.status == RunStatus.SUCCEEDED else EXIT_FAILED)
 
 
+def event_line(event: RunEvent) -> str:
+    """One event as a line: number, kind, host (unless the message names it), message."""
+    where = f" [{event.host}]" if event.host and f"[{event.host}]" not in event.message else ""
+    return f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip()
+
+
 def _follow(core: Any, run_id: str, live: bool) -> Any:
     last = 0
     while True:
@@ -86,8 +93,7 @@ def _follow(core: Any, run_id: str, live: bool) -> Any:
         for event in core.store.events(run_id, last):
             last = event.seq
             if live:
-                where = f" [{event.host}]" if event.host else ""
-                typer.echo(f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip())
+                typer.echo(event_line(event))
         if RunStatus(run.status).terminal:
             return run
         time.sleep(0.1)
@@ -139,8 +145,7 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
     typer.echo("events:")
     for event in core.store.events(run_id):
-        where = f" [{event.host}]" if event.host else ""
-        typer.echo(f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip())
+        typer.echo(event_line(event))
 
 
 @app.command()

@@ -57,7 +57,7 @@ def demo() -> None:
                 f"  API docs (OpenAPI):  {base}/docs",
                 f"  Log in: click 'Authorize' there, or send `Authorization: Bearer "
                 f"{settings.bootstrap_token.get_secret_value()}`",
-                "  Try:  fixline run smoke_check --customer lab --ticket DEMO-1 "
+                "  Try:  .venv/bin/fixline run smoke_check --customer lab --ticket DEMO-1 "
                 "--param host=lab-host --wait",
                 "",
                 lab.describe(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import threading
 from collections.abc import Iterator
@@ -52,7 +53,9 @@ def tls_for(config: DirectoryConfig, credential: DirectoryCredential) -> Tls:
     )
 
 
-def unreachable(config: DirectoryConfig, exc: BaseException | None = None) -> DirectoryUnreachableError:
+def unreachable(
+    config: DirectoryConfig, exc: BaseException | None = None
+) -> DirectoryUnreachableError:
     """The error for a DC that is down, refuses, fails TLS or is slower than timeout_s."""
     why = f" ({type(exc).__name__})" if exc is not None else ""
     return DirectoryUnreachableError(
@@ -159,7 +162,5 @@ class ConnectionPool:
 
 
 def _close(conn: Connection) -> None:
-    try:
+    with contextlib.suppress(LDAPException, OSError):  # already gone: nothing to release
         conn.unbind()
-    except (LDAPException, OSError):
-        pass  # already gone: nothing left to release

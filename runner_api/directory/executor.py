@@ -9,7 +9,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pydantic import ValidationError
 
 from runner_api.directory import fixes, guardrails
-from runner_api.directory.actions import GroupAddParams, GroupParams, PasswordResetParams, UserParams
+from runner_api.directory.actions import (
+    GroupAddParams,
+    GroupParams,
+    PasswordResetParams,
+    UserParams,
+)
 from runner_api.directory.errors import DirectoryRefusedError
 from runner_api.directory.fixes import Step, emit, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
@@ -26,7 +31,7 @@ def _versions() -> dict[str, str]:
         return {"ldap3": "missing"}
 
 
-class _Stop(Exception):
+class _StoppedError(Exception):
     """Canceled or out of time between two steps."""
 
     def __init__(self, status: RunStatus, message: str) -> None:
@@ -38,9 +43,11 @@ class _Stop(Exception):
 def checkpoint(ctx: RunContext) -> None:
     """Stop between steps when the run was canceled or its deadline passed."""
     if ctx.cancel_requested.is_set():
-        raise _Stop(RunStatus.CANCELED, "canceled on request before the directory was changed")
+        raise _StoppedError(
+            RunStatus.CANCELED, "canceled on request before the directory was changed"
+        )
     if ctx.time_left() <= 0:
-        raise _Stop(RunStatus.TIMED_OUT, f"timed out after {ctx.timeout_s:g} s")
+        raise _StoppedError(RunStatus.TIMED_OUT, f"timed out after {ctx.timeout_s:g} s")
 
 
 class DirectoryExecutor:
@@ -80,7 +87,7 @@ class DirectoryExecutor:
         try:
             checkpoint(ctx)
             return action(ctx)
-        except _Stop as stop:
+        except _StoppedError as stop:
             return Outcome(stop.status, error=stop.message)
         except DirectoryRefusedError as exc:
             emit(ctx, "refused", exc.message)
@@ -95,9 +102,7 @@ class DirectoryExecutor:
             )
             return Outcome(RunStatus.REFUSED, error=f"invalid parameters: {problems}")
         except Exception as exc:  # the contract is "never raise": report, don't crash the worker
-            return Outcome(
-                RunStatus.FAILED, error=f"directory run failed: {type(exc).__name__}"
-            )
+            return Outcome(RunStatus.FAILED, error=f"directory run failed: {type(exc).__name__}")
 
     def _target(self, ctx: RunContext, username: str) -> UserEntry:
         emit(ctx, "lookup", f"looking up {username}")
@@ -106,22 +111,28 @@ class DirectoryExecutor:
         return user
 
     def _finish(
-        self, ctx: RunContext, user: UserEntry, step: Step, write: Callable[[], object]
+        self,
+        ctx: RunContext,
+        user: UserEntry,
+        step: Step,
+        write: Callable[[], object],
+        group_dn: str | None = None,
     ) -> Outcome:
         if ctx.check_mode and step.changed:
             return succeeded(ctx, step, f"would {step.what}")
         if not step.changed:
             return succeeded(ctx, step, step.done)
         emit(ctx, "change", step.what, **step.after)
-        ended = fixes.apply(ctx, step, write, lambda: self._observe(ctx, user, step))
+        ended = fixes.apply(ctx, step, write, lambda: self._observe(ctx, user, step, group_dn))
         return ended or succeeded(ctx, step, step.done)
 
-    def _observe(self, ctx: RunContext, user: UserEntry, step: Step) -> dict[str, object]:
+    def _observe(
+        self, ctx: RunContext, user: UserEntry, step: Step, group_dn: str | None
+    ) -> dict[str, object]:
         """The step's attributes as the DC has them now (to reconcile a dropped write)."""
         now = self._gateway.read_user(ctx.customer, user.dn)
         values: dict[str, object] = {"locked": now.locked, "enabled": now.enabled}
-        if "group" in step.after:
-            group_dn = str(step.after["group_dn"])
+        if group_dn is not None:
             values["member"] = fixes.is_member(self._gateway, ctx.customer, now, group_dn)
         return {key: values.get(key, step.after[key]) for key in step.after}
 
@@ -150,7 +161,7 @@ class DirectoryExecutor:
         was = fixes.is_member(self._gateway, ctx.customer, user, group.dn)
         step = fixes.member_step(user, group, was, add)
         outcome = self._finish(
-            ctx, user, step, lambda: self._set_member(ctx, user, group.dn, add, step)
+            ctx, user, step, lambda: self._set_member(ctx, user, group.dn, add, step), group.dn
         )
         expires_at = params.expires_at if isinstance(params, GroupAddParams) else None
         if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
@@ -168,4 +179,5 @@ class DirectoryExecutor:
         if not self._gateway.set_member(ctx.customer, group_dn, user.dn, add):
             # 68 / 53: someone else made the same change meanwhile; nothing done here.
             step.after = dict(step.before)
-            step.done = f"no change: {step.done.split(': ', 1)[-1]}"
+            state = "a member of" if add else "not a member of"
+            step.done = f"no change: {user.username} is already {state} {step.before['group']}"

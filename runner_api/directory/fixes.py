@@ -42,7 +42,9 @@ class Step:
 
 def emit(ctx: RunContext, kind: str, message: str, **data: Any) -> None:
     """One progress event (redacted again by the run service)."""
-    ctx.emit(EventIn(kind=kind, message=ctx.redactor.text(message), task=ctx.action.name, data=data))
+    ctx.emit(
+        EventIn(kind=kind, message=ctx.redactor.text(message), task=ctx.action.name, data=data)
+    )
 
 
 def succeeded(ctx: RunContext, step: Step, summary: str, **extra: Any) -> Outcome:
@@ -107,7 +109,9 @@ def reset_step(user: UserEntry, password: str | None, unlock: bool) -> Step:
     )
 
 
-def is_member(gateway: DirectoryGateway, customer: Customer, user: UserEntry, group_dn: str) -> bool:
+def is_member(
+    gateway: DirectoryGateway, customer: Customer, user: UserEntry, group_dn: str
+) -> bool:
     """Direct membership, asked of the DC (memberOf of a search may be partial)."""
     return gateway.matches(customer, user.dn, filters.member_of(group_dn))
 
@@ -122,7 +126,9 @@ def member_step(user: UserEntry, group: GroupEntry, was: bool, add: bool) -> Ste
         {"member": add, "group": group.name},
         {},
         f"{verb} {name} {prep} {group.name}",
-        f"{name} {past} {group.name}" if was != add else f"no change: {name} is already {state} {group.name}",
+        f"{name} {past} {group.name}"
+        if was != add
+        else f"no change: {name} is already {state} {group.name}",
     )
 
 

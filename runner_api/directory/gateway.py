@@ -81,8 +81,8 @@ class DirectoryGateway(Protocol):
         """Users matching an (escaped) filter inside the customer's user OUs only."""
         ...
 
-    def find_group(self, customer: Customer, name: str) -> GroupEntry | None:
-        """A group by name under base_dn."""
+    def find_groups(self, customer: Customer, ldap_filter: str) -> list[GroupEntry]:
+        """Groups matching an (escaped) filter under base_dn."""
         ...
 
     def matches(self, customer: Customer, dn: str, ldap_filter: str) -> bool:

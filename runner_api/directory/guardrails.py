@@ -42,6 +42,23 @@ def protected_sids(domain_sid: str) -> dict[str, str]:
     return sids | PROTECTED_BUILTIN_SIDS
 
 
+def find_group(gateway: DirectoryGateway, customer: Customer, name: str) -> GroupEntry | None:
+    """One group by name; None when there is none (or, oddly, more than one)."""
+    found = gateway.find_groups(customer, filters.group_by_name(name))
+    return found[0] if len(found) == 1 else None
+
+
+def privileged_groups(
+    gateway: DirectoryGateway, customer: Customer, domain_sid: str
+) -> list[GroupEntry]:
+    """Every built-in privileged group and the customer's protected groups, as found."""
+    by_sid = [f"(objectSid={sid})" for sid in protected_sids(domain_sid)]
+    by_name = [filters.group_by_name(name) for name in directory_of(customer).protected_groups]
+    return gateway.find_groups(
+        customer, f"(&(objectClass=group){filters.any_of(by_sid + by_name)})"
+    )
+
+
 def locate(gateway: DirectoryGateway, customer: Customer, username: str) -> UserEntry:
     """The target user, read only once its DN is known to be inside the user OUs."""
     config = directory_of(customer)
@@ -73,7 +90,7 @@ def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) 
         if sid in privileged:
             return f"it is a member (direct or nested) of {privileged[sid]}"
     for name in config.protected_groups:
-        group = gateway.find_group(customer, name)
+        group = find_group(gateway, customer, name)
         if group is None:
             return f"protected group {name!r} could not be found to rule out membership"
         if group.object_sid in user.token_groups or gateway.matches(
@@ -99,7 +116,7 @@ def allowed_group(gateway: DirectoryGateway, customer: Customer, name: str) -> G
             f"refused: group {name!r} is not on the {GROUPS_ALLOWLIST!r} allow-list of customer "
             f"{customer.name!r}; nothing was changed"
         )
-    group = gateway.find_group(customer, name)
+    group = find_group(gateway, customer, name)
     if group is None:
         raise DirectoryObjectNotFoundError(f"no group {name!r} in the directory")
     domain_sid = group.object_sid.rsplit("-", 1)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, SUBTREE, Connection
@@ -152,8 +153,13 @@ class LdapDirectory:
                 break
             found = self._read(
                 customer,
-                lambda c, ou=ou: self._search(  # type: ignore[misc]
-                    c, ou, ldap_filter, SUBTREE, list(USER_ATTRIBUTES), limit - len(users)
+                partial(
+                    self._search,
+                    base=ou,
+                    ldap_filter=ldap_filter,
+                    scope=SUBTREE,
+                    attrs=list(USER_ATTRIBUTES),
+                    limit=limit - len(users),
                 ),
             )
             for dn, raw in found:
@@ -162,25 +168,26 @@ class LdapDirectory:
                     users.setdefault(dn.lower(), user_entry(dn, raw, with_tokens=False))
         return list(users.values())[:limit]
 
-    def find_group(self, customer: Customer, name: str) -> GroupEntry | None:
+    def find_groups(self, customer: Customer, ldap_filter: str) -> list[GroupEntry]:
         base = directory_of(customer).base_dn
+        attrs = ["sAMAccountName", "objectSid"]
         found = self._read(
-            customer,
-            lambda c: self._search(
-                c, base, filters.group_by_name(name), SUBTREE, ["sAMAccountName", "objectSid"], 2
-            ),
+            customer, lambda c: self._search(c, base, ldap_filter, SUBTREE, attrs, 50)
         )
-        if len(found) != 1:
-            return None
-        dn, raw = found[0]
-        sid = raw.get("objectSid") or [b""]
-        return GroupEntry(dn, _text(raw, "sAMAccountName") or name, filters.sid_text(sid[0]))
+        groups = []
+        for dn, raw in found:
+            sid = raw.get("objectSid") or [b""]
+            name = _text(raw, "sAMAccountName") or filters.rdn_value(dn)
+            groups.append(GroupEntry(dn, name, filters.sid_text(sid[0]) if sid[0] else ""))
+        return groups
 
     def matches(self, customer: Customer, dn: str, ldap_filter: str) -> bool:
         found = self._read(customer, lambda c: self._search(c, dn, ldap_filter, BASE, None))
         return bool(found)
 
-    def _write(self, customer: Customer, op: Callable[[Connection], bool], what: str, dn: str) -> int:
+    def _write(
+        self, customer: Customer, op: Callable[[Connection], bool], what: str, dn: str
+    ) -> int:
         config = directory_of(customer)
         # Opening the connection sends nothing: a failure there is a plain "unreachable".
         with self._pool.connection(customer) as (conn, _reused):

@@ -10,7 +10,9 @@ from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
 
 
-def reset_password(ctx: RunContext, gateway: DirectoryGateway, username: str, unlock: bool) -> Outcome:
+def reset_password(
+    ctx: RunContext, gateway: DirectoryGateway, username: str, unlock: bool
+) -> Outcome:
     """Reset to a generated temporary password, must change at next logon; reveal it once."""
     if ctx.check_mode:
         user = protect(gateway, ctx, username)

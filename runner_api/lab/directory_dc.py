@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -86,9 +88,7 @@ class LabDc:
 
     def admin_connection(self) -> Connection:
         """Administrator bound over verified TLS (lab set-up and test inspection only)."""
-        return bind(
-            self.site, self.ca_path, f"Administrator@{self.site.dns_domain}", self._admin()
-        )
+        return bind(self.site, self.ca_path, f"Administrator@{self.site.dns_domain}", self._admin())
 
     def _admin(self) -> str:
         return self.secret("admin.password")
@@ -98,7 +98,9 @@ class LabDc:
         try:
             built = json.loads(stamp.read_text())
             fresh = built["version"] == template_version(self.site)
-            fresh = fresh and certificate_days_left(DcTlsFiles(self.template / "tls").cert_path) > 30
+            fresh = (
+                fresh and certificate_days_left(DcTlsFiles(self.template / "tls").cert_path) > 30
+            )
         except (OSError, ValueError, KeyError):
             fresh = False
         if not fresh:
@@ -166,16 +168,24 @@ class LabDc:
                 f"`ss -ltnp 'sport = :636'` and stop it (another lab? `fixline lab down`)"
             )
         (folder / "samba.pid").unlink(missing_ok=True)
+        command = [
+            "setsid", "--fork", SAMBA, "-s", str(folder / "etc/smb.conf"),
+            "-M", "single", "--foreground", "--no-process-group",
+        ]  # fmt: skip
         with (folder / "samba.out").open("ab") as out:
             # setsid --fork: samba gets its own session and init reaps it, so it outlives
-            # this process (the demo) and no Popen is left to warn; samba writes samba.pid.
-            run(
-                [
-                    "setsid", "--fork", SAMBA, "-s", str(folder / "etc/smb.conf"),
-                    "-M", "single", "--foreground", "--no-process-group",
-                ],
-                stdout=out,
-            )  # fmt: skip
+            # this process (the demo) and no Popen is left behind; samba writes samba.pid.
+            try:
+                subprocess.run(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=out,
+                    check=True,
+                    timeout=10,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise LabError(f"cannot start samba ({' '.join(command)}): {exc}") from exc
         self._wait_ready(folder)
 
     def _answers(self, folder: Path | None = None) -> bool:
@@ -183,13 +193,13 @@ class LabDc:
         tls = DcTlsFiles((folder or self.folder) / "tls")
         conn = Connection(ldaps_server(self.site, tls.ca_path, timeout_s=2), receive_timeout=2)
         try:
-            return bool(conn.open() or True) and bool(
-                conn.search("", "(objectClass=*)", BASE, attributes=["defaultNamingContext"])
-            )
+            conn.open()
+            return bool(conn.search("", "(objectClass=*)", BASE, attributes=["namingContexts"]))
         except LDAPException:
             return False
         finally:
-            conn.unbind()
+            with contextlib.suppress(LDAPException):
+                conn.unbind()
 
     def _wait_ready(self, folder: Path) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -208,14 +218,17 @@ class LabDc:
 
 
 def _pid(folder: Path) -> int | None:
-    """The pid of the samba running on folder's smb.conf, if any (pid reuse is checked)."""
+    """The pid of the samba running on folder's files, if any (pid reuse is checked)."""
     try:
         pid = int((folder / "samba.pid").read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        exe = os.readlink(f"/proc/{pid}/exe")
+        fds = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
     except (OSError, ValueError):
         return None
-    # A zombie has an empty cmdline: it counts as stopped.
-    return pid if str(folder / "etc/smb.conf").encode() in cmdline else None
+    # samba rewrites its command line ("samba: root process"): recognise it by its
+    # program and by holding files of this folder open (its log, its databases).
+    ours = Path(exe).name == SAMBA and any(fd.startswith(f"{folder}/") for fd in fds)
+    return pid if ours else None
 
 
 def _stop(folder: Path) -> None:

@@ -24,8 +24,8 @@ GLOBAL_SECURITY_GROUP = -2147483646
 NORMAL_ACCOUNT = 512
 DISABLED_ACCOUNT = 514
 # Schema GUIDs of what helpdesk-svc is delegated (MS-ADA/MS-ADTS).
-RESET_PASSWORD = "00299570-246d-11d0-a768-00aa006e0529"
-PWD_LAST_SET = "bf967a0a-0de6-11d0-a285-00aa003049e2"
+RESET_PASSWORD_RIGHT = "00299570-246d-11d0-a768-00aa006e0529"  # noqa: S105 (a GUID)
+PWD_LAST_SET_ATTRIBUTE = "bf967a0a-0de6-11d0-a285-00aa003049e2"  # noqa: S105 (a GUID)
 LOCKOUT_TIME = "28630ebf-41d5-11d1-a9c1-0000f80367c1"
 USER_ACCOUNT_CONTROL = "bf967a68-0de6-11d0-a285-00aa003049e2"
 MEMBER = "bf9679c0-0de6-11d0-a285-00aa003049e2"
@@ -52,9 +52,7 @@ def ldaps_server(site: DirectorySite, ca_path: Path, timeout_s: float = 5.0) -> 
 
 def bind(site: DirectorySite, ca_path: Path, user: str, password: str) -> Connection:
     """A bound connection (verified TLS); LabError when the bind fails."""
-    conn = Connection(
-        ldaps_server(site, ca_path), user=user, password=password, receive_timeout=30
-    )
+    conn = Connection(ldaps_server(site, ca_path), user=user, password=password, receive_timeout=30)
     try:
         bound = conn.bind()
     except LDAPException as exc:
@@ -103,7 +101,9 @@ def _add_users(conn: Connection, site: DirectorySite) -> dict[str, str]:
     dns: dict[str, str] = {}
     for index, user in enumerate(data.users_of(site.customer)):
         dn = site.dn(user.relative_dn())
-        _check(conn, f"adding {dn}", conn.add(dn, USER_CLASSES, _user_attributes(site, user, index)))
+        _check(
+            conn, f"adding {dn}", conn.add(dn, USER_CLASSES, _user_attributes(site, user, index))
+        )
         # A user made with a password still has pwdLastSet=0 (must change): clear it.
         _check(conn, f"pwdLastSet of {dn}", conn.modify(dn, _replace("pwdLastSet", "-1")))
         dns[user.sam] = dn
@@ -124,8 +124,8 @@ def _replace(attribute: str, value: str) -> dict[str, list[tuple[str, list[str]]
 def _add_memberships(conn: Connection, site: DirectorySite, users: dict[str, str]) -> None:
     members: dict[str, list[str]] = {}
     for user in data.users_of(site.customer):
-        for group in user.groups:
-            members.setdefault(group, []).append(users[user.sam])
+        for name in user.groups:
+            members.setdefault(name, []).append(users[user.sam])
     for group in data.groups_of(site.customer):
         for parent in group.member_of:
             members.setdefault(parent, []).append(site.dn(f"CN={group.name},{data.GROUPS_OU}"))
@@ -160,8 +160,8 @@ def _delegate(conn: Connection, site: DirectorySite, smb_conf: Path, service_dn:
     on_users = "".join(
         f"(OA;CIIO;{rights};{guid};{USER_CLASS};{sid})"
         for rights, guid in (
-            ("CR", RESET_PASSWORD),
-            ("RPWP", PWD_LAST_SET),
+            ("CR", RESET_PASSWORD_RIGHT),
+            ("RPWP", PWD_LAST_SET_ATTRIBUTE),
             ("RPWP", LOCKOUT_TIME),
             ("RPWP", USER_ACCOUNT_CONTROL),
         )
@@ -211,7 +211,9 @@ def seed(
     attributes = _user_attributes(site, service, 99)
     attributes["unicodePwd"] = f'"{service_password}"'.encode("utf-16-le")
     _check(conn, "adding helpdesk-svc", conn.add(service_dn, USER_CLASSES, attributes))
-    _check(conn, "pwdLastSet of helpdesk-svc", conn.modify(service_dn, _replace("pwdLastSet", "-1")))
+    _check(
+        conn, "pwdLastSet of helpdesk-svc", conn.modify(service_dn, _replace("pwdLastSet", "-1"))
+    )
     _delegate(conn, site, smb_conf, service_dn)
     for user in data.users_of(site.customer):
         if user.state is UserState.LOCKED:
