@@ -12,6 +12,7 @@ from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.catalog.router import router as catalog_router
 from runner_api.core import Core
+from runner_api.directory.router import router as directory_router
 from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
 from runner_api.settings import Settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "runs", "description": "Runs of vetted actions, bound to tickets."},
             {"name": "actions", "description": "The vetted catalog."},
+            {"name": "directory", "description": "Look up accounts before acting."},
             {"name": "service", "description": "Health and metrics."},
         ],
     )
@@ -56,4 +58,5 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(runs_router)
     app.include_router(reveals_router)
+    app.include_router(directory_router)
     return app

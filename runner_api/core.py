@@ -15,6 +15,12 @@ from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
+from runner_api.directory import (
+    DirectoryExecutor,
+    DirectoryService,
+    LdapDirectory,
+    directory_actions,
+)
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
@@ -44,12 +50,15 @@ class Core:
         self.db = Database(settings.resolved_database_url)
         self.store = RunStore(self.db)
         self.metrics = Metrics()
-        self.catalog = Catalog(builtin_actions())
+        self.catalog = Catalog([*builtin_actions(), *directory_actions()])
         self.customers = CustomerRegistry(settings.inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
         self.credentials = FileCredentialSource(settings.resolved_credentials_dir)
         work_dir = settings.resolved_work_dir
+        self.directory_gateway = LdapDirectory(self.credentials, pool_size=settings.workers)
+        self.directory = DirectoryService(self.directory_gateway, self.customers)
         executors: dict[ActionKind, Executor] = {
+            ActionKind.DIRECTORY: DirectoryExecutor(self.directory_gateway),
             ActionKind.PLAYBOOK: PlaybookExecutor(
                 project_dir=settings.project_dir,
                 work_dir=work_dir,
@@ -122,6 +131,7 @@ class Core:
                 )
             self.heartbeat.stop()
             self._started = False
+        self.directory_gateway.close()
         self.db.dispose()
 
 

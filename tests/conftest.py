@@ -1,3 +1,8 @@
 """Shared fixtures: real components only (lab sshd, SQLite and PostgreSQL stores)."""
 
-pytest_plugins = ["tests.plugins.lab", "tests.plugins.store", "tests.plugins.server"]
+pytest_plugins = [
+    "tests.plugins.lab",
+    "tests.plugins.directory_lab",
+    "tests.plugins.store",
+    "tests.plugins.server",
+]

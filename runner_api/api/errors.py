@@ -15,6 +15,7 @@ from runner_api.api.deps import AuthenticationError
 from runner_api.errors import (
     ConfigurationError,
     ConflictError,
+    ExecutorError,
     FixlineError,
     InvalidRequestError,
     NotFoundError,
@@ -31,6 +32,8 @@ _STATUS: list[tuple[type[FixlineError], int]] = [
     (RefusedError, 403),
     (ConflictError, 409),
     (ConfigurationError, 503),
+    # An outside system failed (directory unreachable, ...): the gateway's fault, not ours.
+    (ExecutorError, 502),
     (RevealGoneError, 410),
 ]
 

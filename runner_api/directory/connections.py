@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlparse
 
-from ldap3 import NO_INFO, SIMPLE, Connection, Server, Tls
+from ldap3 import NONE, SIMPLE, Connection, Server, Tls
 from ldap3.core.exceptions import (
     LDAPCommunicationError,
     LDAPException,
@@ -43,9 +45,25 @@ def directory_of(customer: Customer) -> DirectoryConfig:
     return customer.directory
 
 
-def tls_for(config: DirectoryConfig, credential: DirectoryCredential) -> Tls:
+class VerifiedTls(Tls):  # type: ignore[misc]
+    """ldap3's Tls, but verified by the ssl module itself: CA and the DC's name (tls_name).
+
+    ldap3 checks names after the handshake with the deprecated ssl.match_hostname, also
+    accepting the IP it connected to, and leaks the socket when the check fails. Here the
+    handshake itself fails on a wrong CA or name, and ssl closes the socket.
+    """
+
+    def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
+        context = ssl.create_default_context(cadata=self.ca_certs_data)
+        # create_default_context: CERT_REQUIRED, check_hostname, TLS 1.2 or newer.
+        connection.socket = context.wrap_socket(
+            connection.socket, server_hostname=self.sni, do_handshake_on_connect=do_handshake
+        )
+
+
+def tls_for(config: DirectoryConfig, credential: DirectoryCredential) -> VerifiedTls:
     """TLS that verifies the DC's certificate against the customer's CA and tls_name."""
-    return Tls(
+    return VerifiedTls(
         validate=ssl.CERT_REQUIRED,
         ca_certs_data=credential.ca_pem,
         valid_names=[config.tls_name],
@@ -76,7 +94,7 @@ def open_connection(customer: Customer, credential: DirectoryCredential) -> Conn
         port=url.port or (636 if use_ssl else 389),
         use_ssl=use_ssl,
         tls=tls_for(config, credential),
-        get_info=NO_INFO,
+        get_info=NONE,  # no schema read: one round trip less per connection
         connect_timeout=config.timeout_s,
     )
     conn = Connection(
@@ -84,7 +102,8 @@ def open_connection(customer: Customer, credential: DirectoryCredential) -> Conn
         user=credential.bind_dn,
         password=credential.password.get_secret_value(),
         authentication=SIMPLE,
-        receive_timeout=config.timeout_s,
+        # ldap3 packs it into SO_RCVTIMEO as a C long: whole seconds only.
+        receive_timeout=max(1, math.ceil(config.timeout_s)),
         raise_exceptions=False,
         auto_referrals=False,
         read_only=False,
@@ -101,10 +120,10 @@ def open_connection(customer: Customer, credential: DirectoryCredential) -> Conn
                 data_code(conn.result),
             )
     except LINK_ERRORS as exc:
-        conn.unbind()
+        _close(conn)
         raise unreachable(config, exc) from exc
     except (DirectoryBindError, DirectoryUnreachableError, LDAPException):
-        conn.unbind()
+        _close(conn)
         raise
     return conn
 
@@ -115,14 +134,16 @@ class ConnectionPool:
     def __init__(self, credentials: CredentialSource, size: int = 4) -> None:
         self._credentials = credentials
         self._size = size
-        self._idle: dict[str, list[Connection]] = {}
+        # Keyed by the customer's directory settings too: a changed URL or CA never
+        # reuses a connection made for the old ones.
+        self._idle: dict[tuple[str, DirectoryConfig], list[Connection]] = {}
         self._lock = threading.Lock()
 
     @contextmanager
     def connection(self, customer: Customer) -> Iterator[tuple[Connection, bool]]:
         """A bound connection and whether it was reused; dropped from the pool on link errors."""
         with self._lock:
-            idle = self._idle.setdefault(customer.name, [])
+            idle = self._idle.setdefault(_key(customer), [])
             conn = idle.pop() if idle else None
         reused = conn is not None
         if conn is None:
@@ -145,7 +166,7 @@ class ConnectionPool:
     def _release(self, customer: Customer, conn: Connection) -> None:
         surplus: Connection | None = conn
         with self._lock:
-            idle = self._idle.setdefault(customer.name, [])
+            idle = self._idle.setdefault(_key(customer), [])
             if len(idle) < self._size and not conn.closed:
                 idle.append(conn)
                 surplus = None
@@ -161,6 +182,16 @@ class ConnectionPool:
             _close(conn)
 
 
+def _key(customer: Customer) -> tuple[str, DirectoryConfig]:
+    return customer.name, directory_of(customer)
+
+
 def _close(conn: Connection) -> None:
     with contextlib.suppress(LDAPException, OSError):  # already gone: nothing to release
         conn.unbind()
+    # A failed open leaves ldap3's socket behind (unbind skips it): close it ourselves.
+    sock = getattr(conn, "socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.close()
+        conn.socket = None

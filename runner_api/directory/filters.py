@@ -9,6 +9,8 @@ from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
+from runner_api.errors import InvalidRequestError
+
 # Matching rules: LDAP_MATCHING_RULE_IN_CHAIN (nested membership) and LDAP_MATCHING_RULE_BIT_AND.
 IN_CHAIN = "1.2.840.113556.1.4.1941"
 USER_CLASS = "(objectCategory=person)(objectClass=user)"
@@ -18,7 +20,11 @@ _FILETIME_NEVER = 0x7FFFFFFFFFFFFFFF
 
 
 def value(text: str) -> str:
-    """One assertion value, escaped (`*`, parens, backslash, NUL and non-ASCII)."""
+    """One assertion value, escaped (`*`, parens, backslash, non-ASCII); no control chars."""
+    # Escaped NUL (\\00) still cuts the value short on Samba (C strings): "a\\00b" would
+    # search for "a". No name, login or mail holds a control character: refuse them all.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise InvalidRequestError("control characters are not allowed in a directory search")
     return str(escape_filter_chars(text))
 
 

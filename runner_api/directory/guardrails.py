@@ -52,7 +52,7 @@ def privileged_groups(
     gateway: DirectoryGateway, customer: Customer, domain_sid: str
 ) -> list[GroupEntry]:
     """Every built-in privileged group and the customer's protected groups, as found."""
-    by_sid = [f"(objectSid={sid})" for sid in protected_sids(domain_sid)]
+    by_sid = [f"(objectSid={filters.value(sid)})" for sid in protected_sids(domain_sid)]
     by_name = [filters.group_by_name(name) for name in directory_of(customer).protected_groups]
     return gateway.find_groups(
         customer, f"(&(objectClass=group){filters.any_of(by_sid + by_name)})"

@@ -1,7 +1,8 @@
 """The local lab: this machine posing as a customer's host, reached over real SSH.
 
 Lab.up()   loopback sshd (own keys), demo service fixline-lab-web, apt repo with
-           fixline-lab-hello, and the SSH login of customer "lab" in the credentials
+           fixline-lab-hello, and the SSH login of customer "lab" in the credentials;
+           the Samba AD DCs of customers "lab" and "contoso" (see directory.py)
 Lab.down() stops what up() started and withdraws the apt source
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from runner_api.lab import lab_service
 from runner_api.lab.apt_repo import PACKAGE, VERSION, LabAptRepo
+from runner_api.lab.directory import DirectoryLab
 from runner_api.lab.process import LabError
 from runner_api.lab.sshd import LoopbackSshd
 from runner_api.secrets.credentials import FileCredentialSource, SshCredential
@@ -33,6 +35,7 @@ class Lab:
         self.credentials = credentials
         self.sshd = LoopbackSshd(self.lab_dir / "ssh", port=ssh_port)
         self.apt_repo = LabAptRepo(self.lab_dir / "apt")
+        self.directory = DirectoryLab(self.lab_dir / "directory", credentials)
 
     @property
     def ssh_port(self) -> int:
@@ -58,6 +61,7 @@ class Lab:
         lab_service.install()
         lab_service.start()
         self.apt_repo.publish()
+        self.directory.up()
         self.credentials.store_ssh_credential(
             CUSTOMER,
             SshCredential(
@@ -72,6 +76,7 @@ class Lab:
         self.sshd.stop()
         lab_service.stop()
         self.apt_repo.withdraw()
+        self.directory.down()
 
     def describe(self) -> str:
         """A few human lines on what runs where, for the demo output."""
@@ -84,5 +89,6 @@ class Lab:
                 f"via {lab_service.INIT_SCRIPT}",
                 f"Apt repository: {PACKAGE} {VERSION} from file:{self.apt_repo.folder}",
                 f"Customer {CUSTOMER!r}: SSH login stored with the credentials",
+                *self.directory.describe(),
             ]
         )

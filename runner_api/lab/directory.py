@@ -7,6 +7,9 @@ DirectoryLab.up()    installs Samba when missing (root), adds the DCs' loopback 
 DirectoryLab.down()  stops the DCs it started (by their pidfiles; nothing else)
 DirectoryLab.reset() puts one customer's DC back to its template's data (well under 1 s)
 
+Templates (and the CA keys and random passwords in them) live in default_template_dir()
+unless told otherwise; see directory_dc for how labs on one machine share the DCs.
+
 Clients verify TLS against each DC's own lab CA (credentials' ca.pem): the DC certificate
 names the DC (tls_name in fixline.yml) and its address. Nothing here turns checks off.
 """
@@ -16,14 +19,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ldap3 import Connection
 from pydantic import SecretStr
 
 from runner_api.lab.directory_data import SITES, DirectorySite
 from runner_api.lab.directory_dc import LabDc
+from runner_api.lab.directory_ldap import Connection
 from runner_api.lab.process import SYSTEM_DEPS_HINT, LabError, run
 from runner_api.secrets.credentials import DirectoryCredential, FileCredentialSource
 
@@ -48,8 +52,7 @@ class DirectoryLab:
     ) -> None:
         self.folder = folder.absolute()
         self.credentials = credentials
-        # A template outlives the lab folder when template_dir is shared (tests reuse it).
-        templates = (template_dir or self.folder / "templates").absolute()
+        templates = (template_dir or default_template_dir()).absolute()
         unknown = sorted(set(customers) - set(SITES))
         if unknown:
             raise LabError(f"no lab directory data for customers {unknown}: see directory_data")
@@ -109,6 +112,16 @@ class DirectoryLab:
                 ca_pem=dc.ca_path.read_text(),
             ),
         )
+
+
+def default_template_dir() -> Path:
+    """Where templates live unless told: per user, shared by every lab of this machine.
+
+    Shared because the DCs' addresses are: the demo's lab, the `lab` and `directory_lab`
+    test fixtures and bench runs use one template (built once, about 15 s a customer) and
+    find each other's running DC instead of fighting over port 636.
+    """
+    return Path(tempfile.gettempdir()) / f"fixline-lab-directory-{os.geteuid()}"
 
 
 def install_samba() -> None:

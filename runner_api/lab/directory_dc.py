@@ -1,14 +1,20 @@
 """One lab Samba AD DC: provisioned once into a template, run as throwaway copies of it.
 
-<template>/            provisioned, seeded and stopped DC (samba-tool's targetdir layout)
-  tls/                 lab CA (cert + key) and the DC's certificate and key
-  fixline/             stamp.json, admin.password, service.password, service.dn (0700)
-<folder>/              a `cp -a` of the template, smb.conf paths rewritten; samba runs here
+<templates>/<customer>/  provisioned, seeded and stopped DC (samba-tool's targetdir layout)
+  tls/                   lab CA (cert + key) and the DC's certificate and key
+  fixline/               stamp.json, admin.password, service.password, service.dn (0700)
+<templates>/<customer>.running  which copy runs on the customer's address (folder, build)
+<folder>/                a `cp -a` of the template, smb.conf paths rewritten; samba runs here
+
+LDAP ports are fixed, so one address serves one DC per machine. Labs sharing a templates
+folder share that DC: a lab finding a live copy of the same template build on its address
+uses it (same CA, same passwords) instead of failing; reset() replaces it by its own copy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -17,13 +23,12 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-
-from ldap3 import BASE, Connection
-from ldap3.core.exceptions import LDAPException
 
 from runner_api.lab import directory_data as data
 from runner_api.lab.directory_data import DirectorySite
+from runner_api.lab.directory_ldap import BASE, Connection, LDAPException
 from runner_api.lab.directory_seed import bind, ldaps_server, seed
 from runner_api.lab.directory_tls import DcTlsFiles, certificate_days_left, issue_dc_tls
 from runner_api.lab.process import LabError, port_in_use, run, write_if_changed
@@ -31,6 +36,7 @@ from runner_api.lab.process import LabError, port_in_use, run, write_if_changed
 SAMBA = "samba"
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+BUILD_LOCK_WAIT_S = 300.0
 # Bump when the template's making changes in a way the data table does not show.
 TEMPLATE_FORMAT = 1
 # Runtime leftovers of a DC that must not travel into a template or a copy.
@@ -51,47 +57,99 @@ class LabDc:
         self.folder = folder.absolute()
         self.template = template.absolute()
         self.smb_conf = self.folder / "etc" / "smb.conf"
-        self.pidfile = self.folder / "samba.pid"
-        self.log_path = self.folder / "samba.out"
-        self.tls = DcTlsFiles(self.folder / "tls")
+        self.running_marker = self.template.with_name(f"{self.template.name}.running")
 
     @property
     def ca_path(self) -> Path:
-        return self.tls.ca_path
+        """The lab CA of this DC (the same in the template and in every copy of it)."""
+        return DcTlsFiles(self.template / "tls").ca_path
 
     def secret(self, name: str) -> str:
-        """admin.password, service.password or service.dn of the running copy."""
-        return (self.folder / "fixline" / name).read_text()
+        """admin.password, service.password or service.dn (the template's, as every copy's)."""
+        return (self.template / "fixline" / name).read_text()
 
     def start(self) -> bool:
-        """Run the DC unless it already runs and answers; True when it (re)started."""
-        if self.pid() is not None:
-            if self._answers():
+        """Run the DC unless a copy of the current template runs and answers.
+
+        True when this call started a copy in this lab's folder.
+        """
+        with self._build_lock():
+            self._ensure_template()
+            holder = self._holder()
+            if holder is not None and self._answers(holder):
                 return False
-            self.stop()
-        self._ensure_template()
-        self._copy_template()
-        self._spawn(self.folder)
+            self._replace_holder()
         return True
 
     def reset(self) -> None:
-        """Back to the template's data: stop, fresh copy, start (well under a second)."""
-        self.stop()
-        self.start()
+        """Back to the template's data: a fresh copy replaces whichever copy runs (< 1 s)."""
+        with self._build_lock():
+            self._ensure_template()
+            self._replace_holder()
 
     def stop(self) -> None:
-        """Stop this folder's samba (no other process is touched)."""
+        """Stop this lab folder's samba, if it runs (no other process is touched)."""
         _stop(self.folder)
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            if json.loads(self.running_marker.read_text())["folder"] == str(self.folder):
+                self.running_marker.unlink()
 
     def pid(self) -> int | None:
-        return _pid(self.folder)
+        """The pid of the copy serving this DC's address (this lab's or a shared one)."""
+        holder = self._holder()
+        return None if holder is None else _pid(holder)
 
     def admin_connection(self) -> Connection:
         """Administrator bound over verified TLS (lab set-up and test inspection only)."""
-        return bind(self.site, self.ca_path, f"Administrator@{self.site.dns_domain}", self._admin())
+        admin = f"Administrator@{self.site.dns_domain}"
+        return bind(self.site, self.ca_path, admin, self.secret("admin.password"))
 
-    def _admin(self) -> str:
-        return self.secret("admin.password")
+    def _build_id(self) -> str:
+        stamp = json.loads((self.template / "fixline" / "stamp.json").read_text())
+        return str(stamp["build"])
+
+    def _holder(self) -> Path | None:
+        """The folder of the live copy of the current template build on this address."""
+        try:
+            running = json.loads(self.running_marker.read_text())
+            folder, build = Path(running["folder"]), running["build"]
+        except (OSError, ValueError, KeyError):
+            return None
+        if build != self._build_id() or _pid(folder) is None:
+            return None
+        return folder
+
+    def _replace_holder(self) -> None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            # Whichever lab copy runs here (maybe of an older build) makes way for ours.
+            _stop(Path(json.loads(self.running_marker.read_text())["folder"]))
+        self.running_marker.unlink(missing_ok=True)
+        _stop(self.folder)
+        self._copy_template()
+        self._spawn(self.folder)
+        marker = {"folder": str(self.folder), "build": self._build_id()}
+        write_if_changed(self.running_marker, json.dumps(marker), 0o600)
+
+    @contextlib.contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        """One lab at a time builds, copies or replaces this customer's DC on the machine."""
+        self.template.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private(self.template.parent)
+        lock_path = self.template.with_name(f"{self.template.name}.lock")
+        with lock_path.open("w") as handle:
+            deadline = time.monotonic() + BUILD_LOCK_WAIT_S
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LabError(f"another lab held {lock_path} too long") from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _ensure_template(self) -> None:
         stamp = self.template / "fixline" / "stamp.json"
@@ -144,7 +202,11 @@ class LabDc:
         finally:
             _stop(building)
         write_if_changed(secret_dir / "service.dn", service_dn, 0o600)
-        stamp = {"version": template_version(site), "built_in": str(building)}
+        stamp = {
+            "version": template_version(site),
+            "build": secrets.token_hex(8),
+            "built_in": str(building),
+        }
         write_if_changed(secret_dir / "stamp.json", json.dumps(stamp), 0o600)
         _clean_runtime(building)
         shutil.rmtree(self.template, ignore_errors=True)
@@ -206,7 +268,7 @@ class LabDc:
         while time.monotonic() < deadline:
             if self._answers(folder):
                 return
-            if (folder / "samba.pid").exists() and _pid(folder) is None:
+            if (folder / "samba.pid").exists() and _pidfile_pid(folder) is None:
                 break
             time.sleep(0.05)
         log = (folder / "samba.out").read_text(errors="replace")[-2000:]
@@ -219,16 +281,29 @@ class LabDc:
 
 def _pid(folder: Path) -> int | None:
     """The pid of the samba running on folder's files, if any (pid reuse is checked)."""
+    pid = _pidfile_pid(folder)
+    if pid is None:
+        return None
+    fds: list[str] = []
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            # An fd may close between listing and reading it.
+            with contextlib.suppress(OSError):
+                fds.append(os.readlink(fd))
+    # samba rewrites its command line ("samba: root process"): recognise it by holding
+    # files of this folder open (its log, its databases).
+    return pid if any(fd.startswith(f"{folder}/") for fd in fds) else None
+
+
+def _pidfile_pid(folder: Path) -> int | None:
+    """The pid in folder's samba.pid when that process is a live samba (not a zombie)."""
     try:
         pid = int((folder / "samba.pid").read_text().strip())
         exe = os.readlink(f"/proc/{pid}/exe")
-        fds = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-    except (OSError, ValueError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, ValueError, IndexError):
         return None
-    # samba rewrites its command line ("samba: root process"): recognise it by its
-    # program and by holding files of this folder open (its log, its databases).
-    ours = Path(exe).name == SAMBA and any(fd.startswith(f"{folder}/") for fd in fds)
-    return pid if ours else None
+    return pid if Path(exe).name == SAMBA and state != "Z" else None
 
 
 def _stop(folder: Path) -> None:
@@ -243,6 +318,15 @@ def _stop(folder: Path) -> None:
         # setsid made samba a group leader: its group is its own and nothing else.
         os.killpg(pid, signal.SIGKILL)
     (folder / "samba.pid").unlink(missing_ok=True)
+
+
+def _check_private(folder: Path) -> None:
+    """The templates hold the lab's keys and passwords: only their owner may use them."""
+    info = folder.stat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise LabError(
+            f"{folder} must belong to this user with mode 0700 (it holds the lab DCs' keys)"
+        )
 
 
 def _clean_runtime(folder: Path) -> None:

@@ -9,13 +9,20 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from ldap3 import BASE, MODIFY_ADD, MODIFY_REPLACE, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPException
-from ldap3.protocol.formatters.formatters import format_sid
-from ldap3.utils.conv import escape_filter_chars
-
 from runner_api.lab import directory_data as data
 from runner_api.lab.directory_data import DirectorySite, LabUser, UserState
+from runner_api.lab.directory_ldap import (
+    BASE,
+    MODIFY_ADD,
+    MODIFY_REPLACE,
+    SUBTREE,
+    Connection,
+    LDAPException,
+    Server,
+    Tls,
+    escape_filter_chars,
+    format_sid,
+)
 from runner_api.lab.process import LabError, run
 
 SAMBA_TOOL = "samba-tool"
@@ -58,7 +65,9 @@ def bind(site: DirectorySite, ca_path: Path, user: str, password: str) -> Connec
     except LDAPException as exc:
         raise LabError(f"cannot reach the {site.customer} DC at {site.url}: {exc}") from exc
     if not bound:
-        raise LabError(f"bind as {user} on the {site.customer} DC failed: {conn.result}")
+        result = conn.result
+        conn.unbind()
+        raise LabError(f"bind as {user} on the {site.customer} DC failed: {result}")
     return conn
 
 
@@ -72,8 +81,10 @@ def _find_dn(conn: Connection, base_dn: str, sam: str) -> str:
     found = conn.search(
         base_dn, f"(sAMAccountName={escape_filter_chars(sam)})", SUBTREE, attributes=["cn"]
     )
-    _check(conn, f"looking up {sam}", found and len(conn.response) > 0)
-    return str(conn.response[0]["dn"])
+    # Referrals (searchResRef, no DN) to the DNS and configuration partitions come along.
+    entries = [entry for entry in conn.response if entry["type"] == "searchResEntry"]
+    _check(conn, f"looking up {sam}", found and len(entries) == 1)
+    return str(entries[0]["dn"])
 
 
 def _user_attributes(site: DirectorySite, user: LabUser, index: int) -> dict[str, object]:

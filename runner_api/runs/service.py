@@ -143,7 +143,9 @@ class RunService:
                 ),
                 [{"loc": ["params", spec.target_param], "msg": "unknown host", "type": "host"}],
             )
-        stored = {k: (MASK if k in spec.secret_fields() and v else v) for k, v in params.items()}
+        # Stored as JSON (datetimes as ISO text), secret values masked.
+        as_json = model.model_dump(mode="json")
+        stored = {k: (MASK if k in spec.secret_fields() and v else v) for k, v in as_json.items()}
         run = Run(
             id=str(uuid.uuid4()),
             customer=customer.name,

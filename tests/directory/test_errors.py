@@ -36,7 +36,9 @@ def test_insufficient_rights_names_the_ou_problem() -> None:
 
 
 def test_policy_violation_says_which_rule() -> None:
-    samba = "0000052D: Constraint violation - check_password_restrictions: the password is too short!"
+    samba = (
+        "0000052D: Constraint violation - check_password_restrictions: the password is too short!"
+    )
     error = errors.result_error(_result(19, samba), "modify", "CN=u")
     assert isinstance(error, errors.PasswordPolicyError)
     assert "the password is too short" in error.message
@@ -47,7 +49,9 @@ def test_policy_violation_says_which_rule() -> None:
 
 
 def test_other_codes_keep_their_number() -> None:
-    error = errors.result_error(_result(19, "some other constraint", "constraintViolation"), "m", "d")
+    error = errors.result_error(
+        _result(19, "some other constraint", "constraintViolation"), "m", "d"
+    )
     assert isinstance(error, errors.DirectoryOperationError) and error.result_code == 19
     assert "constraintViolation (result 19)" in error.message
 
