@@ -14,7 +14,6 @@ uses it (same CA, same passwords) instead of failing; reset() replaces it by its
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -31,7 +30,7 @@ from runner_api.lab.directory_data import DirectorySite
 from runner_api.lab.directory_ldap import BASE, Connection, LDAPException
 from runner_api.lab.directory_seed import bind, ldaps_server, seed
 from runner_api.lab.directory_tls import DcTlsFiles, certificate_days_left, issue_dc_tls
-from runner_api.lab.process import LabError, port_in_use, run, write_if_changed
+from runner_api.lab.process import LabError, machine_lock, port_in_use, run, write_if_changed
 
 SAMBA = "samba"
 READY_TIMEOUT_S = 30.0
@@ -136,20 +135,8 @@ class LabDc:
         self.template.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _check_private(self.template.parent)
         lock_path = self.template.with_name(f"{self.template.name}.lock")
-        with lock_path.open("w") as handle:
-            deadline = time.monotonic() + BUILD_LOCK_WAIT_S
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise LabError(f"another lab held {lock_path} too long") from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with machine_lock(lock_path, BUILD_LOCK_WAIT_S):
+            yield
 
     def _ensure_template(self) -> None:
         stamp = self.template / "fixline" / "stamp.json"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from runner_api.errors import ConfigurationError
@@ -80,3 +84,22 @@ def write_if_changed(path: Path, text: str, mode: int) -> bool:
     # Atomic swap: a reader (sshd, service, apt) never sees a half-written file.
     tmp.replace(path)
     return True
+
+
+@contextlib.contextmanager
+def machine_lock(path: Path, wait_s: float, poll_s: float = 0.2) -> Iterator[None]:
+    """Hold an exclusive lock file; wait up to wait_s for another holder, then LabError."""
+    with path.open("w") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LabError(f"another process held {path} for {wait_s:.0f} s") from None
+                time.sleep(poll_s)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from runner_api.lab import Lab, LabError
-from runner_api.lab.process import port_in_use
+from runner_api.lab.process import machine_lock, port_in_use
 from runner_api.secrets.credentials import FileCredentialSource
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -107,18 +105,11 @@ def lab_machine_lock() -> Iterator[None]:
     A second session waits here instead of failing on a taken port.
     """
     path = Path(tempfile.gettempdir()) / "fixline-test-lab.lock"
-    with path.open("w") as handle:
-        deadline = time.monotonic() + LAB_LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"another test session held {path} for {LAB_LOCK_WAIT_S} s")
-                time.sleep(1)
-        yield
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        with machine_lock(path, LAB_LOCK_WAIT_S, poll_s=1):
+            yield
+    except LabError as exc:
+        pytest.fail(f"{exc.message}: another test session is using the lab")
 
 
 @pytest.fixture(scope="session")
