@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import time
 from typing import Annotated, Any
 
@@ -44,7 +45,6 @@ def run_action(
     by: Annotated[str | None, typer.Option(help="Who asks (default: your login).")] = None,
 ) -> None:
     """Run one action in this process and report its outcome (exit 0 only on success)."""
-    import getpass
 
     from runner_api.core import Core
 
@@ -155,7 +155,7 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
 
     core = Core(load_settings())
     try:
-        run = core.runs.cancel(run_id)
+        run = core.runs.cancel(run_id, f"{getpass.getuser()}@cli")
     except FixlineError as exc:
         raise fail(exc.message, EXIT_INVALID) from None
     typer.echo(f"{run.id}: {run.status} (cancel requested)")

@@ -81,9 +81,9 @@ def get_run(run_id: str, core: CoreDep, _: CurrentUser) -> RunRead:
 
 
 @router.post("/{run_id}/cancel", summary="Cancel a run", responses=_ERRORS)
-def cancel_run(run_id: str, core: CoreDep, _: CurrentUser) -> RunRead:
+def cancel_run(run_id: str, core: CoreDep, user: CurrentUser) -> RunRead:
     """Cancel a queued run, or stop a running one (its processes are killed)."""
-    return RunRead.model_validate(core.runs.cancel(run_id))
+    return RunRead.model_validate(core.runs.cancel(run_id, user))
 
 
 async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[str]:

@@ -218,12 +218,12 @@ class RunService:
         self.store.get(run_id)
         return self.store.events(run_id, after_seq)
 
-    def cancel(self, run_id: str) -> Run:
+    def cancel(self, run_id: str, by: str) -> Run:
         """Cancel a queued run at once, or ask a running one to stop."""
         run = self.store.get(run_id)
         if RunStatus(run.status).terminal:
             raise ConflictError(f"run {run_id} already ended ({run.status})", run_id=run_id)
-        self.store.request_cancel(run_id)
+        self.store.request_cancel(run_id, by)
         if run.status == RunStatus.QUEUED:
             self.store.transition(run_id, RunStatus.CANCELED, error="canceled before it started")
         self.dispatcher.cancel(run_id)

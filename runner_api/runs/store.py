@@ -10,11 +10,15 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.database import Base, Database
 from runner_api.errors import InvalidTransitionError, RunNotFoundError
 from runner_api.runs.models import Run, RunEvent, TargetLock
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
 from runner_api.types import utcnow
+
+# What a status change records: the outcome, never parameters (already recorded on request).
+_AUDITED_FIELDS = ("changed", "summary", "error", "diff", "details")
 
 
 @dataclass(frozen=True)
@@ -26,15 +30,47 @@ class RunFilter:
     since: datetime | None = None
 
 
-class RunStore:
-    """Reads and writes runs; every status change goes through `transition`."""
+def _run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
+    return AuditEvent(
+        type=type_,
+        actor=actor,
+        customer=run.customer,
+        ticket_id=run.ticket_id,
+        run_id=run.id,
+        action=run.action,
+        target=run.target,
+        outcome=run.status,
+        data=data,
+    )
 
-    def __init__(self, db: Database) -> None:
+
+class RunStore:
+    """Reads and writes runs; every status change goes through `transition`.
+
+    Each write carries its audit record in the same transaction (fail closed).
+    """
+
+    def __init__(self, db: Database, audit: AuditSink | None = None) -> None:
         self.db = db
+        self.audit: AuditSink = audit or NoAudit()
 
     def insert(self, run: Run) -> Run:
+        kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
         with self.db.session() as session:
             session.add(run)
+            session.flush()
+            self.audit.record(
+                session,
+                _run_event(
+                    kind,
+                    run,
+                    run.requested_by,
+                    channel=run.channel,
+                    params=run.params,
+                    check_mode=run.check_mode,
+                    error=run.error,
+                ),
+            )
         return run
 
     def get(self, run_id: str) -> Run:
@@ -93,11 +129,21 @@ class RunStore:
                 session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
             if moved:
                 session.add_all(also_add)
+                run = session.get(Run, run_id)
+                assert run is not None
+                session.refresh(run)
+                audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
+                self.audit.record(
+                    session, _run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
+                )
             return moved
 
-    def request_cancel(self, run_id: str) -> None:
+    def request_cancel(self, run_id: str, actor: str) -> None:
         with self.db.session() as session:
             session.execute(update(Run).where(Run.id == run_id).values(cancel_requested=True))
+            run = session.get(Run, run_id)
+            if run is not None:
+                self.audit.record(session, _run_event("run.cancel_requested", run, actor))
 
     def cancel_requested(self, run_ids: Sequence[str]) -> set[str]:
         if not run_ids:
