@@ -13,6 +13,7 @@ from runner_api.reveals.service import RevealService
 from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
 from runner_api.runs.models import RunEvent
 from runner_api.runs.service import Job
+from runner_api.runs.signals import RunSignals
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.schedules.models import ScheduledRun
@@ -36,6 +37,7 @@ class JobRunner:
         self.executors = executors
         self.metrics = metrics
         self.reveals = reveals
+        self.signals = RunSignals()
 
     def run(self, job: Job, cancel: threading.Event) -> RunStatus:
         """Execute a job whose target lock is held; returns the terminal status."""
@@ -60,6 +62,7 @@ class JobRunner:
                     data=job.redactor.data(dict(event.data)),
                 )
             )
+            self.signals.changed(job.run_id)
 
         ctx = RunContext(
             run_id=job.run_id,
@@ -76,8 +79,10 @@ class JobRunner:
             cancel_requested=cancel,
         )
         began = time.monotonic()
+        self.signals.changed(job.run_id)
         outcome = self._execute(ctx)
         status = self._finish(job, outcome)
+        self.signals.changed(job.run_id)
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
         return status

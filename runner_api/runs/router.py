@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -21,7 +21,8 @@ from runner_api.runs.store import RunFilter
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-_POLL_S = 0.2
+# Waiters re-read the store at least this often: runs of other processes send no signal.
+_RECHECK_S = 0.5
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong token."},
     404: {"model": ErrorResponse, "description": "Unknown action, customer or run."},
@@ -38,19 +39,34 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         403: {"model": ErrorResponse, "description": "Refused by policy; recorded as a run."},
     },
 )
-def create_run(body: RunCreate, core: CoreDep, user: CurrentUser) -> RunRead:
-    """Validate, check policy, record and queue a run; answers at once with the queued run."""
-    run = core.runs.start_run(
-        RunRequest(
-            customer=body.customer,
-            ticket_id=body.ticket_id,
-            action=body.action,
-            params=body.params,
-            requested_by=user,
-            channel=Channel.API,
-            check_mode=body.check_mode,
-        )
+async def create_run(
+    body: RunCreate,
+    core: CoreDep,
+    user: CurrentUser,
+    wait: Annotated[
+        float,
+        Query(ge=0, le=60, description="Seconds to wait for the run to end before answering."),
+    ] = 0,
+) -> RunRead:
+    """Validate, check policy, record and queue a run; answers with the queued run, or, with
+    `wait`, with the run as it stands when it ended or the wait ran out."""
+    request = RunRequest(
+        customer=body.customer,
+        ticket_id=body.ticket_id,
+        action=body.action,
+        params=body.params,
+        requested_by=user,
+        channel=Channel.API,
+        check_mode=body.check_mode,
     )
+    run = await run_in_threadpool(core.runs.start_run, request)
+    deadline = time.monotonic() + wait
+    while wait and not RunStatus(run.status).terminal:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        await core.runner.signals.wait(run.id, min(left, _RECHECK_S))
+        run = await run_in_threadpool(core.runs.get_run, run.id)
     return RunRead.model_validate(run)
 
 
@@ -101,7 +117,7 @@ async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[st
             return
         if not events:
             yield ": keep-alive\n\n"
-            await asyncio.sleep(_POLL_S)
+            await core.runner.signals.wait(run_id, _RECHECK_S)
 
 
 @router.get(

@@ -109,3 +109,19 @@ def test_grant_with_expiry_is_revoked_by_a_scheduled_run(
     assert revoke, "the revoke was never started"
     ended = wait_for_end(client, revoke[0]["id"])
     assert (ended["status"], ended["channel"], ended["changed"]) == ("succeeded", "schedule", True)
+
+
+def test_post_with_wait_answers_with_the_ended_run(
+    fresh_directory_lab: DirectoryLabHandle, client: TestClient
+) -> None:
+    body = {
+        "customer": "lab",
+        "ticket_id": "INC-304",
+        "action": "account_unlock",
+        "params": {"username": "noah.fischer"},
+    }
+    began = time.monotonic()
+    answer = client.post("/runs", params={"wait": 30}, json=body)
+    assert answer.status_code == 202
+    assert answer.json()["status"] == "succeeded", answer.json()
+    assert time.monotonic() - began < 10
