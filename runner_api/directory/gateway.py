@@ -60,6 +60,9 @@ class GroupEntry:
     dn: str
     name: str
     object_sid: str
+    # Security groups appear in a member's tokenGroups (nested included); distribution
+    # groups do not, so membership of those needs an in-chain search.
+    security: bool = False
 
 
 # attribute -> list of (ldap3 MODIFY_* operation, values): exactly ldap3's `changes`.

@@ -93,8 +93,11 @@ def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) 
         group = find_group(gateway, customer, name)
         if group is None:
             return f"protected group {name!r} could not be found to rule out membership"
-        if group.object_sid in user.token_groups or gateway.matches(
-            customer, user.dn, filters.member_of(group.dn, nested=True)
+        # tokenGroups lists every security group, nested included: for those it is the
+        # whole answer. Distribution groups need the in-chain search.
+        if group.object_sid in user.token_groups or (
+            not group.security
+            and gateway.matches(customer, user.dn, filters.member_of(group.dn, nested=True))
         ):
             return f"it is a member (direct or nested) of the protected group {group.name}"
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -9,7 +11,7 @@ from typing import Any, TypeVar
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, SUBTREE, Connection
 from ldap3.core.exceptions import LDAPException
 
-from runner_api.customers.models import Customer
+from runner_api.customers.models import Customer, DirectoryConfig
 from runner_api.directory import filters
 from runner_api.directory.connections import (
     LINK_ERRORS,
@@ -29,6 +31,8 @@ from runner_api.directory.gateway import Changes, GroupEntry, UserEntry
 from runner_api.secrets.credentials import CredentialSource
 
 T = TypeVar("T")
+GROUP_CACHE_S = 60.0
+_SECURITY_GROUP = 0x80000000
 USER_ATTRIBUTES = (
     "sAMAccountName",
     "displayName",
@@ -95,6 +99,9 @@ class LdapDirectory:
 
     def __init__(self, credentials: CredentialSource, pool_size: int = 4) -> None:
         self._pool = ConnectionPool(credentials, pool_size)
+        self._groups_lock = threading.Lock()
+        self._groups: dict[tuple[str, DirectoryConfig, str], tuple[float, tuple[GroupEntry, ...]]]
+        self._groups = {}
 
     def close(self) -> None:
         """Unbind every pooled connection."""
@@ -169,8 +176,15 @@ class LdapDirectory:
         return list(users.values())[:limit]
 
     def find_groups(self, customer: Customer, ldap_filter: str) -> list[GroupEntry]:
+        # Which groups exist (name, DN, SID) changes rarely and is looked up by every
+        # guardrail check: remembered briefly. Memberships are never cached.
+        key = (customer.name, directory_of(customer), ldap_filter)
+        with self._groups_lock:
+            cached = self._groups.get(key)
+            if cached is not None and cached[0] > time.monotonic():
+                return list(cached[1])
         base = directory_of(customer).base_dn
-        attrs = ["sAMAccountName", "objectSid"]
+        attrs = ["sAMAccountName", "objectSid", "groupType"]
         found = self._read(
             customer, lambda c: self._search(c, base, ldap_filter, SUBTREE, attrs, 50)
         )
@@ -178,7 +192,12 @@ class LdapDirectory:
         for dn, raw in found:
             sid = raw.get("objectSid") or [b""]
             name = _text(raw, "sAMAccountName") or filters.rdn_value(dn)
-            groups.append(GroupEntry(dn, name, filters.sid_text(sid[0]) if sid[0] else ""))
+            security = bool(int(_text(raw, "groupType") or "0") & _SECURITY_GROUP)
+            groups.append(
+                GroupEntry(dn, name, filters.sid_text(sid[0]) if sid[0] else "", security)
+            )
+        with self._groups_lock:
+            self._groups[key] = (time.monotonic() + GROUP_CACHE_S, tuple(groups))
         return groups
 
     def matches(self, customer: Customer, dn: str, ldap_filter: str) -> bool:
