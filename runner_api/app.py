@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from runner_api import __version__
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
+from runner_api.audit.router import router as audit_router
 from runner_api.catalog.router import router as catalog_router
 from runner_api.core import Core
 from runner_api.directory.router import router as directory_router
+from runner_api.mailbox.router import router as mailbox_router
 from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
 from runner_api.settings import Settings
@@ -49,7 +51,9 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
             {"name": "runs", "description": "Runs of vetted actions, bound to tickets."},
             {"name": "actions", "description": "The vetted catalog."},
             {"name": "directory", "description": "Look up accounts before acting."},
+            {"name": "mailbox", "description": "Look at a mailbox before acting."},
             {"name": "service", "description": "Health and metrics."},
+            {"name": "audit", "description": "Read-only audit log: search, verify, evidence."},
         ],
     )
     app.state.core = the_core
@@ -59,4 +63,6 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(runs_router)
     app.include_router(reveals_router)
     app.include_router(directory_router)
+    app.include_router(mailbox_router)
+    app.include_router(audit_router)
     return app

@@ -9,6 +9,8 @@ import logging
 import shutil
 from pathlib import Path
 
+from runner_api.audit.log import AuditLog
+from runner_api.audit.signing import load_or_create_signer
 from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.models import ActionKind
 from runner_api.catalog.registry import Catalog
@@ -25,6 +27,7 @@ from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
+from runner_api.mailbox import EwsMailbox, MailboxExecutor, MailboxService, mailbox_actions
 from runner_api.metrics import Metrics
 from runner_api.playbooks.executor import PlaybookExecutor
 from runner_api.playbooks.process_tree import kill_run_processes
@@ -48,17 +51,26 @@ class Core:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.resolved_database_url)
-        self.store = RunStore(self.db)
+        self.audit = AuditLog(
+            self.db,
+            load_or_create_signer(settings.resolved_audit_key_file),
+            checkpoint_records=settings.audit_checkpoint_records,
+            checkpoint_every_s=settings.audit_checkpoint_every_s,
+        )
+        self.store = RunStore(self.db, audit=self.audit)
         self.metrics = Metrics()
-        self.catalog = Catalog([*builtin_actions(), *directory_actions()])
+        self.catalog = Catalog([*builtin_actions(), *directory_actions(), *mailbox_actions()])
         self.customers = CustomerRegistry(settings.inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
         self.credentials = FileCredentialSource(settings.resolved_credentials_dir)
         work_dir = settings.resolved_work_dir
         self.directory_gateway = LdapDirectory(self.credentials, pool_size=settings.workers)
         self.directory = DirectoryService(self.directory_gateway, self.customers)
+        self.mailbox_gateway = EwsMailbox(self.credentials, max_connections=settings.workers)
+        self.mailbox = MailboxService(self.mailbox_gateway, self.customers)
         executors: dict[ActionKind, Executor] = {
             ActionKind.DIRECTORY: DirectoryExecutor(self.directory_gateway),
+            ActionKind.MAILBOX: MailboxExecutor(self.mailbox_gateway),
             ActionKind.PLAYBOOK: PlaybookExecutor(
                 project_dir=settings.project_dir,
                 work_dir=work_dir,
@@ -69,7 +81,7 @@ class Core:
         }
         self.me = worker_identity()
         box = SecretBox(load_or_create_key(settings.resolved_secret_key_file))
-        self.reveals = RevealService(self.db, box, settings.reveal_ttl_s)
+        self.reveals = RevealService(self.db, box, settings.reveal_ttl_s, audit=self.audit)
         self.runner = JobRunner(self.store, executors, self.metrics, self.reveals)
         self.pool = LocalPool(self.store, self.runner, settings.workers)
         self.runs = RunService(
@@ -88,7 +100,11 @@ class Core:
             self.me,
             settings.heartbeat_s,
             reap=kill_run_processes,
-            chores=(self.scheduler.start_due, self.reveals.wipe_expired),
+            chores=(
+                self.scheduler.start_due,
+                self.reveals.wipe_expired,
+                self.audit.checkpoint_if_due,
+            ),
         )
         self._work_dir = work_dir
         self._started = False
@@ -132,6 +148,8 @@ class Core:
             self.heartbeat.stop()
             self._started = False
         self.directory_gateway.close()
+        self.mailbox_gateway.close()
+        self.audit.checkpoint_at_shutdown()
         self.db.dispose()
 
 

@@ -51,6 +51,18 @@ class Settings(BaseSettings):
         None, description="AES key for secrets at rest; default data_dir/secret.key (0600)."
     )
     auto_migrate: bool = Field(True, description="Bring the store schema up to date at start.")
+    audit_key_file: Path | None = Field(
+        None, description="Ed25519 checkpoint signing key; default data_dir/audit-signing.key."
+    )
+    audit_checkpoint_records: int = Field(
+        1000, ge=1, description="Sign a checkpoint at least every this many audit records."
+    )
+    audit_checkpoint_every_s: float = Field(
+        3600.0, gt=0, description="... and at least this often while records come in."
+    )
+    run_events_retention_days: int = Field(
+        90, ge=1, description="Run events older than this may be pruned (audit records never)."
+    )
 
     bootstrap_token: SecretStr | None = Field(
         None, description="Bearer token accepted for the API until per-user login exists."
@@ -82,6 +94,10 @@ class Settings(BaseSettings):
     @property
     def resolved_secret_key_file(self) -> Path:
         return (self.secret_key_file or self.data_dir / "secret.key").resolve()
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return (self.audit_key_file or self.data_dir / "audit-signing.key").resolve()
 
     @property
     def resolved_lab_dir(self) -> Path:

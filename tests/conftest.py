@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.plugins.lab",
     "tests.plugins.directory_lab",
+    "tests.plugins.mailbox_lab",
     "tests.plugins.store",
     "tests.plugins.server",
 ]

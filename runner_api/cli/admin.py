@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from runner_api.audit.sink import AuditEvent
 from runner_api.cli.common import EXIT_INVALID, app, db_app, fail, lab_app, load_settings
 from runner_api.errors import FixlineError
 
@@ -40,7 +41,21 @@ def vet(
     if spec.playbook is None:
         raise fail(f"{action} is not a playbook action; nothing to vet", EXIT_INVALID)
     changed = core.vetting.changes(spec.name, spec.playbook)
-    entry = core.vetting.vet(spec.name, spec.playbook, by)
+    if core.settings.auto_migrate:
+        core.db.upgrade()
+    event = AuditEvent(
+        type="playbook.vetted",
+        actor=by,
+        action=spec.name,
+        target=str(spec.playbook),
+        outcome="vetted",
+        data={"changed": list(changed), "channel": "cli"},
+    )
+    # The record is written first, in the transaction that commits after the pin: a pin
+    # that fails rolls its record back, and no pin is made without its record.
+    with core.db.session() as session:
+        core.audit.record(session, event)
+        entry = core.vetting.vet(spec.name, spec.playbook, by)
     typer.echo(
         f"vetted {action} by {entry.vetted_by} at {entry.vetted_at}: {len(entry.files)} files"
     )

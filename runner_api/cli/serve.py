@@ -38,13 +38,18 @@ def demo() -> None:
 
     from runner_api.app import create_app
     from runner_api.lab import Lab
+    from runner_api.lab.ews.lab import MailboxLab
     from runner_api.secrets.credentials import FileCredentialSource
 
     setup_logging()
     settings = load_settings()
-    lab = Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir))
+    credentials = FileCredentialSource(settings.resolved_credentials_dir)
+    lab = Lab(settings.resolved_lab_dir, credentials)
     typer.echo("Starting the local lab ...")
     lab.up()
+    # The Exchange simulator lives in this process (a thread), beside the API it serves.
+    mailbox_lab = MailboxLab(credentials)
+    mailbox_lab.start()
     if settings.bootstrap_token is None:
         settings = settings.model_copy(update={"bootstrap_token": _demo_token(settings.data_dir)})
     assert settings.bootstrap_token is not None
@@ -61,6 +66,7 @@ def demo() -> None:
                 "--param host=lab-host --wait",
                 "",
                 lab.describe(),
+                *mailbox_lab.describe(),
                 "",
                 "Stop with Ctrl-C (the lab keeps running; `fixline lab down` stops it).",
                 "",

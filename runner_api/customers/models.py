@@ -27,6 +27,22 @@ class DirectoryConfig:
 
 
 @dataclass(frozen=True)
+class MailboxConfig:
+    """Where a customer's Exchange (EWS) is and which mail domains are the customer's own."""
+
+    # https://mail.corp/EWS/Exchange.asmx (http:// only for the lab simulator).
+    ews_url: str
+    # Mail domains of the customer: target mailboxes, colleagues and forwarding must be in them.
+    accepted_domains: tuple[str, ...]
+    # Pinned Exchange build ("15.1.2507.6" = 2016 CU23): no version probe is ever sent.
+    version: str = "15.1.2507.6"
+    # "ntlm" (on-premises default) or "basic" (the lab simulator); pinned, never probed.
+    auth_type: str = "ntlm"
+    # Seconds per EWS request before a run fails with "Exchange unreachable".
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class Customer:
     """One customer: its inventory, its site and what its agents may touch."""
 
@@ -38,6 +54,7 @@ class Customer:
     # allow-list name -> allowed values (e.g. "services" -> {"nginx"}).
     allowlists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     directory: DirectoryConfig | None = None
+    mailbox: MailboxConfig | None = None
 
     def allowlist(self, name: str) -> frozenset[str]:
         """The values of one allow-list; empty when the customer has none."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from runner_api.customers.models import Customer, DirectoryConfig
+from runner_api.customers.models import Customer, DirectoryConfig, MailboxConfig
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
 
@@ -44,6 +44,7 @@ def load_customer(folder: Path) -> Customer:
         for name, values in (config.get("allowlists") or {}).items()
     }
     directory = _directory_config(folder.name, config.get("directory"))
+    mailbox = _mailbox_config(folder.name, config.get("mailbox"))
     return Customer(
         name=folder.name,
         display_name=str(config.get("display_name", folder.name)),
@@ -52,6 +53,7 @@ def load_customer(folder: Path) -> Customer:
         hosts=hosts,
         allowlists=allowlists,
         directory=directory,
+        mailbox=mailbox,
     )
 
 
@@ -70,6 +72,41 @@ def _directory_config(customer: str, raw: Any) -> DirectoryConfig | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"customer {customer}: directory settings invalid: {exc}") from exc
+
+
+_AUTH_TYPES = ("ntlm", "basic")
+
+
+def _mailbox_config(customer: str, raw: Any) -> MailboxConfig | None:
+    if raw is None:
+        return None
+    try:
+        config = MailboxConfig(
+            ews_url=str(raw["ews_url"]),
+            accepted_domains=tuple(str(d).lower() for d in raw["accepted_domains"]),
+            version=str(raw.get("version", "15.1.2507.6")),
+            auth_type=str(raw.get("auth_type", "ntlm")).lower(),
+            timeout_s=float(raw.get("timeout_s", 10.0)),
+        )
+        build = [int(part) for part in config.version.split(".")]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"customer {customer}: mailbox settings invalid: {exc}") from exc
+    problems = []
+    if not config.ews_url.startswith(("https://", "http://")):
+        problems.append("ews_url must be an http(s) URL")
+    if not config.accepted_domains:
+        problems.append("accepted_domains must name at least one domain")
+    if len(build) != 4 or build[0] < 15:
+        problems.append("version must be an Exchange 2013+ build like 15.1.2507.6")
+    if config.auth_type not in _AUTH_TYPES:
+        problems.append(f"auth_type must be one of {', '.join(_AUTH_TYPES)}")
+    if not 0 < config.timeout_s <= 120:
+        problems.append("timeout_s must be in (0, 120]")
+    if problems:
+        raise ConfigurationError(
+            f"customer {customer}: mailbox settings invalid: {'; '.join(problems)}"
+        )
+    return config
 
 
 class CustomerRegistry:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from runner_api.database import Base
-
 # Imported for their side effect: they register their tables on Base.metadata.
+from runner_api.audit import models as _audit_models  # noqa: F401
+from runner_api.database import Base
 from runner_api.reveals import models as _reveal_models  # noqa: F401
 from runner_api.runs import models as _run_models  # noqa: F401
 from runner_api.schedules import models as _schedule_models  # noqa: F401

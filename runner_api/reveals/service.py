@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.database import Database
 from runner_api.errors import FixlineError, NotFoundError
 from runner_api.reveals.models import Reveal
+from runner_api.runs.models import Run
 from runner_api.secrets.cipher import SecretBox
 from runner_api.types import utcnow
 
@@ -27,10 +29,13 @@ class RevealGoneError(FixlineError):
 class RevealService:
     """Sealed one-time secrets with a short life."""
 
-    def __init__(self, db: Database, box: SecretBox, ttl_s: int) -> None:
+    def __init__(
+        self, db: Database, box: SecretBox, ttl_s: int, audit: AuditSink | None = None
+    ) -> None:
         self.db = db
         self.box = box
         self.ttl_s = ttl_s
+        self.audit: AuditSink = audit or NoAudit()
 
     def create(self, run_id: str, requested_by: str, secret: str) -> str:
         """Seal a secret for the requester of a run; returns the reveal_id."""
@@ -70,6 +75,22 @@ class RevealService:
             )
             if not taken.rowcount or sealed is None:  # type: ignore[attr-defined]
                 raise RevealGoneError("this secret was already shown once, or it expired")
+            run = session.get(Run, reveal.run_id)
+            # That it was shown, to whom, for which run: never the value.
+            self.audit.record(
+                session,
+                AuditEvent(
+                    type="reveal.consumed",
+                    actor=caller,
+                    customer=run.customer if run else None,
+                    ticket_id=run.ticket_id if run else None,
+                    run_id=reveal.run_id,
+                    action=run.action if run else None,
+                    target=run.target if run else None,
+                    outcome="revealed",
+                    data={"reveal_id": reveal_id},
+                ),
+            )
         return self.box.open(sealed, f"reveal:{reveal_id}")
 
     def wipe_expired(self) -> int:

@@ -36,6 +36,14 @@ class DirectoryCredential:
     ca_pem: str
 
 
+@dataclass(frozen=True)
+class MailboxCredential:
+    """How Fixline logs in to a customer's Exchange (a service account with impersonation)."""
+
+    username: str
+    password: SecretStr
+
+
 class CredentialSource(Protocol):
     def ssh_credential(self, customer: str) -> SshCredential:
         """The SSH login for a customer's hosts; ConfigurationError when there is none."""
@@ -45,10 +53,19 @@ class CredentialSource(Protocol):
         """The directory bind of a customer; ConfigurationError when there is none."""
         ...
 
+    def mailbox_credential(self, customer: str) -> MailboxCredential:
+        """The Exchange service login of a customer; ConfigurationError when there is none."""
+        ...
+
+    def store_mailbox_credential(self, customer: str, credential: MailboxCredential) -> None:
+        """Write a customer's Exchange service login."""
+        ...
+
 
 class FileCredentialSource:
-    """Reads <root>/<customer>/ssh/{user,private_key,known_hosts} and
-    <root>/<customer>/directory/{bind_dn,password,ca.pem}."""
+    """Reads <root>/<customer>/ssh/{user,private_key,known_hosts},
+    <root>/<customer>/directory/{bind_dn,password,ca.pem} and
+    <root>/<customer>/mailbox/{username,password}."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -103,5 +120,20 @@ class FileCredentialSource:
                 "bind_dn": credential.bind_dn + "\n",
                 "password": credential.password.get_secret_value(),
                 "ca.pem": credential.ca_pem,
+            },
+        )
+
+    def mailbox_credential(self, customer: str) -> MailboxCredential:
+        username, password = self._read(customer, "mailbox", "username", "password")
+        return MailboxCredential(username.strip(), SecretStr(password.rstrip("\n")))
+
+    def store_mailbox_credential(self, customer: str, credential: MailboxCredential) -> None:
+        """Write a customer's Exchange service login (folders 0700, files 0600)."""
+        self._write(
+            customer,
+            "mailbox",
+            {
+                "username": credential.username + "\n",
+                "password": credential.password.get_secret_value(),
             },
         )

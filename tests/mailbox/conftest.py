@@ -1,0 +1,100 @@
+"""Mailbox tests: hand-built runs of MailboxExecutor with real exchangelib and the simulator.
+
+Needs the `mailbox_lab` fixture: `-p tests.plugins.mailbox_lab`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from runner_api.catalog.models import ActionSpec
+from runner_api.customers.models import Customer
+from runner_api.lab.ews import Request
+from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions
+from runner_api.runs.context import EventIn, RunContext
+from runner_api.secrets.redactor import Redactor
+from tests.plugins.mailbox_lab import MailboxLabHandle
+
+SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in mailbox_actions()}
+ANNA = "anna.schmidt@lab.test"
+BEN = "ben.carter@lab.test"
+EMMA = "emma.larsen@lab.test"
+SERVICE = "svc-helpdesk@lab.test"
+
+
+@dataclass
+class Run:
+    ctx: RunContext
+    events: list[EventIn] = field(default_factory=list)
+
+
+@pytest.fixture
+def sim(request: pytest.FixtureRequest) -> MailboxLabHandle:
+    """The EWS simulator at its seed; fails with a hint when the plugin is not loaded."""
+    try:
+        handle: MailboxLabHandle = request.getfixturevalue("mailbox_lab")
+    except pytest.FixtureLookupError:
+        pytest.fail("needs the EWS simulator: run with -p tests.plugins.mailbox_lab")
+    return handle
+
+
+@pytest.fixture
+def gateway(sim: MailboxLabHandle) -> Iterator[EwsMailbox]:
+    mailbox = EwsMailbox(sim.credentials)
+    yield mailbox
+    mailbox.close()
+
+
+@pytest.fixture
+def executor(gateway: EwsMailbox) -> MailboxExecutor:
+    return MailboxExecutor(gateway)
+
+
+@pytest.fixture
+def make_run(sim: MailboxLabHandle) -> Callable[..., Run]:
+    """Build a RunContext by hand for one mailbox action."""
+
+    def _make(
+        action: str,
+        customer: Customer | None = None,
+        check_mode: bool = False,
+        timeout_s: float = 60,
+        **params: Any,
+    ) -> Run:
+        run = Run(ctx=None)  # type: ignore[arg-type]
+        run.ctx = RunContext(
+            run_id=str(uuid.uuid4()),
+            ticket_id="T-1",
+            customer=customer or sim.customer(),
+            action=SPECS[action],
+            target=str(params.get("mailbox", "")),
+            params=params,
+            check_mode=check_mode,
+            redactor=Redactor(),
+            timeout_s=timeout_s,
+            emit=run.events.append,
+            cancel_requested=threading.Event(),
+        )
+        return run
+
+    return _make
+
+
+def operations(requests: list[Request]) -> list[str]:
+    return [request.operation for request in requests]
+
+
+def assert_impersonated(requests: list[Request], mailbox: str) -> None:
+    """Every request impersonated `mailbox`, acted on it, and never on the service account."""
+    assert requests, "no request reached the simulator"
+    for request in requests:
+        assert request.impersonated == mailbox, (request.operation, request.impersonated)
+        assert request.target == mailbox
+        assert request.target != SERVICE
+        assert f"<t:PrimarySmtpAddress>{mailbox}</t:PrimarySmtpAddress>".encode() in request.body
