@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
-
-from pydantic import ValidationError
 
 from runner_api.directory import fixes, guardrails
 from runner_api.directory.actions import (
@@ -15,39 +12,14 @@ from runner_api.directory.actions import (
     PasswordResetParams,
     UserParams,
 )
-from runner_api.directory.errors import DirectoryRefusedError
-from runner_api.directory.fixes import Step, emit, protect, succeeded
+from runner_api.directory.fixes import Step, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.directory.password import reset_password
-from runner_api.errors import FixlineError
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
 
-
-def _versions() -> dict[str, str]:
-    try:
-        return {"ldap3": version("ldap3")}
-    except PackageNotFoundError:
-        return {"ldap3": "missing"}
-
-
-class _StoppedError(Exception):
-    """Canceled or out of time between two steps."""
-
-    def __init__(self, status: RunStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def checkpoint(ctx: RunContext) -> None:
-    """Stop between steps when the run was canceled or its deadline passed."""
-    if ctx.cancel_requested.is_set():
-        raise _StoppedError(
-            RunStatus.CANCELED, "canceled on request before the directory was changed"
-        )
-    if ctx.time_left() <= 0:
-        raise _StoppedError(RunStatus.TIMED_OUT, f"timed out after {ctx.timeout_s:g} s")
+SYSTEM = "directory"
 
 
 class DirectoryExecutor:
@@ -55,7 +27,7 @@ class DirectoryExecutor:
 
     def __init__(self, gateway: DirectoryGateway) -> None:
         self._gateway = gateway
-        self._versions = _versions()
+        self._versions = versions_of("ldap3")
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "password_reset": self._password_reset,
             "account_unlock": self._unlock,
@@ -67,47 +39,12 @@ class DirectoryExecutor:
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
-        outcome = self._guarded(ctx)
-        red = ctx.redactor
-        return Outcome(
-            status=outcome.status,
-            changed=outcome.changed,
-            summary=red.text(outcome.summary),
-            diff=red.data(dict(outcome.diff)) if outcome.diff is not None else None,
-            error=red.text(outcome.error) if outcome.error else None,
-            versions=self._versions,
-            details=red.data(dict(outcome.details)),
-            follow_ups=outcome.follow_ups,
-        )
-
-    def _guarded(self, ctx: RunContext) -> Outcome:
-        action = self._actions.get(ctx.action.name)
-        if action is None:
-            return Outcome(RunStatus.FAILED, error=f"no directory action {ctx.action.name!r}")
-        try:
-            checkpoint(ctx)
-            return action(ctx)
-        except _StoppedError as stop:
-            return Outcome(stop.status, error=stop.message)
-        except DirectoryRefusedError as exc:
-            emit(ctx, "refused", exc.message)
-            return Outcome(RunStatus.REFUSED, error=exc.message)
-        except FixlineError as exc:
-            return Outcome(RunStatus.FAILED, error=exc.message)
-        except ValidationError as exc:
-            # Re-validated here: e.g. an expires_at that passed while the run was queued.
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-                for err in exc.errors(include_url=False, include_input=False)
-            )
-            return Outcome(RunStatus.REFUSED, error=f"invalid parameters: {problems}")
-        except Exception as exc:  # the contract is "never raise": report, don't crash the worker
-            return Outcome(RunStatus.FAILED, error=f"directory run failed: {type(exc).__name__}")
+        return run_action(ctx, self._actions, SYSTEM, self._versions)
 
     def _target(self, ctx: RunContext, username: str) -> UserEntry:
         emit(ctx, "lookup", f"looking up {username}")
         user = protect(self._gateway, ctx, username)
-        checkpoint(ctx)
+        checkpoint(ctx, SYSTEM)
         return user
 
     def _finish(

@@ -18,8 +18,9 @@ from runner_api.directory.gateway import (
     GroupEntry,
     UserEntry,
 )
-from runner_api.runs.context import EventIn, Outcome, RunContext
+from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import emit
 
 State = dict[str, Any]
 
@@ -38,13 +39,6 @@ class Step:
     @property
     def changed(self) -> bool:
         return self.before != self.after
-
-
-def emit(ctx: RunContext, kind: str, message: str, **data: Any) -> None:
-    """One progress event (redacted again by the run service)."""
-    ctx.emit(
-        EventIn(kind=kind, message=ctx.redactor.text(message), task=ctx.action.name, data=data)
-    )
 
 
 def succeeded(ctx: RunContext, step: Step, summary: str, **extra: Any) -> Outcome:

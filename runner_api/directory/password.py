@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from runner_api.directory import passwords
 from runner_api.directory.errors import ConnectionLostError, DirectoryError
-from runner_api.directory.fixes import Step, emit, protect, reset_step, succeeded, unknown
+from runner_api.directory.fixes import Step, protect, reset_step, succeeded, unknown
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import emit
 
 
 def reset_password(

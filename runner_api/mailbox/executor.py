@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from pydantic import ValidationError
-
-from runner_api.errors import FixlineError
 from runner_api.mailbox import fixes, guardrails
 from runner_api.mailbox.actions import (
     FolderGrantParams,
@@ -26,45 +22,19 @@ from runner_api.mailbox.errors import (
 from runner_api.mailbox.fixes import FORWARD_RULE, Step
 from runner_api.mailbox.gateway import MailboxGateway, OofState
 from runner_api.mailbox.service import read_info
-from runner_api.runs.context import EventIn, FollowUp, Outcome, RunContext
+from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
 
 T = TypeVar("T")
+SYSTEM = "mailbox"
 # Longest server back-off we wait for before our one retry; longer fails the run at once.
 MAX_BUSY_WAIT_S = 30.0
 
 
-def _versions() -> dict[str, str]:
-    try:
-        return {"exchangelib": version("exchangelib")}
-    except PackageNotFoundError:
-        return {"exchangelib": "missing"}
-
-
-class _StoppedError(Exception):
-    def __init__(self, status: RunStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def checkpoint(ctx: RunContext) -> None:
-    """Stop between steps when the run was canceled or its deadline passed."""
-    if ctx.cancel_requested.is_set():
-        raise _StoppedError(RunStatus.CANCELED, "canceled on request before the mailbox changed")
-    if ctx.time_left() <= 0:
-        raise _StoppedError(RunStatus.TIMED_OUT, f"timed out after {ctx.timeout_s:g} s")
-
-
-def emit(ctx: RunContext, kind: str, message: str, **data: Any) -> None:
-    ctx.emit(
-        EventIn(kind=kind, message=ctx.redactor.text(message), task=ctx.action.name, data=data)
-    )
-
-
 def call(ctx: RunContext, what: str, op: Callable[[], T]) -> T:
     """One gateway call between checkpoints; a busy server gets one retry after its back-off."""
-    checkpoint(ctx)
+    checkpoint(ctx, SYSTEM)
     try:
         return op()
     except MailboxBusyError as exc:
@@ -73,8 +43,8 @@ def call(ctx: RunContext, what: str, op: Callable[[], T]) -> T:
             raise
         emit(ctx, "busy", f"Exchange is busy; retrying {what} once in {wait:g} s", wait_s=wait)
         if ctx.cancel_requested.wait(wait):
-            checkpoint(ctx)
-    checkpoint(ctx)
+            checkpoint(ctx, SYSTEM)
+    checkpoint(ctx, SYSTEM)
     return op()
 
 
@@ -83,7 +53,7 @@ class MailboxExecutor:
 
     def __init__(self, gateway: MailboxGateway) -> None:
         self._gateway = gateway
-        self._versions = _versions()
+        self._versions = versions_of("exchangelib")
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "mailbox_info": self._info,
             "mailbox_oof_set": self._oof_set,
@@ -96,41 +66,7 @@ class MailboxExecutor:
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
-        outcome = self._guarded(ctx)
-        red = ctx.redactor
-        return Outcome(
-            status=outcome.status,
-            changed=outcome.changed,
-            summary=red.text(outcome.summary),
-            diff=red.data(dict(outcome.diff)) if outcome.diff is not None else None,
-            error=red.text(outcome.error) if outcome.error else None,
-            versions=self._versions,
-            details=red.data(dict(outcome.details)),
-            follow_ups=outcome.follow_ups,
-        )
-
-    def _guarded(self, ctx: RunContext) -> Outcome:
-        action = self._actions.get(ctx.action.name)
-        if action is None:
-            return Outcome(RunStatus.FAILED, error=f"no mailbox action {ctx.action.name!r}")
-        try:
-            checkpoint(ctx)
-            return action(ctx)
-        except _StoppedError as stop:
-            return Outcome(stop.status, error=stop.message)
-        except MailboxRefusedError as exc:
-            emit(ctx, "refused", exc.message)
-            return Outcome(RunStatus.REFUSED, error=exc.message)
-        except FixlineError as exc:
-            return Outcome(RunStatus.FAILED, error=exc.message)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-                for err in exc.errors(include_url=False, include_input=False)
-            )
-            return Outcome(RunStatus.REFUSED, error=f"invalid parameters: {problems}")
-        except Exception as exc:  # the contract is "never raise": report, don't crash the worker
-            return Outcome(RunStatus.FAILED, error=f"mailbox run failed: {type(exc).__name__}")
+        return run_action(ctx, self._actions, SYSTEM, self._versions)
 
     def _target(self, ctx: RunContext, mailbox: str) -> None:
         guardrails.in_customer(ctx.customer, mailbox, "mailbox")
@@ -161,7 +97,9 @@ class MailboxExecutor:
     def _info(self, ctx: RunContext) -> Outcome:
         mailbox = MailboxParams.model_validate(ctx.params).mailbox
         self._target(ctx, mailbox)
-        info = read_info(self._gateway, ctx.customer, mailbox, between=lambda: checkpoint(ctx))
+        info = read_info(
+            self._gateway, ctx.customer, mailbox, between=lambda: checkpoint(ctx, SYSTEM)
+        )
         forwarding = sum(1 for rule in info.rules if rule.forward_to or rule.redirect_to)
         summary = (
             f"{mailbox}: automatic replies {info.oof.state.value.lower()}, "
