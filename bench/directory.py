@@ -11,17 +11,15 @@ same delegated account. Targets: Fixline p50 <= 1.5 x raw + 10 ms; unlock p50 < 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from ldap3 import MODIFY_REPLACE
@@ -29,20 +27,14 @@ from ldap3 import MODIFY_REPLACE
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.served import served  # noqa: E402
 from runner_api.customers.registry import CustomerRegistry  # noqa: E402
 from runner_api.directory.connections import open_connection  # noqa: E402
 from runner_api.lab.directory import DirectoryLab  # noqa: E402
 from runner_api.lab.directory_ldap import Connection  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
-BIN = Path(sys.executable).parent
 RESET_USER, UNLOCK_USER = "paul.dubois", "karen.mills"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -70,126 +62,109 @@ def main() -> None:
         return str(raw.response[0]["dn"])
 
     reset_dn, unlock_dn = dn_of(RESET_USER), dn_of(UNLOCK_USER)
-    port, token = _free_port(), secrets.token_urlsafe(24)
-    env = {
-        **os.environ,
-        "FIXLINE_DATA_DIR": str(scratch / "data"),
-        "FIXLINE_CREDENTIALS_DIR": str(scratch / "credentials"),
-        "FIXLINE_PROJECT_DIR": str(PROJECT),
-        "FIXLINE_PORT": str(port),
-        "FIXLINE_BOOTSTRAP_TOKEN": token,
-    }
-    server = subprocess.Popen(
-        [str(BIN / "fixline"), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=60,
-    )
     try:
-        for _ in range(300):
-            try:
-                if client.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-
-        upn = f"{UNLOCK_USER}@{lab.site('lab').dns_domain}"
-
-        def lock_unlock_user() -> None:
-            """Three bad binds lock the account (threshold 3), so each unlock changes it."""
-            for _ in range(3):
-                probe = Connection(raw.server, upn, "not-the-password")
-                probe.bind()
-                probe.unbind()
-
-        def fixline(action: str, user: str) -> Callable[[], None]:
-            def go() -> None:
-                body = {
-                    "customer": "lab",
-                    "ticket_id": "BENCH-DIR",
-                    "action": action,
-                    "params": {"username": user},
-                }
-                answer = client.post("/runs", params={"wait": 30}, json=body)
-                run = answer.json()
-                if run.get("status") != "succeeded":
-                    raise SystemExit(f"{action} ended {run.get('status')}: {run.get('error')}")
-
-            return go
-
-        def raw_reset() -> None:
-            pw = secrets.token_urlsafe(12) + "aA1!"
-            ok = raw.modify(
-                reset_dn,
-                {
-                    "unicodePwd": [(MODIFY_REPLACE, [f'"{pw}"'.encode("utf-16-le")])],
-                    "pwdLastSet": [(MODIFY_REPLACE, ["0"])],
-                },
-            )
-            if not ok:
-                raise SystemExit(f"raw reset failed: {raw.result}")
-
-        def raw_unlock() -> None:
-            if not raw.modify(unlock_dn, {"lockoutTime": [(MODIFY_REPLACE, ["0"])]}):
-                raise SystemExit(f"raw unlock failed: {raw.result}")
-
-        cases = {
-            "password_reset": {
-                "Fixline": fixline("password_reset", RESET_USER),
-                "raw ldap3": raw_reset,
-            },
-            "account_unlock": {
-                "Fixline": fixline("account_unlock", UNLOCK_USER),
-                "raw ldap3": raw_unlock,
-            },
-        }
-        for methods in cases.values():  # warm-up: pools, imports, TLS sessions
-            for method in methods.values():
-                if methods is cases["account_unlock"]:
-                    lock_unlock_user()
-                method()
-        times = {(a, m): [] for a, methods in cases.items() for m in methods}
-        for index in range(args.runs):
-            for action, methods in cases.items():
-                names = list(methods)
-                for name in names[index % 2 :] + names[: index % 2]:
-                    if action == "account_unlock":
-                        lock_unlock_user()  # each unlock really unlocks
-                    began = time.perf_counter()
-                    methods[name]()
-                    times[(action, name)].append((time.perf_counter() - began) * 1000)
-        print(f"directory fixes against the lab Samba DC, {args.runs} interleaved runs each")
-        for (action, name), values in times.items():
-            print(
-                f"{action:<15} {name:<10} p50 {statistics.median(values):7.1f} ms   "
-                f"p95 {_pct(values, 0.95):7.1f} ms"
-            )
-        for action in cases:
-            fix = statistics.median(times[(action, "Fixline")])
-            floor = statistics.median(times[(action, "raw ldap3")])
-            bound = 1.5 * floor + 10
-            verdict = "ok" if fix <= bound else "MISSED"
-            print(
-                f"{action:<15} Fixline/raw {fix / floor:5.2f}x   "
-                f"target p50 <= {bound:.1f} ms: {verdict}"
-            )
-        unlock = statistics.median(times[("account_unlock", "Fixline")])
-        print(
-            f"account_unlock end to end p50 {unlock:.1f} ms (target < 100 ms): "
-            f"{'ok' if unlock < 100 else 'MISSED'}"
-        )
+        with served(scratch / "data", scratch / "credentials", timeout_s=60) as client:
+            _compare(args, client, lab, raw, reset_dn, unlock_dn)
     finally:
-        client.close()
-        server.terminate()
-        server.wait(20)
         raw.unbind()
         lab.down()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _compare(
+    args: argparse.Namespace,
+    client: httpx.Client,
+    lab: DirectoryLab,
+    raw: Any,
+    reset_dn: str,
+    unlock_dn: str,
+) -> None:
+    """Time both ways for both actions, interleaved, and print percentiles and verdicts."""
+    upn = f"{UNLOCK_USER}@{lab.site('lab').dns_domain}"
+
+    def lock_unlock_user() -> None:
+        """Three bad binds lock the account (threshold 3), so each unlock changes it."""
+        for _ in range(3):
+            probe = Connection(raw.server, upn, "not-the-password")
+            probe.bind()
+            probe.unbind()
+
+    def fixline(action: str, user: str) -> Callable[[], None]:
+        def go() -> None:
+            body = {
+                "customer": "lab",
+                "ticket_id": "BENCH-DIR",
+                "action": action,
+                "params": {"username": user},
+            }
+            answer = client.post("/runs", params={"wait": 30}, json=body)
+            run = answer.json()
+            if run.get("status") != "succeeded":
+                raise SystemExit(f"{action} ended {run.get('status')}: {run.get('error')}")
+
+        return go
+
+    def raw_reset() -> None:
+        pw = secrets.token_urlsafe(12) + "aA1!"
+        ok = raw.modify(
+            reset_dn,
+            {
+                "unicodePwd": [(MODIFY_REPLACE, [f'"{pw}"'.encode("utf-16-le")])],
+                "pwdLastSet": [(MODIFY_REPLACE, ["0"])],
+            },
+        )
+        if not ok:
+            raise SystemExit(f"raw reset failed: {raw.result}")
+
+    def raw_unlock() -> None:
+        if not raw.modify(unlock_dn, {"lockoutTime": [(MODIFY_REPLACE, ["0"])]}):
+            raise SystemExit(f"raw unlock failed: {raw.result}")
+
+    cases = {
+        "password_reset": {
+            "Fixline": fixline("password_reset", RESET_USER),
+            "raw ldap3": raw_reset,
+        },
+        "account_unlock": {
+            "Fixline": fixline("account_unlock", UNLOCK_USER),
+            "raw ldap3": raw_unlock,
+        },
+    }
+    for methods in cases.values():  # warm-up: pools, imports, TLS sessions
+        for method in methods.values():
+            if methods is cases["account_unlock"]:
+                lock_unlock_user()
+            method()
+    times = {(a, m): [] for a, methods in cases.items() for m in methods}
+    for index in range(args.runs):
+        for action, methods in cases.items():
+            names = list(methods)
+            for name in names[index % 2 :] + names[: index % 2]:
+                if action == "account_unlock":
+                    lock_unlock_user()  # each unlock really unlocks
+                began = time.perf_counter()
+                methods[name]()
+                times[(action, name)].append((time.perf_counter() - began) * 1000)
+    print(f"directory fixes against the lab Samba DC, {args.runs} interleaved runs each")
+    for (action, name), values in times.items():
+        print(
+            f"{action:<15} {name:<10} p50 {statistics.median(values):7.1f} ms   "
+            f"p95 {_pct(values, 0.95):7.1f} ms"
+        )
+    for action in cases:
+        fix = statistics.median(times[(action, "Fixline")])
+        floor = statistics.median(times[(action, "raw ldap3")])
+        bound = 1.5 * floor + 10
+        verdict = "ok" if fix <= bound else "MISSED"
+        print(
+            f"{action:<15} Fixline/raw {fix / floor:5.2f}x   "
+            f"target p50 <= {bound:.1f} ms: {verdict}"
+        )
+    unlock = statistics.median(times[("account_unlock", "Fixline")])
+    print(
+        f"account_unlock end to end p50 {unlock:.1f} ms (target < 100 ms): "
+        f"{'ok' if unlock < 100 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

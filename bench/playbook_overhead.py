@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,7 @@ import httpx
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.served import served  # noqa: E402
 from runner_api.lab import Lab  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 from runner_api.settings import Settings  # noqa: E402
@@ -38,12 +37,6 @@ PARAMS = {
     "smoke_check": {"host": "lab-host"},
     "service_restart": {"host": "lab-host", "unit": "fixline-lab-web"},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _bare_cfg(folder: Path, known_hosts: Path) -> Path:
@@ -197,62 +190,39 @@ def main() -> None:
     settings = Settings(data_dir=scratch / "data")
     lab = Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir))
     lab.up()
-    port, token = _free_port(), secrets.token_urlsafe(24)
-    env = {
-        **os.environ,
-        "FIXLINE_DATA_DIR": str(scratch / "data"),
-        "FIXLINE_CREDENTIALS_DIR": str(settings.resolved_credentials_dir),
-        "FIXLINE_PROJECT_DIR": str(PROJECT),
-        "FIXLINE_PORT": str(port),
-        "FIXLINE_BOOTSTRAP_TOKEN": token,
-    }
-    server = subprocess.Popen(
-        [str(BIN / "fixline"), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        client = httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=120,
-        )
-        for _ in range(200):
-            try:
-                if client.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        bench = Bench(args.action, scratch, settings)
-        methods: dict[str, Callable[[], None]] = {
-            "Fixline POST /runs -> end": _fixline_run(client, args.action),
-            "bare ansible-playbook": bench.bare,
-            "in-process ansible_runner": bench.in_process,
-        }
-        for method in methods.values():  # warm-up: imports, page cache, sshd
-            method()
-        times: dict[str, list[float]] = {name: [] for name in methods}
-        names = list(methods)
-        for index in range(args.runs):
-            for name in names[index % 3 :] + names[: index % 3]:  # rotate the order
-                began = time.perf_counter()
-                methods[name]()
-                times[name].append(time.perf_counter() - began)
-        print(f"playbook {args.action} on lab-host over SSH, {args.runs} interleaved runs each")
-        for name, values in times.items():
-            print(_summary(name, values))
-        bare = statistics.median(times["bare ansible-playbook"])
-        fixline = statistics.median(times["Fixline POST /runs -> end"])
-        inproc = statistics.median(times["in-process ansible_runner"])
-        print(f"ratio Fixline/bare      {fixline / bare:.3f}   (target <= 1.15)")
-        print(f"ratio in-process/bare   {inproc / bare:.3f}")
-        print(f"Fixline overhead        {fixline - bare:+.3f} s per run")
+        with served(scratch / "data", settings.resolved_credentials_dir) as client:
+            _compare(args, client, Bench(args.action, scratch, settings))
     finally:
-        server.terminate()
-        server.wait(20)
         lab.down()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _compare(args: argparse.Namespace, client: httpx.Client, bench: Bench) -> None:
+    """Time the three ways, interleaved, and print medians and ratios."""
+    methods: dict[str, Callable[[], None]] = {
+        "Fixline POST /runs -> end": _fixline_run(client, args.action),
+        "bare ansible-playbook": bench.bare,
+        "in-process ansible_runner": bench.in_process,
+    }
+    for method in methods.values():  # warm-up: imports, page cache, sshd
+        method()
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    names = list(methods)
+    for index in range(args.runs):
+        for name in names[index % 3 :] + names[: index % 3]:  # rotate the order
+            began = time.perf_counter()
+            methods[name]()
+            times[name].append(time.perf_counter() - began)
+    print(f"playbook {args.action} on lab-host over SSH, {args.runs} interleaved runs each")
+    for name, values in times.items():
+        print(_summary(name, values))
+    bare = statistics.median(times["bare ansible-playbook"])
+    fixline = statistics.median(times["Fixline POST /runs -> end"])
+    inproc = statistics.median(times["in-process ansible_runner"])
+    print(f"ratio Fixline/bare      {fixline / bare:.3f}   (target <= 1.15)")
+    print(f"ratio in-process/bare   {inproc / bare:.3f}")
+    print(f"Fixline overhead        {fixline - bare:+.3f} s per run")
 
 
 if __name__ == "__main__":

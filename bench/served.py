@@ -1,0 +1,64 @@
+"""A real `fixline serve` process for the benches: own data dir, a fresh token, a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(data_dir: Path, credentials_dir: Path, timeout_s: float = 120) -> Iterator[httpx.Client]:
+    """Start the service, wait for /healthz, yield a logged-in client; stop it afterwards."""
+    port, token = _free_port(), secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "FIXLINE_DATA_DIR": str(data_dir),
+        "FIXLINE_CREDENTIALS_DIR": str(credentials_dir),
+        "FIXLINE_PROJECT_DIR": str(PROJECT),
+        "FIXLINE_PORT": str(port),
+        "FIXLINE_BOOTSTRAP_TOKEN": token,
+    }
+    server = subprocess.Popen(
+        [str(BIN / "fixline"), "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=timeout_s,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if client.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("fixline serve did not come up") from None
+                time.sleep(0.05)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(20)
