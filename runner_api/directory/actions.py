@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -26,7 +27,30 @@ class UserParams(_Params):
     username: str = _USERNAME
 
 
+class VerificationMethod(StrEnum):
+    CALLBACK = "callback"
+    MANAGER = "manager"
+    MFA_PUSH = "mfa_push"
+    IN_PERSON = "in_person"
+
+
+class CallerVerification(_Params):
+    """How the agent made sure the caller is the account's owner (kept with the run)."""
+
+    method: VerificationMethod = Field(
+        description="callback (to a number on record), manager (confirmed by the manager), "
+        "mfa_push (approved on the user's registered device) or in_person (ID checked)."
+    )
+    note: str = Field(
+        "", max_length=500, description="What was checked, e.g. which number was called back."
+    )
+
+
 class PasswordResetParams(UserParams):
+    caller_verification: CallerVerification = Field(
+        description="Required: a reset for an unverified caller is refused.",
+        examples=[{"method": "callback", "note": "called back on the number in the HR record"}],
+    )
     unlock: bool = Field(False, description="Also unlock the account if it is locked out.")
 
 

@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import wait_for_end
 from tests.plugins.directory_lab import DirectoryLabHandle
 
+VERIFIED = {"method": "callback", "note": "called back on the number on record"}
+
 
 def _run(client: TestClient, action: str, ticket: str, **params: Any) -> dict[str, Any]:
     body = {"customer": "lab", "ticket_id": ticket, "action": action, "params": params}
@@ -33,7 +35,9 @@ def _bind_result(lab: DirectoryLabHandle, user: str, password: str) -> tuple[int
 def test_password_reset_reveals_once_and_forces_a_change(
     fresh_directory_lab: DirectoryLabHandle, client: TestClient, settings: Any
 ) -> None:
-    run = _run(client, "password_reset", "INC-300", username="henry.moreau")
+    run = _run(
+        client, "password_reset", "INC-300", username="henry.moreau", caller_verification=VERIFIED
+    )
     assert run["status"] == "succeeded", run
     assert run["changed"] is True
     reveal_id = run["details"]["reveal_id"]
@@ -74,7 +78,9 @@ def test_unlock_of_a_locked_user(
 def test_protected_target_is_refused_with_its_reason(
     fresh_directory_lab: DirectoryLabHandle, client: TestClient
 ) -> None:
-    run = _run(client, "password_reset", "INC-302", username="adm.nested")
+    run = _run(
+        client, "password_reset", "INC-302", username="adm.nested", caller_verification=VERIFIED
+    )
     assert run["status"] == "refused", run
     assert "protected" in run["error"] or "privileged" in run["error"]
     assert run["details"].get("reveal_id") is None
@@ -125,3 +131,16 @@ def test_post_with_wait_answers_with_the_ended_run(
     assert answer.status_code == 202
     assert answer.json()["status"] == "succeeded", answer.json()
     assert time.monotonic() - began < 10
+
+
+def test_reset_without_caller_verification_is_refused(client: TestClient) -> None:
+    body = {
+        "customer": "lab",
+        "ticket_id": "INC-305",
+        "action": "password_reset",
+        "params": {"username": "henry.moreau"},
+    }
+    answer = client.post("/runs", json=body)
+    assert answer.status_code == 422
+    locs = [e["loc"] for e in answer.json()["error"]["details"]["errors"]]
+    assert ["params", "caller_verification"] in locs

@@ -121,6 +121,10 @@ class DirectoryLabView:
             conn.unbind()
 
 
+# How the caller of a reset was verified (a required parameter of password_reset).
+VERIFIED = {"method": "callback", "note": "called back on the number on record"}
+
+
 @pytest.fixture(scope="session")
 def dlab(request: pytest.FixtureRequest) -> DirectoryLabView:
     """The lab DCs; skips when the directory_lab plugin is not loaded."""

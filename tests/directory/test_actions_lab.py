@@ -11,7 +11,13 @@ from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.lab.directory_data import LOCKOUT_THRESHOLD, VPN_GROUP
 from runner_api.runs.context import FollowUp
 from runner_api.runs.status import RunStatus
-from tests.directory.conftest import LAB_PASSWORD, DirectoryLabView, Run, lab_customer
+from tests.directory.conftest import (
+    LAB_PASSWORD,
+    VERIFIED,
+    DirectoryLabView,
+    Run,
+    lab_customer,
+)
 
 MakeRun = Callable[..., Run]
 
@@ -71,7 +77,9 @@ def test_password_reset_check_mode_changes_nothing(
     executor: DirectoryExecutor, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
     before = dlab.state("henry.moreau")
-    run = make_run("password_reset", check_mode=True, username="henry.moreau")
+    run = make_run(
+        "password_reset", caller_verification=VERIFIED, check_mode=True, username="henry.moreau"
+    )
     outcome = executor.execute(run.ctx)
     assert outcome.status is RunStatus.SUCCEEDED and not outcome.changed
     assert outcome.summary == "would reset the password of henry.moreau"
@@ -82,7 +90,7 @@ def test_password_reset_check_mode_changes_nothing(
 def test_password_reset_new_password_only_and_must_change(
     executor: DirectoryExecutor, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
-    run = make_run("password_reset", username="henry.moreau")
+    run = make_run("password_reset", caller_verification=VERIFIED, username="henry.moreau")
     outcome = executor.execute(run.ctx)
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
     assert outcome.changed and outcome.details == {"reveal_id": "reveal-1"}
@@ -106,7 +114,9 @@ def test_password_reset_new_password_only_and_must_change(
 def test_password_reset_with_unlock(
     executor: DirectoryExecutor, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
-    run = make_run("password_reset", username="grace.kim", unlock=True)
+    run = make_run(
+        "password_reset", caller_verification=VERIFIED, username="grace.kim", unlock=True
+    )
     outcome = executor.execute(run.ctx)
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
     assert outcome.diff is not None
@@ -121,7 +131,7 @@ def test_password_reset_without_reveal_changes_nothing(
     executor: DirectoryExecutor, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
     before = dlab.state("maria.rossi")
-    run = make_run("password_reset", username="maria.rossi")
+    run = make_run("password_reset", caller_verification=VERIFIED, username="maria.rossi")
     run.ctx.reveal = None
     outcome = executor.execute(run.ctx)
     assert outcome.status is RunStatus.FAILED and "nothing was changed" in (outcome.error or "")

@@ -11,7 +11,7 @@ from runner_api.directory.service import DirectoryService
 from runner_api.errors import InvalidRequestError
 from runner_api.lab.directory_data import DENY_LISTED_USER, VPN_GROUP
 from runner_api.runs.status import RunStatus
-from tests.directory.conftest import DirectoryLabView, Run, lab_customer
+from tests.directory.conftest import VERIFIED, DirectoryLabView, Run, lab_customer
 
 MakeRun = Callable[..., Run]
 PRIVILEGED = [
@@ -34,7 +34,7 @@ PROTECTED = [
 ]
 OUT_OF_SCOPE = ["svc-backup", "xavier.reed", "Administrator", "helpdesk-svc"]
 WRITES = [
-    ("password_reset", {"unlock": True}),
+    ("password_reset", {"unlock": True, "caller_verification": VERIFIED}),
     ("account_unlock", {}),
     ("account_disable", {}),
     ("group_add", {"group": VPN_GROUP}),

@@ -15,7 +15,7 @@ from runner_api.directory.errors import ConnectionLostError
 from runner_api.directory.gateway import Changes
 from runner_api.lab.directory_data import LAB_USER_PASSWORD, VPN_GROUP
 from runner_api.runs.status import RunStatus
-from tests.directory.conftest import DirectoryLabView, Run
+from tests.directory.conftest import VERIFIED, DirectoryLabView, Run
 
 MakeRun = Callable[..., Run]
 
@@ -50,7 +50,7 @@ def test_reset_that_reached_the_dc_is_confirmed_by_pwdlastset(
     gateway: LdapDirectory, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
     dropping = DroppingGateway(gateway, applied=True)
-    run = make_run("password_reset", username="henry.moreau")
+    run = make_run("password_reset", caller_verification=VERIFIED, username="henry.moreau")
     outcome = DirectoryExecutor(dropping).execute(run.ctx)
     assert dropping.writes == 1
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
@@ -64,7 +64,7 @@ def test_reset_that_did_not_reach_the_dc_says_so_and_is_not_retried(
 ) -> None:
     dropping = DroppingGateway(gateway, applied=False)
     before = dlab.state("maria.rossi")
-    run = make_run("password_reset", username="maria.rossi")
+    run = make_run("password_reset", caller_verification=VERIFIED, username="maria.rossi")
     outcome = DirectoryExecutor(dropping).execute(run.ctx)
     assert dropping.writes == 1 and run.revealed == []
     assert outcome.status is RunStatus.FAILED
@@ -78,7 +78,7 @@ def test_reset_of_a_must_change_user_is_outcome_unknown(
 ) -> None:
     # pwdLastSet was 0 already: reading it back cannot tell whether the reset landed.
     dropping = DroppingGateway(gateway, applied=True)
-    run = make_run("password_reset", username="felix.wagner")
+    run = make_run("password_reset", caller_verification=VERIFIED, username="felix.wagner")
     outcome = DirectoryExecutor(dropping).execute(run.ctx)
     assert dropping.writes == 1 and run.revealed == []
     assert outcome.status is RunStatus.FAILED
