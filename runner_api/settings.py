@@ -68,7 +68,6 @@ class Settings(BaseSettings):
         None, description="Bearer token accepted for the API until per-user login exists."
     )
     bootstrap_user: str = "admin"
-    page_size_max: int = 500
 
     @field_validator("bootstrap_token")
     @classmethod
