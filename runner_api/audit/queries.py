@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from runner_api.audit.canonical import format_ts
 from runner_api.audit.models import AuditRecord
+from runner_api.audit.schemas import SlaRead
 from runner_api.runs.models import Run
 from runner_api.runs.status import RunStatus
 
@@ -102,21 +103,6 @@ def search_runs(
     return list(session.scalars(query.limit(limit)))
 
 
-@dataclass(frozen=True)
-class SlaFigures:
-    """Per action and customer: success rate over runs that ended (refusals apart)."""
-
-    action: str
-    customer: str
-    count: int
-    succeeded: int
-    ended: int
-    refusals: int
-    success_rate: float | None
-    p50_time_to_fix_s: float | None
-    p95_time_to_fix_s: float | None
-
-
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
@@ -125,9 +111,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[int(rank) - 1]
 
 
-def sla_figures(
-    session: Session, since: datetime | None, until: datetime | None
-) -> list[SlaFigures]:
+def sla_figures(session: Session, since: datetime | None, until: datetime | None) -> list[SlaRead]:
     """Count, success rate, p50/p95 time to fix (finished - created, succeeded runs), refusals."""
     query = select(Run.action, Run.customer, Run.status, Run.created_at, Run.finished_at)
     if since is not None:
@@ -145,7 +129,7 @@ def sla_figures(
         ended = sum(1 for s, _ in runs if RunStatus(s).terminal and s != RunStatus.REFUSED)
         succeeded = sum(1 for s, _ in runs if s == RunStatus.SUCCEEDED)
         figures.append(
-            SlaFigures(
+            SlaRead(
                 action=action,
                 customer=customer,
                 count=len(runs),

@@ -199,5 +199,4 @@ def public_key(core: CoreDep, _: CurrentUser) -> PlainTextResponse:
 def sla(core: CoreDep, _: CurrentUser, since: Since = None, until: Until = None) -> list[SlaRead]:
     """Count, success rate, p50/p95 time to fix (finished - created), refusals."""
     with core.db.session() as session:
-        figures = sla_figures(session, since, until)
-    return [SlaRead.model_validate(asdict(f)) for f in figures]
+        return sla_figures(session, since, until)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.params import FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
@@ -63,19 +63,12 @@ class GroupParams(UserParams):
 
 
 class GroupAddParams(GroupParams):
-    expires_at: AwareDatetime | None = Field(
+    expires_at: FutureDatetime | None = Field(
         None,
         description="When the membership is revoked again (a scheduled group_remove run on "
         "the same ticket); with a time zone, in the future.",
         examples=["2030-01-31T18:00:00Z"],
     )
-
-    @field_validator("expires_at")
-    @classmethod
-    def _in_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value <= datetime.now(UTC):
-            raise ValueError("expires_at must be in the future")
-        return value
 
 
 def _spec(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.params import FutureDatetime
 from runner_api.mailbox.gateway import Audience, Folder
 
 # A plain SMTP address; Exchange checks the rest. Lower-cased before use.
@@ -38,12 +38,6 @@ CALENDAR_ONLY = frozenset(
 
 def _email(description: str, example: str) -> Any:
     return Field(pattern=EMAIL_PATTERN, max_length=254, description=description, examples=[example])
-
-
-def _future(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value <= datetime.now(UTC):
-        raise ValueError(f"{name} must be in the future")
-    return value
 
 
 class _Params(BaseModel):
@@ -76,13 +70,12 @@ class OofSetParams(MailboxParams):
         Audience.KNOWN, description="Outside senders who get a reply: None, Known (contacts), All."
     )
     start: AwareDatetime | None = Field(None, description="Replies start (with end: Scheduled).")
-    end: AwareDatetime | None = Field(None, description="Replies stop; in the future.")
+    end: FutureDatetime | None = Field(None, description="Replies stop; in the future.")
 
     @model_validator(mode="after")
     def _window(self) -> Self:
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither")
-        _future(self.end, "end")
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValueError("start must be before end")
         return self
@@ -114,17 +107,12 @@ class FolderParams(MailboxParams):
 
 class FolderGrantParams(FolderParams):
     level: Level = Field(description="Permission level (FreeBusy* on the calendar only).")
-    expires_at: AwareDatetime | None = Field(
+    expires_at: FutureDatetime | None = Field(
         None,
         description="When the permission is revoked again (a scheduled "
         "mailbox_folder_permission_revoke run on the same ticket); in the future.",
         examples=["2030-01-31T18:00:00Z"],
     )
-
-    @field_validator("expires_at")
-    @classmethod
-    def _in_future(cls, value: datetime | None) -> datetime | None:
-        return _future(value, "expires_at")
 
     @model_validator(mode="after")
     def _level_fits(self) -> Self:
