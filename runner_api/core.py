@@ -11,6 +11,8 @@ from pathlib import Path
 
 from runner_api.audit.log import AuditLog
 from runner_api.audit.signing import load_or_create_signer
+from runner_api.auth.sessions import SessionStore
+from runner_api.auth.tokens import TokenStore
 from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.models import ActionKind
 from runner_api.catalog.registry import Catalog
@@ -58,6 +60,8 @@ class Core:
             checkpoint_every_s=settings.audit_checkpoint_every_s,
         )
         self.store = RunStore(self.db, audit=self.audit)
+        self.tokens = TokenStore(self.db, self.audit)
+        self.sessions = SessionStore()
         self.metrics = Metrics()
         self.catalog = Catalog([*builtin_actions(), *directory_actions(), *mailbox_actions()])
         self.customers = CustomerRegistry(settings.inventories_dir)

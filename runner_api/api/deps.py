@@ -1,21 +1,40 @@
-"""FastAPI dependencies: the Core of the app and who is calling."""
+"""FastAPI dependencies: the Core of the app, who is calling, and what they may do.
+
+Every route but the public allowlist (PUBLIC_PATHS) depends on `require(permission)`; a
+route-inventory test holds that line. Credentials come as `Authorization: Bearer <token>`
+(an API token, or the bootstrap token of settings) or as the web session cookie.
+"""
 
 from __future__ import annotations
 
 import hmac
+import logging
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from runner_api.audit.errors import AuditUnavailableError
+from runner_api.audit.sink import AuditEvent
+from runner_api.auth.errors import AuthenticationError, PermissionDeniedError
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import AuthMethod, Principal, Role
+from runner_api.auth.sessions import COOKIE_NAME
 from runner_api.core import Core
-from runner_api.errors import FixlineError
 
-_bearer = HTTPBearer(auto_error=False, description="API token (`make demo` prints one).")
+log = logging.getLogger(__name__)
 
+# Reachable without credentials: liveness for load balancers, the login itself, the docs.
+PUBLIC_PATHS = frozenset({"/healthz", "/auth/login", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
-class AuthenticationError(FixlineError):
-    code = "unauthenticated"
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (`fixline tokens create`), or the bootstrap token of settings.",
+)
+_cookie = APIKeyCookie(
+    name=COOKIE_NAME, auto_error=False, description="The web page's session (POST /auth/login)."
+)
 
 
 def get_core(request: Request) -> Core:
@@ -23,20 +42,78 @@ def get_core(request: Request) -> Core:
     return core
 
 
-def current_user(
+def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: object) -> None:
+    """Authentication and authorization failures are audited (and never block the answer)."""
+    client = request.client.host if request.client else None
+    try:
+        core.audit.append(
+            AuditEvent(
+                type=kind,
+                actor=actor,
+                outcome="denied",
+                data={"method": request.method, "path": request.url.path, "client": client} | data,
+            )
+        )
+    except AuditUnavailableError:
+        log.exception("could not audit a %s on %s", kind, request.url.path)
+
+
+def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The caller's name. Until per-user login exists, one bootstrap token stands for admin."""
+    session_token: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    """The caller, from a bearer token or the session cookie; AuthenticationError (401)."""
     core = get_core(request)
-    expected = core.settings.bootstrap_token
-    if expected is None:
-        return "anonymous"
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise AuthenticationError("a valid `Authorization: Bearer <token>` header is required")
-    return core.settings.bootstrap_user
+    try:
+        if credentials is not None:
+            return _from_bearer(core, credentials.credentials)
+        if session_token:
+            return core.sessions.principal(session_token, request)
+    except AuthenticationError as exc:
+        _audit_denial(core, "auth.failed", "unknown", request, reason=exc.message)
+        raise
+    raise AuthenticationError(
+        "sign in, or send `Authorization: Bearer <token>` (fixline tokens create)"
+    )
+
+
+def _from_bearer(core: Core, token: str) -> Principal:
+    bootstrap = core.settings.bootstrap_token
+    if bootstrap is not None and hmac.compare_digest(
+        token.encode(), bootstrap.get_secret_value().encode()
+    ):
+        return Principal(
+            name=core.settings.bootstrap_user,
+            roles=frozenset({Role.ADMIN}),
+            method=AuthMethod.BOOTSTRAP,
+            credential_id="bootstrap",
+        )
+    return core.tokens.principal(token)
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and checks one permission of the role table."""
+
+    def dependency(
+        request: Request, principal: Annotated[Principal, Depends(authenticate)]
+    ) -> Principal:
+        if not principal.has(permission):
+            _audit_denial(
+                get_core(request),
+                "auth.denied",
+                principal.name,
+                request,
+                permission=permission.value,
+                roles=sorted(principal.roles),
+            )
+            raise PermissionDeniedError(
+                f"your role may not do this ({permission.value})", permission=permission.value
+            )
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency
 
 
 CoreDep = Annotated[Core, Depends(get_core)]
-CurrentUser = Annotated[str, Depends(current_user)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runner_api.api.deps import AuthenticationError
+from runner_api.auth.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
 from runner_api.errors import (
     ConfigurationError,
     ConflictError,
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[FixlineError], int]] = [
     (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (RateLimitedError, 429),
     (NotFoundError, 404),
     (InvalidRequestError, 422),
     (RefusedError, 403),
@@ -68,6 +70,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _fixline(_: Request, exc: FixlineError) -> JSONResponse:
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return _respond(status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

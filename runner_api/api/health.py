@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from runner_api import __version__
-from runner_api.api.deps import CoreDep
+from runner_api.api.deps import CoreDep, require
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 
 router = APIRouter(tags=["service"])
 
@@ -43,7 +47,9 @@ def healthz(core: CoreDep) -> Health:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(core: CoreDep) -> Response:
+def metrics(
+    core: CoreDep, _: Annotated[Principal, Depends(require(Permission.METRICS_READ))]
+) -> Response:
     """Run counters and durations in the Prometheus text format."""
     core.metrics.queued.set(core.pool.queued_count())
     core.metrics.running.set(len(core.pool.running_ids()))

@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.deps import CoreDep, require
 from runner_api.api.errors import ErrorResponse
 from runner_api.audit.evidence import evidence_pack
 from runner_api.audit.export import export_csv, export_jsonl
@@ -32,11 +32,22 @@ from runner_api.audit.schemas import (
 )
 from runner_api.audit.signing import public_pem
 from runner_api.audit.verify import verify_chain
+from runner_api.auth.authorize import require_all_customers
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 from runner_api.runs.schemas import RunRead
 from runner_api.runs.service import decode_cursor, encode_cursor
 from runner_api.runs.status import RunStatus
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+def _auditor(caller: Annotated[Principal, Depends(require(Permission.AUDIT_READ))]) -> Principal:
+    require_all_customers(caller, "the audit log")
+    return caller
+
+
+Auditor = Annotated[Principal, Depends(_auditor)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong token."},
@@ -60,7 +71,7 @@ class ExportFormat(StrEnum):
 @router.get("/records", summary="Search audit records", responses=_ERRORS)
 def list_records(
     core: CoreDep,
-    _: CurrentUser,
+    _: Auditor,
     ticket_id: str | None = None,
     customer: str | None = None,
     actor: str | None = None,
@@ -91,7 +102,7 @@ def list_records(
 @router.get("/runs", summary="Search runs", responses=_ERRORS)
 def list_runs(
     core: CoreDep,
-    _: CurrentUser,
+    _: Auditor,
     ticket_id: str | None = None,
     customer: str | None = None,
     agent: Annotated[str | None, Query(description="Who requested the run.")] = None,
@@ -116,7 +127,7 @@ def list_runs(
 
 
 @router.get("/verify", summary="Verify the chain and the checkpoints", responses=_ERRORS)
-def verify(core: CoreDep, _: CurrentUser) -> VerifyRead:
+def verify(core: CoreDep, _: Auditor) -> VerifyRead:
     """Recompute every hash, check every checkpoint signature; name the first bad record."""
     with core.db.engine.connect() as connection:
         report = verify_chain(connection, core.audit.signer.verifier)
@@ -135,7 +146,7 @@ def verify(core: CoreDep, _: CurrentUser) -> VerifyRead:
 def evidence(
     ticket_id: str,
     core: CoreDep,
-    _: CurrentUser,
+    _: Auditor,
     format: EvidenceFormat = EvidenceFormat.JSON,
 ) -> dict[str, Any] | HTMLResponse:
     """Runs (inputs redacted), approvals, before/after, events, audit records, chain proof."""
@@ -156,7 +167,7 @@ def evidence(
 )
 def export(
     core: CoreDep,
-    _: CurrentUser,
+    _: Auditor,
     format: ExportFormat = ExportFormat.JSONL,
     ticket_id: str | None = None,
     customer: str | None = None,
@@ -179,7 +190,7 @@ def export(
     responses=_ERRORS,
 )
 def checkpoints(
-    core: CoreDep, _: CurrentUser, after_seq: Annotated[int, Query(ge=0)] = 0
+    core: CoreDep, _: Auditor, after_seq: Annotated[int, Query(ge=0)] = 0
 ) -> PlainTextResponse:
     lines = "".join(c.to_json() + "\n" for c in core.audit.checkpoints(after_seq))
     return PlainTextResponse(lines, media_type="application/x-ndjson")
@@ -191,12 +202,12 @@ def checkpoints(
     response_class=PlainTextResponse,
     responses=_ERRORS,
 )
-def public_key(core: CoreDep, _: CurrentUser) -> PlainTextResponse:
+def public_key(core: CoreDep, _: Auditor) -> PlainTextResponse:
     return PlainTextResponse(public_pem(core.audit.signer.verifier.public))
 
 
 @router.get("/sla", summary="SLA figures per action and customer", responses=_ERRORS)
-def sla(core: CoreDep, _: CurrentUser, since: Since = None, until: Until = None) -> list[SlaRead]:
+def sla(core: CoreDep, _: Auditor, since: Since = None, until: Until = None) -> list[SlaRead]:
     """Count, success rate, p50/p95 time to fix (finished - created), refusals."""
     with core.db.session() as session:
         return sla_figures(session, since, until)

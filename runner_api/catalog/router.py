@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from fastapi import APIRouter, Depends
+
+from runner_api.api.deps import CoreDep, require
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 from runner_api.catalog.models import ActionSpec
 from runner_api.catalog.schemas import ActionRead
 from runner_api.core import Core
 
 router = APIRouter(tags=["actions"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 
 
 def _read(core: Core, spec: ActionSpec) -> ActionRead:
@@ -23,12 +28,12 @@ def _read(core: Core, spec: ActionSpec) -> ActionRead:
 
 
 @router.get("/actions", summary="List vetted actions")
-def list_actions(core: CoreDep, _: CurrentUser) -> list[ActionRead]:
-    """Every vetted action with its parameter schema and vetting state."""
-    return [_read(core, spec) for spec in core.catalog]
+def list_actions(core: CoreDep, caller: Reader) -> list[ActionRead]:
+    """Every vetted action the caller may run, with its parameter schema and vetting state."""
+    return [_read(core, spec) for spec in core.catalog if caller.may_run(spec.name)]
 
 
 @router.get("/actions/{name}", summary="One vetted action")
-def get_action(name: str, core: CoreDep, _: CurrentUser) -> ActionRead:
+def get_action(name: str, core: CoreDep, _: Reader) -> ActionRead:
     """One action; 404 when unknown."""
     return _read(core, core.catalog.get(name))

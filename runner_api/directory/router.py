@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.deps import CoreDep, require
+from runner_api.auth.authorize import require_customer
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 from runner_api.directory.schemas import DirectoryUser
 from runner_api.directory.service import MAX_LIMIT, DirectoryService
 from runner_api.errors import ConfigurationError
@@ -24,7 +27,7 @@ def _service(core: object) -> DirectoryService:
 @router.get("/users", response_model=list[DirectoryUser])
 def search_users(
     core: CoreDep,
-    _user: CurrentUser,
+    caller: Annotated[Principal, Depends(require(Permission.DIRECTORY_SEARCH))],
     customer: Annotated[str, Query(min_length=1, max_length=64, examples=["lab"])],
     q: Annotated[
         str, Query(min_length=1, max_length=64, description="Name, login or email (prefix).")
@@ -32,4 +35,5 @@ def search_users(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> list[DirectoryUser]:
     """Users of a customer's directory matching `q`, only inside the OUs agents may touch."""
+    require_customer(caller, customer)
     return _service(core).search_users(customer, q, limit)

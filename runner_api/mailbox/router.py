@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.deps import CoreDep, require
+from runner_api.auth.authorize import require_customer
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 from runner_api.errors import ConfigurationError
 from runner_api.mailbox.schemas import MailboxInfoRead
 from runner_api.mailbox.service import MailboxService
@@ -24,11 +27,12 @@ def _service(core: object) -> MailboxService:
 @router.get("/info", response_model=MailboxInfoRead)
 def mailbox_info(
     core: CoreDep,
-    _user: CurrentUser,
+    caller: Annotated[Principal, Depends(require(Permission.MAILBOX_READ))],
     customer: Annotated[str, Query(min_length=1, max_length=64, examples=["lab"])],
     mailbox: Annotated[
         str, Query(min_length=3, max_length=254, examples=["anna.schmidt@lab.test"])
     ],
 ) -> MailboxInfoRead:
     """OOF, inbox rules, Calendar/Inbox permissions and delegates of one mailbox (read-only)."""
+    require_customer(caller, customer)
     return _service(core).info(customer, mailbox)

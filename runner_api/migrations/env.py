@@ -6,6 +6,7 @@ from alembic import context
 
 # Imported for their side effect: they register their tables on Base.metadata.
 from runner_api.audit import models as _audit_models  # noqa: F401
+from runner_api.auth import models as _auth_models  # noqa: F401
 from runner_api.database import Base
 from runner_api.reveals import models as _reveal_models  # noqa: F401
 from runner_api.runs import models as _run_models  # noqa: F401

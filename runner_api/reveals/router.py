@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.deps import CoreDep, require
 from runner_api.api.errors import ErrorResponse
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 
 router = APIRouter(prefix="/reveals", tags=["runs"])
 
@@ -25,7 +29,13 @@ class RevealRead(BaseModel):
         410: {"model": ErrorResponse, "description": "Already shown once, or expired."},
     },
 )
-def reveal(reveal_id: str, response: Response, core: CoreDep, user: CurrentUser) -> RevealRead:
-    """The generated secret of a run (e.g. a temporary password), the first time only."""
+def reveal(
+    reveal_id: str,
+    response: Response,
+    core: CoreDep,
+    caller: Annotated[Principal, Depends(require(Permission.REVEAL_OPEN))],
+) -> RevealRead:
+    """The generated secret of a run (e.g. a temporary password), the first time only, and
+    only to the person who requested the run."""
     response.headers["Cache-Control"] = "no-store"
-    return RevealRead(password=core.reveals.consume(reveal_id, user))
+    return RevealRead(password=core.reveals.consume(reveal_id, caller.name))

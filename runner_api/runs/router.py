@@ -7,19 +7,30 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from runner_api.api.deps import CoreDep, CurrentUser
+from runner_api.api.deps import CoreDep, require
 from runner_api.api.errors import ErrorResponse
+from runner_api.auth.authorize import (
+    may_cancel,
+    require_action,
+    require_customer,
+    require_run_visible,
+)
+from runner_api.auth.errors import PermissionDeniedError
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
 from runner_api.core import Core
+from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, RunRead
 from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter
 
 router = APIRouter(prefix="/runs", tags=["runs"])
+Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
 
 # Waiters re-read the store at least this often: runs of other processes send no signal.
 _RECHECK_S = 0.5
@@ -42,7 +53,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def create_run(
     body: RunCreate,
     core: CoreDep,
-    user: CurrentUser,
+    caller: Annotated[Principal, Depends(require(Permission.RUN_CREATE))],
     wait: Annotated[
         float,
         Query(ge=0, le=60, description="Seconds to wait for the run to end before answering."),
@@ -50,12 +61,14 @@ async def create_run(
 ) -> RunRead:
     """Validate, check policy, record and queue a run; answers with the queued run, or, with
     `wait`, with the run as it stands when it ended or the wait ran out."""
+    require_customer(caller, body.customer)
+    require_action(caller, body.action)
     request = RunRequest(
         customer=body.customer,
         ticket_id=body.ticket_id,
         action=body.action,
         params=body.params,
-        requested_by=user,
+        requested_by=caller.name,
         channel=Channel.API,
         check_mode=body.check_mode,
     )
@@ -73,7 +86,7 @@ async def create_run(
 @router.get("", summary="List runs", responses=_ERRORS)
 def list_runs(
     core: CoreDep,
-    _: CurrentUser,
+    caller: Reader,
     ticket_id: str | None = None,
     customer: str | None = None,
     action: str | None = None,
@@ -85,21 +98,35 @@ def list_runs(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> RunPage:
     """Runs, newest first, filtered and paginated."""
-    filters = RunFilter(ticket_id, customer, action, status, since)
+    filters = RunFilter(ticket_id, customer, action, status, since, within=caller.customers)
     runs, next_cursor = core.runs.list_runs(filters, limit, cursor)
     return RunPage(items=[RunRead.model_validate(r) for r in runs], next_cursor=next_cursor)
 
 
 @router.get("/{run_id}", summary="One run", responses=_ERRORS)
-def get_run(run_id: str, core: CoreDep, _: CurrentUser) -> RunRead:
+def get_run(run_id: str, core: CoreDep, caller: Reader) -> RunRead:
     """A run with its outcome."""
-    return RunRead.model_validate(core.runs.get_run(run_id))
+    return RunRead.model_validate(_visible_run(core, caller, run_id))
 
 
 @router.post("/{run_id}/cancel", summary="Cancel a run", responses=_ERRORS)
-def cancel_run(run_id: str, core: CoreDep, user: CurrentUser) -> RunRead:
-    """Cancel a queued run, or stop a running one (its processes are killed)."""
-    return RunRead.model_validate(core.runs.cancel(run_id, user))
+def cancel_run(
+    run_id: str,
+    core: CoreDep,
+    caller: Annotated[Principal, Depends(require(Permission.RUN_CANCEL_OWN))],
+) -> RunRead:
+    """Cancel a queued run, or stop a running one (its processes are killed). Agents cancel
+    their own runs; senior agents and admins any run they can see."""
+    run = _visible_run(core, caller, run_id)
+    if not may_cancel(caller, run.requested_by):
+        raise PermissionDeniedError("only the requester or a senior agent may cancel this run")
+    return RunRead.model_validate(core.runs.cancel(run_id, caller.name))
+
+
+def _visible_run(core: Core, caller: Principal, run_id: str) -> Run:
+    run = core.runs.get_run(run_id)
+    require_run_visible(caller, run_id, run.customer)
+    return run
 
 
 async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[str]:
@@ -137,12 +164,12 @@ async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[st
 def run_events(
     run_id: str,
     core: CoreDep,
-    _: CurrentUser,
+    caller: Reader,
     after: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
     stream: Annotated[bool, Query(description="Stream live as SSE (default).")] = True,
 ) -> StreamingResponse | list[RunEventRead]:
     """Follow a run live: events as they happen, closed when the run ends."""
-    core.runs.get_run(run_id)
+    _visible_run(core, caller, run_id)
     if not stream:
         return [RunEventRead.model_validate(e) for e in core.runs.events(run_id, after)]
     return StreamingResponse(

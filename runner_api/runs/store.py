@@ -28,6 +28,9 @@ class RunFilter:
     action: str | None = None
     status: RunStatus | None = None
     since: datetime | None = None
+    # The caller's customer scope: None means every customer.
+    within: frozenset[str] | None = None
+    requested_by: str | None = None
 
 
 def _run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
@@ -90,6 +93,10 @@ class RunStore:
             query = query.where(Run.customer == filters.customer)
         if filters.action is not None:
             query = query.where(Run.action == filters.action)
+        if filters.within is not None:
+            query = query.where(Run.customer.in_(sorted(filters.within)))
+        if filters.requested_by is not None:
+            query = query.where(Run.requested_by == filters.requested_by)
         if filters.status is not None:
             query = query.where(Run.status == filters.status.value)
         if filters.since is not None:

@@ -36,12 +36,15 @@ class _Core:
     audit: AuditLog
 
 
+_TOKEN = "audit-test-token-0123456789"
+
+
 def _client(database: Database, audit: AuditLog) -> TestClient:
     app = FastAPI()
-    app.state.core = _Core(Settings(bootstrap_token=None), database, audit)
+    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit)  # type: ignore[arg-type]
     install_error_handlers(app)
     app.include_router(router)
-    return TestClient(app)
+    return TestClient(app, headers={"Authorization": f"Bearer {_TOKEN}"})
 
 
 def _history(database: Database, audit: AuditLog) -> RunStore:
