@@ -35,6 +35,12 @@ def served(data_dir: Path, credentials_dir: Path, timeout_s: float = 120) -> Ite
         "FIXLINE_PROJECT_DIR": str(PROJECT),
         "FIXLINE_PORT": str(port),
         "FIXLINE_BOOTSTRAP_TOKEN": token,
+        # A benchmark repeats one fix on one target hundreds of times: that is what rate
+        # limits and the repeat-reset approval exist to stop, so they are off here.
+        "FIXLINE_RATE_LIMIT_REQUESTER_PER_HOUR": "0",
+        "FIXLINE_RATE_LIMIT_TARGET_PER_HOUR": "0",
+        "FIXLINE_RATE_LIMIT_ACTION_PER_MINUTE": "0",
+        "FIXLINE_APPROVAL_REPEAT_RESET_S": "0",
     }
     server = subprocess.Popen(
         [str(BIN / "fixline"), "serve"],

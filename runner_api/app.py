@@ -10,13 +10,18 @@ from fastapi import FastAPI
 from runner_api import __version__
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
+from runner_api.approvals.router import router as approvals_router
 from runner_api.audit.router import router as audit_router
+from runner_api.auth.login_router import router as login_router
+from runner_api.auth.tokens_router import router as tokens_router
 from runner_api.catalog.router import router as catalog_router
 from runner_api.core import Core
 from runner_api.directory.router import router as directory_router
 from runner_api.mailbox.router import router as mailbox_router
+from runner_api.notify.router import router as notify_router
 from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
+from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
 
 DESCRIPTION = """
@@ -49,20 +54,29 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=[
             {"name": "runs", "description": "Runs of vetted actions, bound to tickets."},
+            {"name": "approvals", "description": "High-risk runs waiting for a second person."},
             {"name": "actions", "description": "The vetted catalog."},
             {"name": "directory", "description": "Look up accounts before acting."},
             {"name": "mailbox", "description": "Look at a mailbox before acting."},
             {"name": "service", "description": "Health and metrics."},
             {"name": "audit", "description": "Read-only audit log: search, verify, evidence."},
+            {"name": "auth", "description": "Agents sign in with their directory account."},
+            {"name": "credentials", "description": "Write-only customer credentials (admins)."},
+            {"name": "tokens", "description": "API tokens for integrations (admins)."},
         ],
     )
     app.state.core = the_core
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(login_router)
     app.include_router(catalog_router)
     app.include_router(runs_router)
+    app.include_router(approvals_router)
     app.include_router(reveals_router)
     app.include_router(directory_router)
     app.include_router(mailbox_router)
     app.include_router(audit_router)
+    app.include_router(credentials_router)
+    app.include_router(notify_router)
+    app.include_router(tokens_router)
     return app

@@ -9,6 +9,9 @@ import logging
 import shutil
 from pathlib import Path
 
+from runner_api.approvals.gate import ApprovalGate
+from runner_api.approvals.rules import ApprovalRules
+from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
 from runner_api.audit.signing import load_or_create_signer
 from runner_api.auth.sessions import SessionStore
@@ -31,17 +34,21 @@ from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, MailboxService, mailbox_actions
 from runner_api.metrics import Metrics
+from runner_api.notify.relay import Relay
+from runner_api.notify.transport import SmtpTransport
 from runner_api.playbooks.executor import PlaybookExecutor
 from runner_api.playbooks.process_tree import kill_run_processes
 from runner_api.reveals.service import RevealService
 from runner_api.runs.context import Executor
+from runner_api.runs.limits import RateLimits
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.service import RunService
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.schedules.service import Scheduler
-from runner_api.secrets.cipher import SecretBox, load_or_create_key
-from runner_api.secrets.credentials import FileCredentialSource
+from runner_api.secrets.importer import import_folder
+from runner_api.secrets.keys import load_key, verify_key
+from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,12 +68,16 @@ class Core:
         )
         self.store = RunStore(self.db, audit=self.audit)
         self.tokens = TokenStore(self.db, self.audit)
-        self.sessions = SessionStore()
         self.metrics = Metrics()
         self.catalog = Catalog([*builtin_actions(), *directory_actions(), *mailbox_actions()])
         self.customers = CustomerRegistry(settings.inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
-        self.credentials = FileCredentialSource(settings.resolved_credentials_dir)
+        # Never from the database: a dump of it must not open the secrets it holds.
+        self.secret_key = load_key(settings)
+        self.sessions = SessionStore.from_settings(
+            settings, self.db, self.audit, self.secret_key.material
+        )
+        self.credentials = EncryptedCredentialSource(self.db, self.secret_key, audit=self.audit)
         work_dir = settings.resolved_work_dir
         self.directory_gateway = LdapDirectory(self.credentials, pool_size=settings.workers)
         self.directory = DirectoryService(self.directory_gateway, self.customers)
@@ -84,10 +95,29 @@ class Core:
             ),
         }
         self.me = worker_identity()
-        box = SecretBox(load_or_create_key(settings.resolved_secret_key_file))
-        self.reveals = RevealService(self.db, box, settings.reveal_ttl_s, audit=self.audit)
-        self.runner = JobRunner(self.store, executors, self.metrics, self.reveals)
+        self.reveals = RevealService(
+            self.db, self.secret_key.box(), settings.reveal_ttl_s, audit=self.audit
+        )
+        self.relay = Relay(
+            self.db,
+            self.audit,
+            SmtpTransport(settings) if settings.smtp_host else None,
+            sender=settings.notify_from,
+            max_attempts=settings.notify_max_attempts,
+            backoff_s=settings.notify_backoff_s,
+            # A claimed notice is tried again after this, should its process die mid-send.
+            lease_s=2 * settings.smtp_timeout_s + 30,
+        )
+        self.runner = JobRunner(
+            self.store, executors, self.metrics, self.reveals, notices_committed=self.relay.kick
+        )
         self.pool = LocalPool(self.store, self.runner, settings.workers)
+        rules = ApprovalRules(
+            self.db,
+            repeat_reset_s=settings.approval_repeat_reset_s,
+            high_risk_actions=settings.approval_for_high_risk_actions,
+        )
+        gate = ApprovalGate(self.db, rules, self.secret_key.box(), settings.approval_ttl_s)
         self.runs = RunService(
             store=self.store,
             catalog=self.catalog,
@@ -96,7 +126,16 @@ class Core:
             dispatcher=self.pool,
             worker_id=self.me,
             default_timeout_s=settings.default_timeout_s,
+            limits=RateLimits(
+                self.db,
+                per_requester_hour=settings.rate_limit_requester_per_hour,
+                per_target_hour=settings.rate_limit_target_per_hour,
+                per_action_minute=settings.rate_limit_action_per_minute,
+                audit=self.audit,
+            ),
+            gate=gate,
         )
+        self.approvals = ApprovalService(self.store, self.runs, gate)
         self.scheduler = Scheduler(self.db, self.runs)
         self.heartbeat = Heartbeat(
             self.store,
@@ -108,15 +147,18 @@ class Core:
                 self.scheduler.start_due,
                 self.reveals.wipe_expired,
                 self.audit.checkpoint_if_due,
+                self.relay.kick,
+                self.approvals.expire_overdue,
             ),
         )
         self._work_dir = work_dir
         self._started = False
 
     def start(self) -> None:
-        """Migrate, end runs orphaned by a crash, then start the workers."""
-        if self.settings.auto_migrate:
-            self.db.upgrade()
+        """Open the store, import the credentials folder, end runs orphaned by a crash, then
+        start the workers."""
+        self.open_store()
+        import_folder(self.settings.resolved_credentials_dir, self.credentials)
         _prepare_private_dir(self._work_dir)
         interrupted = recover_orphans(
             self.store, self.me, self.heartbeat.stale_after_s, reap=kill_run_processes
@@ -129,7 +171,14 @@ class Core:
             )
         self.pool.start()
         self.heartbeat.start()
+        self.relay.start()
         self._started = True
+
+    def open_store(self) -> None:
+        """Migrate, then prove the secret key opens the store's secrets (else stop)."""
+        if self.settings.auto_migrate:
+            self.db.upgrade()
+        verify_key(self.db, self.secret_key)
 
     def _sweep_work_dir(self) -> None:
         """Remove per-run folders a crash left behind (they may hold extra vars)."""
@@ -150,6 +199,7 @@ class Core:
                     error="the service stopped before this run started; request it again",
                 )
             self.heartbeat.stop()
+            self.relay.stop()
             self._started = False
         self.directory_gateway.close()
         self.mailbox_gateway.close()

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runner_api.catalog.models import FIRST_LINE_TIMEOUT_S
+from runner_api.notify.models import SmtpSecurity
 
 
 def _default_project_dir() -> Path:
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = Field(
         None, description="AES key for secrets at rest; default data_dir/secret.key (0600)."
     )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="The AES key as base64 of 32 bytes (FIXLINE_SECRET_KEY); wins over the file.",
+    )
     auto_migrate: bool = Field(True, description="Bring the store schema up to date at start.")
     audit_key_file: Path | None = Field(
         None, description="Ed25519 checkpoint signing key; default data_dir/audit-signing.key."
@@ -64,16 +69,141 @@ class Settings(BaseSettings):
         90, ge=1, description="Run events older than this may be pruned (audit records never)."
     )
 
+    # --- notifications ---
+    smtp_host: str | None = Field(
+        None, description="SMTP server for notifications; unset: they wait, pending."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_security: SmtpSecurity = Field(
+        SmtpSecurity.STARTTLS, description="none, starttls or tls (implicit, port 465)."
+    )
+    smtp_user: str | None = Field(None, description="SMTP login; unset: no AUTH.")
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(10.0, gt=0, le=120)
+    notify_from: str = Field(
+        "fixline@localhost", description="From: address of notifications (and Message-ID domain)."
+    )
+    notify_max_attempts: int = Field(8, ge=1, le=100, description="Then a notice is failed.")
+    notify_backoff_s: float = Field(
+        30.0, gt=0, description="Wait after the first failed attempt; doubles each time."
+    )
+
+    # --- approvals and rate limits ---
+    approval_ttl_s: int = Field(
+        1800,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long a run waits for approval; then it is rejected as expired.",
+    )
+    approval_repeat_reset_s: int = Field(
+        600,
+        ge=0,
+        description="A second password reset of the same account within this many seconds "
+        "waits for approval (0: never).",
+    )
+    approval_for_high_risk_actions: bool = Field(
+        False,
+        description="Every run of an action of risk tier high waits for approval, not only "
+        "the high-risk cases (VIP reset, repeat reset, external forwarding, VPN grant).",
+    )
+    rate_limit_requester_per_hour: int = Field(
+        60, ge=0, description="Runs one requester may start per hour, all actions (0: no limit)."
+    )
+    rate_limit_target_per_hour: int = Field(
+        10, ge=0, description="Runs on one customer's target per hour, all requesters (0: none)."
+    )
+    rate_limit_action_per_minute: int = Field(
+        120,
+        ge=0,
+        description="Circuit breaker: runs of one action per minute, all requesters (0: none).",
+    )
+
     bootstrap_token: SecretStr | None = Field(
         None, description="Bearer token accepted for the API until per-user login exists."
     )
     bootstrap_user: str = "admin"
+
+    # --- agent login ---
+    login_ldap_url: str | None = Field(
+        None,
+        description="The helpdesk's own directory (ldaps://, or ldap:// for StartTLS) where "
+        "agents log in; unset turns agent login off.",
+    )
+    login_tls_name: str | None = Field(
+        None, description="Name the directory's certificate must carry; default the URL's host."
+    )
+    login_base_dn: str = Field(
+        "", description="Subtree holding the agents and Fixline's groups (nothing outside it)."
+    )
+    login_ca_file: Path | None = Field(
+        None, description="PEM file of the CA that issued the login directory's certificate."
+    )
+    login_bind_dn: str | None = Field(
+        None, description="Read-only account that looks agents up and re-reads their groups."
+    )
+    login_bind_password: SecretStr | None = Field(
+        None, description="Password of login_bind_dn (or use login_bind_password_file)."
+    )
+    login_bind_password_file: Path | None = Field(
+        None, description="File holding the password of login_bind_dn (first line)."
+    )
+    login_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="Connect and answer timeout of each login directory call."
+    )
+    login_role_groups: dict[str, str] = Field(
+        default_factory=lambda: {
+            "agent": "Fixline-Agents",
+            "senior_agent": "Fixline-Senior-Agents",
+            "admin": "Fixline-Admins",
+            "auditor": "Fixline-Auditors",
+        },
+        description="Role (agent, senior_agent, admin, auditor) -> directory group granting it "
+        "(sAMAccountName; nested membership counts).",
+    )
+    login_customer_group_prefix: str = Field(
+        "Fixline-Customer-",
+        min_length=1,
+        description="Groups named <prefix><customer> give agents and senior agents that "
+        "customer; admins and auditors see every customer.",
+    )
+    login_role_ttl_s: int = Field(
+        300, ge=1, le=900, description="Re-read a session's groups when older than this."
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed logins per username within login_failure_window_s before 429; "
+        "keep it below the directory's lockout threshold.",
+    )
+    login_max_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins per client address within the window before 429."
+    )
+    login_failure_window_s: int = Field(
+        300, ge=1, description="Window over which failed logins are counted."
+    )
+    session_idle_timeout_s: int = Field(
+        1800, ge=1, description="A web session unused for this long ends."
+    )
+    session_absolute_timeout_s: int = Field(
+        36000, ge=1, description="A web session ends this long after login, used or not."
+    )
+    session_cookie_secure: bool = Field(
+        True, description="Send the session cookie over HTTPS only (off only for plain-HTTP demos)."
+    )
 
     @field_validator("bootstrap_token")
     @classmethod
     def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("bootstrap_token must be at least 16 characters")
+        return value
+
+    @field_validator("login_role_groups")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - {"agent", "senior_agent", "admin", "auditor"})
+        if unknown:
+            raise ValueError(f"login_role_groups names unknown roles {unknown}")
         return value
 
     @property

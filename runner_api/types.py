@@ -9,6 +9,8 @@ from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# The largest integer both SQLite and PostgreSQL (BIGINT) store: bound for id/seq inputs.
+MAX_INT64 = 2**63 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

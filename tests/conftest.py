@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.mailbox_lab",
     "tests.plugins.store",
     "tests.plugins.server",
+    "tests.plugins.mail",
 ]

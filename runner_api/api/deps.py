@@ -18,15 +18,18 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from runner_api.audit.errors import AuditUnavailableError
 from runner_api.audit.sink import AuditEvent
 from runner_api.auth.errors import AuthenticationError, PermissionDeniedError
+from runner_api.auth.forms import form_fields
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import AuthMethod, Principal, Role
-from runner_api.auth.sessions import COOKIE_NAME
+from runner_api.auth.sessions import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS
 from runner_api.core import Core
 
 log = logging.getLogger(__name__)
 
 # Reachable without credentials: liveness for load balancers, the login itself, the docs.
 PUBLIC_PATHS = frozenset({"/healthz", "/auth/login", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# Any signed-in caller, whatever the role: about one's own session only.
+SELF_SERVICE_PATHS = frozenset({"/auth/me", "/auth/logout"})
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -58,18 +61,36 @@ def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: o
         log.exception("could not audit a %s on %s", kind, request.url.path)
 
 
+async def _form_csrf_token(request: Request) -> str | None:
+    """The csrf_token field of an HTML form post (the header wins when both are sent)."""
+    if (
+        request.method.upper() not in UNSAFE_METHODS
+        or CSRF_HEADER in request.headers
+        or COOKIE_NAME not in request.cookies
+    ):
+        return None
+    fields = await form_fields(request)
+    return fields.get(CSRF_FIELD) if fields else None
+
+
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session_token: Annotated[str | None, Depends(_cookie)],
+    form_csrf_token: Annotated[str | None, Depends(_form_csrf_token)],
 ) -> Principal:
-    """The caller, from a bearer token or the session cookie; AuthenticationError (401)."""
+    """The caller, from a bearer token or the session cookie; AuthenticationError (401).
+
+    A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) also needs the
+    session's CSRF token, as header X-CSRF-Token or form field csrf_token (else 403).
+    """
     core = get_core(request)
     try:
         if credentials is not None:
             return _from_bearer(core, credentials.credentials)
         if session_token:
-            return core.sessions.principal(session_token, request)
+            csrf = request.headers.get(CSRF_HEADER) or form_csrf_token
+            return core.sessions.principal(session_token, request.method, csrf)
     except AuthenticationError as exc:
         _audit_denial(core, "auth.failed", "unknown", request, reason=exc.message)
         raise

@@ -11,7 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runner_api.auth.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+from runner_api.auth.errors import (
+    AuthenticationError,
+    LoginUnavailableError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from runner_api.errors import (
     ConfigurationError,
     ConflictError,
@@ -34,6 +39,7 @@ _STATUS: list[tuple[type[FixlineError], int]] = [
     (RefusedError, 403),
     (ConflictError, 409),
     (ConfigurationError, 503),
+    (LoginUnavailableError, 503),
     # An outside system failed (directory unreachable, ...): the gateway's fault, not ours.
     (ExecutorError, 502),
     (RevealGoneError, 410),

@@ -126,7 +126,9 @@ def sla_figures(session: Session, since: datetime | None, until: datetime | None
     for (action, customer), runs in sorted(groups.items()):
         fixes = sorted(t for s, t in runs if s == RunStatus.SUCCEEDED and t is not None)
         refusals = sum(1 for s, _ in runs if s == RunStatus.REFUSED)
-        ended = sum(1 for s, _ in runs if RunStatus(s).terminal and s != RunStatus.REFUSED)
+        # Refused and rejected runs never ran: they are no failed fixes.
+        never_ran = (RunStatus.REFUSED, RunStatus.REJECTED)
+        ended = sum(1 for s, _ in runs if RunStatus(s).terminal and s not in never_ran)
         succeeded = sum(1 for s, _ in runs if s == RunStatus.SUCCEEDED)
         figures.append(
             SlaRead(

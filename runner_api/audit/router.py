@@ -38,6 +38,7 @@ from runner_api.auth.principal import Principal
 from runner_api.runs.schemas import RunRead
 from runner_api.runs.service import decode_cursor, encode_cursor
 from runner_api.runs.status import RunStatus
+from runner_api.types import MAX_INT64
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -82,7 +83,9 @@ def list_records(
     run_id: str | None = None,
     since: Since = None,
     until: Until = None,
-    after_seq: Annotated[int, Query(ge=0, description="next_after_seq of the last page")] = 0,
+    after_seq: Annotated[
+        int, Query(ge=0, le=MAX_INT64, description="next_after_seq of the last page")
+    ] = 0,
     limit: Limit = 100,
 ) -> AuditRecordPage:
     """Audit records in seq order, filtered; paginated by seq."""
@@ -190,7 +193,7 @@ def export(
     responses=_ERRORS,
 )
 def checkpoints(
-    core: CoreDep, _: Auditor, after_seq: Annotated[int, Query(ge=0)] = 0
+    core: CoreDep, _: Auditor, after_seq: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
 ) -> PlainTextResponse:
     lines = "".join(c.to_json() + "\n" for c in core.audit.checkpoints(after_seq))
     return PlainTextResponse(lines, media_type="application/x-ndjson")

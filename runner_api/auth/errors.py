@@ -25,3 +25,9 @@ class RateLimitedError(FixlineError):
     def __init__(self, message: str, retry_after_s: int, **details: object) -> None:
         super().__init__(message, retry_after_s=retry_after_s, **details)
         self.retry_after_s = retry_after_s
+
+
+class LoginUnavailableError(FixlineError):
+    """The login directory is down, misconfigured or not configured: answered 503."""
+
+    code = "login_unavailable"

@@ -94,7 +94,8 @@ def _follow(core: Any, run_id: str, live: bool) -> Any:
             last = event.seq
             if live:
                 typer.echo(event_line(event))
-        if RunStatus(run.status).terminal:
+        # Awaiting approval: a person decides, maybe in half an hour; do not block on it.
+        if RunStatus(run.status).terminal or run.status == RunStatus.AWAITING_APPROVAL:
             return run
         time.sleep(0.1)
 

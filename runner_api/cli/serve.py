@@ -52,6 +52,11 @@ def demo() -> None:
     mailbox_lab.start()
     if settings.bootstrap_token is None:
         settings = settings.model_copy(update={"bootstrap_token": _demo_token(settings.data_dir)})
+    if settings.login_ldap_url is None:
+        # Agents log in against the helpdesk's accounts on the lab DC; the demo serves plain
+        # HTTP on loopback, where a Secure cookie would never come back.
+        login = lab.directory.login_settings() | {"session_cookie_secure": False}
+        settings = settings.model_copy(update=login)
     assert settings.bootstrap_token is not None
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(
@@ -62,6 +67,8 @@ def demo() -> None:
                 f"  API docs (OpenAPI):  {base}/docs",
                 f"  Log in: click 'Authorize' there, or send `Authorization: Bearer "
                 f"{settings.bootstrap_token.get_secret_value()}`",
+                f"  Agents sign in: POST {base}/auth/login with {{username, password}} "
+                "(sample agents below)",
                 "  Try:  .venv/bin/fixline run smoke_check --customer lab --ticket DEMO-1 "
                 "--param host=lab-host --wait",
                 "",

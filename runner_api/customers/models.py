@@ -55,6 +55,11 @@ class Customer:
     allowlists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     directory: DirectoryConfig | None = None
     mailbox: MailboxConfig | None = None
+    # Tell the account owner's manager too after a reset, unlock or grant (P6).
+    notify_manager: bool = False
+    # sAMAccountNames (lower case) whose password resets always wait for a second person's
+    # approval (P7): executives and others whose accounts are worth a phishing call.
+    vip_users: frozenset[str] = frozenset()
 
     def allowlist(self, name: str) -> frozenset[str]:
         """The values of one allow-list; empty when the customer has none."""

@@ -45,6 +45,9 @@ def load_customer(folder: Path) -> Customer:
     }
     directory = _directory_config(folder.name, config.get("directory"))
     mailbox = _mailbox_config(folder.name, config.get("mailbox"))
+    notify_manager = config.get("notify_manager", False)
+    if not isinstance(notify_manager, bool):
+        raise ConfigurationError(f"customer {folder.name}: notify_manager must be true or false")
     return Customer(
         name=folder.name,
         display_name=str(config.get("display_name", folder.name)),
@@ -54,6 +57,8 @@ def load_customer(folder: Path) -> Customer:
         allowlists=allowlists,
         directory=directory,
         mailbox=mailbox,
+        notify_manager=notify_manager,
+        vip_users=frozenset(str(user).lower() for user in config.get("vip_users") or ()),
     )
 
 

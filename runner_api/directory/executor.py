@@ -12,6 +12,7 @@ from runner_api.directory.actions import (
     PasswordResetParams,
     UserParams,
 )
+from runner_api.directory.affected import with_affected
 from runner_api.directory.fixes import Step, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.directory.password import reset_password
@@ -81,7 +82,8 @@ class DirectoryExecutor:
     def _unlock(self, ctx: RunContext) -> Outcome:
         user = self._target(ctx, UserParams.model_validate(ctx.params).username)
         step = fixes.unlock_step(user)
-        return self._finish(ctx, user, step, self._modify(ctx, user, step))
+        outcome = self._finish(ctx, user, step, self._modify(ctx, user, step))
+        return with_affected(self._gateway, ctx, user, outcome)
 
     def _enabled(self, ctx: RunContext, enable: bool) -> Outcome:
         user = self._target(ctx, UserParams.model_validate(ctx.params).username)
@@ -100,6 +102,8 @@ class DirectoryExecutor:
         outcome = self._finish(
             ctx, user, step, lambda: self._set_member(ctx, user, group.dn, add, step), group.dn
         )
+        if add:
+            outcome = with_affected(self._gateway, ctx, user, outcome, granted=group.name)
         expires_at = params.expires_at if isinstance(params, GroupAddParams) else None
         if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
             # No follow-up for a membership that existed before: it was not granted here.

@@ -35,6 +35,8 @@ class UserEntry:
     # SIDs of every security group the user is in, nested and primary included; None when
     # not read (searches) or not readable (then protection cannot be ruled out).
     token_groups: tuple[str, ...] | None = None
+    # DN of the user's manager (for notifications), when one is on record.
+    manager: str | None = None
 
     @property
     def enabled(self) -> bool:

@@ -47,6 +47,7 @@ USER_ATTRIBUTES = (
     "primaryGroupID",
     "lastLogon",
     "lastLogonTimestamp",
+    "manager",
 )
 # Returned when a search hit its size limit: the entries so far are still good.
 _SIZE_LIMIT_EXCEEDED = 4
@@ -83,6 +84,7 @@ def user_entry(dn: str, raw: Mapping[str, list[bytes]], with_tokens: bool) -> Us
         primary_group_id=_int(raw, "primaryGroupID"),
         last_logon=max(known) if known else None,
         token_groups=tuple(filters.sid_text(t) for t in tokens) if with_tokens and tokens else None,
+        manager=_text(raw, "manager"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runner_api.directory import passwords
+from runner_api.directory.affected import with_affected
 from runner_api.directory.errors import ConnectionLostError, DirectoryError
 from runner_api.directory.fixes import Step, protect, reset_step, succeeded, unknown
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
@@ -40,12 +41,13 @@ def reset_password(
     if ended is not None:
         return ended
     reveal_id = ctx.reveal(password)
-    return succeeded(
+    done = succeeded(
         ctx,
         step,
         f"password of {user.username} reset; must be changed at next logon" + _tail(step),
         details={"reveal_id": reveal_id},
     )
+    return with_affected(gateway, ctx, user, done)
 
 
 def _tail(step: Step) -> str:

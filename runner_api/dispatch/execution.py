@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable, Mapping
 
 from runner_api.catalog.models import ActionKind
+from runner_api.database import Base
 from runner_api.metrics import Metrics
+from runner_api.notify.outbox import notices_for
 from runner_api.reveals.service import RevealService
 from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
 from runner_api.runs.models import RunEvent
@@ -16,7 +18,6 @@ from runner_api.runs.service import Job
 from runner_api.runs.signals import RunSignals
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
-from runner_api.schedules.models import ScheduledRun
 from runner_api.schedules.service import scheduled_rows
 from runner_api.types import utcnow
 
@@ -32,8 +33,11 @@ class JobRunner:
         executors: Mapping[ActionKind, Executor],
         metrics: Metrics | None = None,
         reveals: RevealService | None = None,
+        notices_committed: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        # Called after a run committed notices (wakes the relay: low latency).
+        self.notices_committed = notices_committed
         self.executors = executors
         self.metrics = metrics
         self.reveals = reveals
@@ -77,6 +81,7 @@ class JobRunner:
             emit=emit,
             reveal=self._revealer(job),
             cancel_requested=cancel,
+            approved_by=job.approved_by,
         )
         began = time.monotonic()
         self.signals.changed(job.run_id)
@@ -116,22 +121,34 @@ class JobRunner:
     def _finish(self, job: Job, outcome: Outcome) -> RunStatus:
         redact = job.redactor
         status = outcome.status if outcome.status.terminal else RunStatus.FAILED
-        follow_ups: list[ScheduledRun] = []
-        if status is RunStatus.SUCCEEDED and outcome.follow_ups:
-            follow_ups = scheduled_rows(self.store.get(job.run_id), outcome.follow_ups)
+        rows: list[Base] = []
+        details = dict(outcome.details)
+        if job.approved_by is not None:
+            # Why it waited and who approved it stay on the run, next to its outcome.
+            details = {"approval": self.store.get(job.run_id).details.get("approval"), **details}
+        if status is RunStatus.SUCCEEDED and (outcome.follow_ups or outcome.affected):
+            run = self.store.get(job.run_id)
+            rows += scheduled_rows(run, outcome.follow_ups)
+            notices = notices_for(run, outcome, redact.text)
+            rows += notices.rows
+            if notices.summary:
+                # On the run and in its audited end: P6 wants a failed notice flagged there.
+                details["notifications"] = notices.summary
         moved = self.store.transition(
             job.run_id,
             status,
-            also_add=follow_ups,
+            also_add=rows,
             changed=outcome.changed,
             summary=redact.text(outcome.summary),
             diff=redact.data(dict(outcome.diff)) if outcome.diff is not None else None,
             error=redact.text(outcome.error) if outcome.error else None,
-            details=redact.data(dict(outcome.details)),
+            details=redact.data(details),
             versions=dict(outcome.versions),
         )
         if not moved:
             # Someone else ended it meanwhile (e.g. recovery); never overwrite an end.
             self.store.release_target(job.run_id)
             return RunStatus(self.store.get(job.run_id).status)
+        if details.get("notifications") and self.notices_committed is not None:
+            self.notices_committed()
         return status

@@ -22,10 +22,12 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
-from runner_api.lab.directory_data import SITES, DirectorySite
+from runner_api.lab import directory_helpdesk as helpdesk
+from runner_api.lab.directory_data import LAB_USER_PASSWORD, SITES, DirectorySite
 from runner_api.lab.directory_dc import LabDc
 from runner_api.lab.directory_ldap import Connection
 from runner_api.lab.process import SYSTEM_DEPS_HINT, LabError, run
@@ -95,13 +97,32 @@ class DirectoryLab:
         return self.dc(customer).admin_connection()
 
     def describe(self) -> list[str]:
-        """One human line per DC, for the demo output."""
-        return [
+        """One human line per DC, for the demo output, and the sample agent logins."""
+        lines = [
             f"Directory of customer {name!r}: {dc.site.url} ({dc.site.tls_name}, "
             f"realm {dc.site.realm}, pid {dc.pid()}), helpdesk-svc bind stored with the "
             "credentials"
             for name, dc in self.dcs.items()
         ]
+        if helpdesk.HELPDESK_CUSTOMER in self.dcs:
+            lines.append(
+                f"Agent logins (POST /auth/login), password {LAB_USER_PASSWORD!r} for each:"
+            )
+            lines += [f"  {agent.sam:<14} {agent.purpose}" for agent in helpdesk.AGENTS]
+        return lines
+
+    def login_settings(self) -> dict[str, Any]:
+        """Settings fields for agent login against the helpdesk's lab accounts."""
+        dc = self.dc(helpdesk.HELPDESK_CUSTOMER)
+        return {
+            "login_ldap_url": dc.site.url,
+            "login_tls_name": dc.site.tls_name,
+            # Only the helpdesk's OU: the customer's own users never log in to Fixline.
+            "login_base_dn": dc.site.dn(helpdesk.HELPDESK_OU),
+            "login_ca_file": dc.ca_path,
+            "login_bind_dn": dc.secret("login.dn"),
+            "login_bind_password": SecretStr(dc.secret("login.password")),
+        }
 
     def _store_credential(self, dc: LabDc) -> None:
         self.credentials.store_directory_credential(

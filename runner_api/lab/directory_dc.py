@@ -26,9 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from runner_api.lab import directory_data as data
+from runner_api.lab import directory_helpdesk as helpdesk
 from runner_api.lab.directory_data import DirectorySite
 from runner_api.lab.directory_ldap import BASE, Connection, LDAPException
-from runner_api.lab.directory_seed import bind, ldaps_server, seed
+from runner_api.lab.directory_seed import bind, ldaps_server, seed, seed_helpdesk
 from runner_api.lab.directory_tls import DcTlsFiles, certificate_days_left, issue_dc_tls
 from runner_api.lab.process import LabError, machine_lock, port_in_use, run, write_if_changed
 
@@ -44,7 +45,12 @@ RUNTIME_FILES = ("samba.pid", "msg.lock", "msg.sock", "samba.out")
 
 def template_version(site: DirectorySite) -> str:
     """Changes whenever the site or the sample data does: a stale template is rebuilt."""
-    text = repr((TEMPLATE_FORMAT, site, data.USERS, data.GROUPS, data.LOCKOUT_THRESHOLD))
+    staff = (
+        (helpdesk.AGENTS, helpdesk.HELPDESK_GROUPS, helpdesk.LOGIN_ACCOUNT)
+        if site.customer == helpdesk.HELPDESK_CUSTOMER
+        else ()
+    )
+    text = repr((TEMPLATE_FORMAT, site, data.USERS, data.GROUPS, data.LOCKOUT_THRESHOLD, staff))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -64,7 +70,8 @@ class LabDc:
         return DcTlsFiles(self.template / "tls").ca_path
 
     def secret(self, name: str) -> str:
-        """admin.password, service.password or service.dn (the template's, as every copy's)."""
+        """admin.password, service.password, service.dn, login.password or login.dn (the
+        template's, as every copy's; login.* only on the helpdesk's DC)."""
         return (self.template / "fixline" / name).read_text()
 
     def start(self) -> bool:
@@ -176,15 +183,20 @@ class LabDc:
         )  # fmt: skip
         issue_dc_tls(tls, f"Fixline lab CA {site.customer}", site.tls_name, site.address)
         secret_dir.mkdir(mode=0o700)
+        login_password = _random_password()
         for name, text in (
             ("admin.password", admin_password),
             ("service.password", service_password),
+            ("login.password", login_password),
         ):
             write_if_changed(secret_dir / name, text, 0o600)
         self._spawn(building)
         try:
             admin = bind(site, tls.ca_path, f"Administrator@{site.dns_domain}", admin_password)
             service_dn = seed(admin, site, tls.ca_path, building / "etc/smb.conf", service_password)
+            if site.customer == helpdesk.HELPDESK_CUSTOMER:
+                login_dn = seed_helpdesk(admin, site, login_password)
+                write_if_changed(secret_dir / "login.dn", login_dn, 0o600)
             admin.unbind()
         finally:
             _stop(building)

@@ -10,6 +10,7 @@ import ssl
 from pathlib import Path
 
 from runner_api.lab import directory_data as data
+from runner_api.lab import directory_helpdesk as helpdesk
 from runner_api.lab.directory_data import DirectorySite, LabUser, UserState
 from runner_api.lab.directory_ldap import (
     BASE,
@@ -184,6 +185,55 @@ def _delegate(conn: Connection, site: DirectorySite, smb_conf: Path, service_dn:
     _samba_tool(smb_conf, "dsacl", "set", f"--objectdn={vpn_dn}", f"--sddl={on_vpn}")
 
 
+def _add_service_account(
+    conn: Connection, site: DirectorySite, account: LabUser, password: str
+) -> str:
+    """An account with its own (random) password that never expires; its DN."""
+    dn = site.dn(account.relative_dn())
+    attributes = _user_attributes(site, account, 99)
+    attributes["unicodePwd"] = f'"{password}"'.encode("utf-16-le")
+    _check(conn, f"adding {account.sam}", conn.add(dn, USER_CLASSES, attributes))
+    _check(conn, f"pwdLastSet of {account.sam}", conn.modify(dn, _replace("pwdLastSet", "-1")))
+    return dn
+
+
+def seed_helpdesk(conn: Connection, site: DirectorySite, login_password: str) -> str:
+    """The helpdesk's agents, Fixline's role groups and fixline-login; its DN."""
+    _check(
+        conn,
+        "adding the helpdesk OU",
+        conn.add(site.dn(helpdesk.HELPDESK_OU), "organizationalUnit"),
+    )
+    dns: dict[str, str] = {}
+    for group in helpdesk.HELPDESK_GROUPS:
+        dns[group.name] = site.dn(f"CN={group.name},{helpdesk.HELPDESK_OU}")
+        attributes = {
+            "sAMAccountName": group.name,
+            "groupType": GLOBAL_SECURITY_GROUP,
+            "description": group.purpose,
+        }
+        _check(conn, f"adding {group.name}", conn.add(dns[group.name], "group", attributes))
+    members: dict[str, list[str]] = {}
+    for index, agent in enumerate(helpdesk.AGENTS):
+        dn = site.dn(agent.relative_dn())
+        _check(
+            conn, f"adding {dn}", conn.add(dn, USER_CLASSES, _user_attributes(site, agent, index))
+        )
+        _check(conn, f"pwdLastSet of {dn}", conn.modify(dn, _replace("pwdLastSet", "-1")))
+        for name in agent.groups:
+            members.setdefault(name, []).append(dn)
+    for group in helpdesk.HELPDESK_GROUPS:
+        for parent in group.member_of:
+            members.setdefault(parent, []).append(dns[group.name])
+    for name, member_dns in members.items():
+        added = conn.modify(dns[name], {"member": [(MODIFY_ADD, member_dns)]})
+        _check(conn, f"members of {name}", added)
+    login = LabUser(
+        helpdesk.LOGIN_ACCOUNT, "", "", helpdesk.LOGIN_ACCOUNT_OU, "Fixline's agent-login lookups"
+    )
+    return _add_service_account(conn, site, login, login_password)
+
+
 def seed(
     conn: Connection, site: DirectorySite, ca_path: Path, smb_conf: Path, service_password: str
 ) -> str:
@@ -218,13 +268,7 @@ def seed(
     service = LabUser(
         data.SERVICE_ACCOUNT, "", "", data.SERVICE_OU, "Fixline's delegated directory bind"
     )
-    service_dn = site.dn(service.relative_dn())
-    attributes = _user_attributes(site, service, 99)
-    attributes["unicodePwd"] = f'"{service_password}"'.encode("utf-16-le")
-    _check(conn, "adding helpdesk-svc", conn.add(service_dn, USER_CLASSES, attributes))
-    _check(
-        conn, "pwdLastSet of helpdesk-svc", conn.modify(service_dn, _replace("pwdLastSet", "-1"))
-    )
+    service_dn = _add_service_account(conn, site, service, service_password)
     _delegate(conn, site, smb_conf, service_dn)
     for user in data.users_of(site.customer):
         if user.state is UserState.LOCKED:

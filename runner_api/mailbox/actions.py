@@ -83,7 +83,8 @@ class OofSetParams(MailboxParams):
 
 class ForwardingSetParams(MailboxParams):
     forward_to: str = _email(
-        "Where a copy of every incoming message goes; in the customer's accepted domains.",
+        "Where a copy of every incoming message goes; outside the customer's accepted "
+        "domains the run waits for approval.",
         "ben.carter@lab.test",
     )
 
@@ -150,7 +151,7 @@ def mailbox_actions() -> list[ActionSpec]:
               "Turn automatic replies off (the messages are kept).", MailboxParams, RiskTier.LOW),
         _spec("mailbox_forwarding_set", "Forward incoming mail",
               "An inbox rule in the mailbox forwarding a copy of every message to a colleague "
-              "inside the customer; forwarding outside is refused.",
+              "inside the customer; forwarding outside waits for a second person's approval.",
               ForwardingSetParams, RiskTier.HIGH),
         _spec("mailbox_forwarding_clear", "Stop forwarding",
               "Remove the forwarding rule Fixline created.", MailboxParams, RiskTier.MEDIUM),

@@ -12,7 +12,7 @@ ExecutorError
 RefusedError
 └── MailboxRefusedError                a guardrail: refused before any request
     ├── OutsideCustomerError           an address outside the customer's accepted_domains
-    └── ExternalForwardingError        forwarding to a domain outside accepted_domains
+    └── ExternalForwardingError        forwarding outside accepted_domains, not approved
 NotFoundError
 └── MailboxNotFoundError               ErrorNonExistentMailbox
 """

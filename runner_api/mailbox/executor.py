@@ -135,7 +135,8 @@ class MailboxExecutor:
         self._target(ctx, mailbox)
         forward_to = params.forward_to if isinstance(params, ForwardingSetParams) else None
         if forward_to is not None:
-            guardrails.forwarding_allowed(ctx.customer, mailbox, forward_to)
+            approved = ctx.approved_by is not None
+            guardrails.forwarding_allowed(ctx.customer, mailbox, forward_to, approved)
         gw, customer = self._gateway, ctx.customer
         rules = call(ctx, "reading inbox rules", lambda: gw.get_rules(customer, mailbox))
         step = fixes.forwarding_step(mailbox, rules, forward_to)

@@ -36,13 +36,20 @@ def in_customer(customer: Customer, address: str, role: str) -> None:
         )
 
 
-def forwarding_allowed(customer: Customer, mailbox: str, forward_to: str) -> None:
-    """ExternalForwardingError for forwarding out of the customer (later: with approval)."""
-    if not _accepted(customer, forward_to):
+def forwards_outside(customer: Customer, forward_to: str) -> bool:
+    """True when forwarding to this address sends mail out of the customer's domains."""
+    return not _accepted(customer, forward_to)
+
+
+def forwarding_allowed(customer: Customer, mailbox: str, forward_to: str, approved: bool) -> None:
+    """ExternalForwardingError for forwarding out of the customer unless a second person
+    approved the run (start_run holds such runs for approval)."""
+    if forwards_outside(customer, forward_to) and not approved:
         raise ExternalForwardingError(
             f"refused: forwarding {mailbox!r} to {forward_to!r} would send mail outside the "
             f"accepted domains of customer {customer.name!r} "
-            f"({', '.join(mailbox_of(customer).accepted_domains)}); nothing was changed"
+            f"({', '.join(mailbox_of(customer).accepted_domains)}) without an approval; "
+            "nothing was changed"
         )
     if forward_to.lower() == mailbox.lower():
         raise MailboxRefusedError(f"refused: {mailbox!r} cannot forward to itself")

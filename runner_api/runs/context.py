@@ -40,6 +40,26 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Someone to tell about a run; address None when no mail address is on record."""
+
+    name: str
+    address: str | None
+
+
+@dataclass(frozen=True)
+class Affected:
+    """The account a run acted on and whom to tell about it (P6); never a secret."""
+
+    username: str
+    owner: Contact
+    # Set only when the customer notifies managers and the account has one.
+    manager: Contact | None = None
+    # What was granted (e.g. the group of a group_add), for the text of the notice.
+    granted: str | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """How a run ended, as reported by its executor."""
 
@@ -54,6 +74,8 @@ class Outcome:
     details: Mapping[str, Any] = field(default_factory=dict)
     # Runs to schedule once this one succeeded; recorded with the run's end.
     follow_ups: tuple[FollowUp, ...] = ()
+    # Whose account it was (directory actions); the notify package tells them.
+    affected: Affected | None = None
 
 
 @dataclass
@@ -76,6 +98,9 @@ class RunContext:
     reveal: Callable[[str], str] | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event)
     started_monotonic: float = field(default_factory=time.monotonic)
+    # Who approved the run, when it needed approval: guardrails that allow a high-risk
+    # case only once approved (forwarding outside the customer) check it again here.
+    approved_by: str | None = None
 
     @property
     def deadline(self) -> float:

@@ -27,7 +27,7 @@ class Run(Base):
     check_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     requested_by: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     changed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     diff: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
@@ -50,6 +50,9 @@ class Run(Base):
         Index("ix_runs_status", "status"),
         Index("ix_runs_action_created", "action", "created_at"),
         Index("ix_runs_created", "created_at"),
+        # Rate limits (runs/limits.py) count recent runs per requester and per target.
+        Index("ix_runs_requested_by_created", "requested_by", "created_at"),
+        Index("ix_runs_target_created", "customer", "target", "created_at"),
     )
 
 

@@ -28,6 +28,7 @@ from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, R
 from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter
+from runner_api.types import MAX_INT64
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
@@ -48,6 +49,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     responses={
         **_ERRORS,
         403: {"model": ErrorResponse, "description": "Refused by policy; recorded as a run."},
+        429: {"model": ErrorResponse, "description": "Rate limited; see Retry-After."},
     },
 )
 async def create_run(
@@ -59,8 +61,9 @@ async def create_run(
         Query(ge=0, le=60, description="Seconds to wait for the run to end before answering."),
     ] = 0,
 ) -> RunRead:
-    """Validate, check policy, record and queue a run; answers with the queued run, or, with
-    `wait`, with the run as it stands when it ended or the wait ran out."""
+    """Validate, check limits and policy, record and queue a run; answers with the queued
+    run (or `awaiting_approval`, with the reasons in `details.approval`), or, with `wait`,
+    with the run as it stands when it ended or the wait ran out."""
     require_customer(caller, body.customer)
     require_action(caller, body.action)
     request = RunRequest(
@@ -74,7 +77,9 @@ async def create_run(
     )
     run = await run_in_threadpool(core.runs.start_run, request)
     deadline = time.monotonic() + wait
-    while wait and not RunStatus(run.status).terminal:
+    # A run awaiting approval waits for a person, not for `wait`: answer at once.
+    held = run.status == RunStatus.AWAITING_APPROVAL
+    while wait and not held and not RunStatus(run.status).terminal:
         left = deadline - time.monotonic()
         if left <= 0:
             break
@@ -165,7 +170,7 @@ def run_events(
     run_id: str,
     core: CoreDep,
     caller: Reader,
-    after: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INT64, description="Only events after this seq.")] = 0,
     stream: Annotated[bool, Query(description="Stream live as SSE (default).")] = True,
 ) -> StreamingResponse | list[RunEventRead]:
     """Follow a run live: events as they happen, closed when the run ends."""

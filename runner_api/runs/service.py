@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from runner_api.approvals.gate import ApprovalGate, approval_event
 from runner_api.catalog.models import ActionKind, ActionSpec
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
@@ -23,6 +24,7 @@ from runner_api.errors import (
     NotAllowlistedError,
     RefusedError,
 )
+from runner_api.runs.limits import Attempt, RateLimits
 from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
@@ -58,6 +60,8 @@ class Job:
     redactor: Redactor
     timeout_s: int
     requested_by: str = ""
+    # Set when the run waited for approval; the executor's guardrails may check it.
+    approved_by: str | None = None
 
     @property
     def lock_key(self) -> str:
@@ -77,6 +81,17 @@ class Dispatcher(Protocol):
 def _clear_params(model: BaseModel) -> dict[str, Any]:
     values = model.model_dump(mode="python")
     return {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Validated parameters of one request, in the forms each consumer needs."""
+
+    params: dict[str, Any]  # clear values: memory only
+    redactor: Redactor
+    target: str
+    stored: dict[str, Any]  # JSON, secret values masked: what the run row keeps
+    sealable: dict[str, Any]  # JSON, secrets in clear: sealed while a run awaits approval
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -111,6 +126,9 @@ class RunService:
         dispatcher: Dispatcher,
         worker_id: str,
         default_timeout_s: int,
+        *,
+        limits: RateLimits | None = None,
+        gate: ApprovalGate | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -119,40 +137,36 @@ class RunService:
         self.dispatcher = dispatcher
         self.worker_id = worker_id
         self.default_timeout_s = default_timeout_s
+        # None: no rate limits / no approvals (unit tests of other features; Core sets both).
+        self.limits = limits
+        self.gate = gate
 
     def start_run(self, request: RunRequest) -> Run:
-        """Validate, apply policy, record and queue one run. Refusals are recorded too."""
+        """Validate, rate-limit, apply policy, record and queue one run (or hold it for
+        approval). Refusals are recorded too."""
         spec = self.catalog.get(request.action)
         customer = self.customers.get(request.customer)
         if request.check_mode and not spec.supports_check_mode:
             raise InvalidRequestError(f"action {spec.name!r} has no check mode")
-        try:
-            model = spec.params_model.model_validate(request.params)
-        except ValidationError as exc:
-            raise InvalidParamsError(
-                f"parameters of {spec.name!r} are invalid", _field_errors(exc)
-            ) from None
-        params = _clear_params(model)
-        redactor = Redactor(params[name] for name in spec.secret_fields() if params.get(name))
-        target = str(params[spec.target_param])
-        if spec.kind is ActionKind.PLAYBOOK and target not in customer.hosts:
-            # Redacted: a secret typed into the host field must not come back in the error.
-            raise InvalidParamsError(
-                redactor.text(
-                    f"host {target!r} is not in the inventory of customer {customer.name!r}"
-                ),
-                [{"loc": ["params", spec.target_param], "msg": "unknown host", "type": "host"}],
+        prepared = self._prepare(spec, customer, request.params)
+        if self.limits is not None:
+            self.limits.check(
+                Attempt(
+                    customer=customer.name,
+                    ticket_id=request.ticket_id,
+                    action=spec.name,
+                    target=prepared.target,
+                    requested_by=request.requested_by,
+                    channel=request.channel,
+                )
             )
-        # Stored as JSON (datetimes as ISO text), secret values masked.
-        as_json = model.model_dump(mode="json")
-        stored = {k: (MASK if k in spec.secret_fields() and v else v) for k, v in as_json.items()}
         run = Run(
             id=str(uuid.uuid4()),
             customer=customer.name,
             ticket_id=request.ticket_id,
             action=spec.name,
-            target=target,
-            params=stored,
+            target=prepared.target,
+            params=prepared.stored,
             check_mode=request.check_mode,
             requested_by=request.requested_by,
             channel=request.channel.value,
@@ -167,29 +181,101 @@ class RunService:
             created_at=utcnow(),
         )
         try:
-            self._check_policy(spec, customer, params)
+            self._check_policy(spec, customer, prepared.params)
         except RefusedError as exc:
             run.status = RunStatus.REFUSED.value
-            run.error = redactor.text(exc.message)
+            run.error = prepared.redactor.text(exc.message)
             run.finished_at = run.created_at
             self.store.insert(run)
             exc.details["run_id"] = run.id
             raise
+        if self.gate is not None and self._hold_for_approval(run, spec, customer, prepared):
+            return run
         self.store.insert(run)
-        job = Job(
+        self.dispatcher.submit(self._job(run, customer, spec, prepared))
+        return run
+
+    def _hold_for_approval(
+        self, run: Run, spec: ActionSpec, customer: Customer, prepared: _Prepared
+    ) -> bool:
+        """Record the run as awaiting approval when a rule asks for it; True if it waits."""
+        assert self.gate is not None
+        reasons = self.gate.reasons(spec, customer, prepared.params, prepared.target)
+        if not reasons:
+            return False
+        approval = self.gate.hold(run, reasons, prepared.sealable)
+        run.status = RunStatus.AWAITING_APPROVAL.value
+        run.details = {
+            "approval": {
+                "reasons": approval.reasons,
+                "expires_at": approval.expires_at.isoformat(),
+            }
+        }
+        requested = approval_event("requested", approval, run, run.requested_by)
+        self.store.insert(run, also_add=[approval], also_record=[requested])
+        return True
+
+    def approved_job(self, run: Run, params: dict[str, Any], approved_by: str) -> Job:
+        """The Job of an approved run, built again from its unsealed parameters."""
+        spec = self.catalog.get(run.action)
+        customer = self.customers.get(run.customer)
+        prepared = self._prepare(spec, customer, params)
+        return self._job(run, customer, spec, prepared, approved_by)
+
+    def _prepare(
+        self, spec: ActionSpec, customer: Customer, raw_params: dict[str, Any]
+    ) -> _Prepared:
+        try:
+            model = spec.params_model.model_validate(raw_params)
+        except ValidationError as exc:
+            raise InvalidParamsError(
+                f"parameters of {spec.name!r} are invalid", _field_errors(exc)
+            ) from None
+        params = _clear_params(model)
+        secret_fields = spec.secret_fields()
+        redactor = Redactor(params[name] for name in secret_fields if params.get(name))
+        target = str(params[spec.target_param])
+        if spec.kind is ActionKind.PLAYBOOK and target not in customer.hosts:
+            # Redacted: a secret typed into the host field must not come back in the error.
+            raise InvalidParamsError(
+                redactor.text(
+                    f"host {target!r} is not in the inventory of customer {customer.name!r}"
+                ),
+                [{"loc": ["params", spec.target_param], "msg": "unknown host", "type": "host"}],
+            )
+        # Stored as JSON (datetimes as ISO text), secret values masked.
+        as_json = model.model_dump(mode="json")
+        secrets = {k: params[k] for k in secret_fields if params.get(k)}
+        return _Prepared(
+            params=params,
+            redactor=redactor,
+            target=target,
+            stored={k: (MASK if k in secrets else v) for k, v in as_json.items()},
+            sealable={**as_json, **secrets},
+        )
+
+    def _job(
+        self,
+        run: Run,
+        customer: Customer,
+        spec: ActionSpec,
+        prepared: _Prepared,
+        approved_by: str | None = None,
+    ) -> Job:
+        """The one builder of Jobs: at start, and again once a held run is approved."""
+        return Job(
             run_id=run.id,
             ticket_id=run.ticket_id,
             customer=customer,
             action=spec,
-            target=target,
-            params=params,
-            check_mode=request.check_mode,
-            redactor=redactor,
+            target=prepared.target,
+            params=prepared.params,
+            check_mode=run.check_mode,
+            redactor=prepared.redactor,
             timeout_s=run.timeout_s,
             requested_by=run.requested_by,
+            approved_by=approved_by,
         )
-        self.dispatcher.submit(job)
-        return run
 
     def _check_policy(self, spec: ActionSpec, customer: Customer, params: dict[str, Any]) -> None:
         for param, allowlist in spec.allowlisted.items():
@@ -226,6 +312,15 @@ class RunService:
         self.store.request_cancel(run_id, by)
         if run.status == RunStatus.QUEUED:
             self.store.transition(run_id, RunStatus.CANCELED, error="canceled before it started")
+        elif run.status == RunStatus.AWAITING_APPROVAL:
+            rows, records = self.gate.withdrawn(run, by) if self.gate else ([], [])
+            self.store.transition(
+                run_id,
+                RunStatus.CANCELED,
+                also_add=rows,
+                also_record=records,
+                error="canceled while it awaited approval",
+            )
         self.dispatcher.cancel(run_id)
         return self.store.get(run_id)
 

@@ -66,6 +66,7 @@ def run_action(
         versions=versions,
         details=red.data(dict(outcome.details)),
         follow_ups=outcome.follow_ups,
+        affected=outcome.affected,
     )
 
 

@@ -33,7 +33,8 @@ class RunFilter:
     requested_by: str | None = None
 
 
-def _run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
+def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
+    """The audit record of something that happened to a run (no parameters in `data`)."""
     return AuditEvent(
         type=type_,
         actor=actor,
@@ -57,14 +58,23 @@ class RunStore:
         self.db = db
         self.audit: AuditSink = audit or NoAudit()
 
-    def insert(self, run: Run) -> Run:
+    def insert(
+        self,
+        run: Run,
+        *,
+        also_add: Sequence[Base] = (),
+        also_record: Sequence[AuditEvent] = (),
+    ) -> Run:
+        """Write a new run; `also_add` rows and `also_record` audit events (e.g. its approval
+        request) go in the same transaction."""
         kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
         with self.db.session() as session:
             session.add(run)
             session.flush()
+            session.add_all(also_add)
             self.audit.record(
                 session,
-                _run_event(
+                run_event(
                     kind,
                     run,
                     run.requested_by,
@@ -74,6 +84,8 @@ class RunStore:
                     error=run.error,
                 ),
             )
+            for event in also_record:
+                self.audit.record(session, event)
         return run
 
     def get(self, run_id: str) -> Run:
@@ -111,12 +123,18 @@ class RunStore:
             return list(session.scalars(query))
 
     def transition(
-        self, run_id: str, to: RunStatus, *, also_add: Sequence[Base] = (), **fields: Any
+        self,
+        run_id: str,
+        to: RunStatus,
+        *,
+        also_add: Sequence[Base] = (),
+        also_record: Sequence[AuditEvent] = (),
+        **fields: Any,
     ) -> bool:
         """Move a run forward; False when its current status does not allow it.
 
-        `also_add` rows (e.g. scheduled follow-ups) are written in the same transaction,
-        only when the run moved.
+        `also_add` rows (e.g. scheduled follow-ups) and `also_record` audit events (e.g. an
+        approval decision) are written in the same transaction, only when the run moved.
         """
         if to not in ALLOWED_FROM:
             raise InvalidTransitionError(f"no run may move to {to}")
@@ -141,8 +159,10 @@ class RunStore:
                 session.refresh(run)
                 audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
                 self.audit.record(
-                    session, _run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
+                    session, run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
                 )
+                for event in also_record:
+                    self.audit.record(session, event)
             return moved
 
     def request_cancel(self, run_id: str, actor: str) -> None:
@@ -150,7 +170,7 @@ class RunStore:
             session.execute(update(Run).where(Run.id == run_id).values(cancel_requested=True))
             run = session.get(Run, run_id)
             if run is not None:
-                self.audit.record(session, _run_event("run.cancel_requested", run, actor))
+                self.audit.record(session, run_event("run.cancel_requested", run, actor))
 
     def cancel_requested(self, run_ids: Sequence[str]) -> set[str]:
         if not run_ids:

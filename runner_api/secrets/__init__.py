@@ -1,1 +1,1 @@
-"""Secret handling: the redactor today, the encrypted credential store later."""
+"""Secret handling: the encrypted credential store, the secret key, the redactor."""

@@ -1,7 +1,8 @@
 """Where executors get the credentials of a customer's systems.
 
-Today: a folder per customer (written by the lab or an admin, mode 0700). The encrypted
-credential store replaces `FileCredentialSource` behind the same Protocol.
+Executors read only the encrypted store (store.py, `EncryptedCredentialSource`). The
+folder layout of `FileCredentialSource` (a folder per customer, mode 0700) is what the
+lab writes and what `fixline secrets import` and start-up import into the store.
 """
 
 from __future__ import annotations

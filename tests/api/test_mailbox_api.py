@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from runner_api.lab.ews.lab import MailboxLab
-from tests.plugins.lab import LabHandle
-
-
-@pytest.fixture
-def ews_simulator(lab: LabHandle) -> Iterator[MailboxLab]:
-    """The simulator on the port inventories/*/fixline.yml name, logins in the lab's store."""
-    simulator = MailboxLab(lab.credentials)
-    simulator.start()
-    yield simulator
-    simulator.stop()
 
 
 def test_out_of_office_set_and_read_back(ews_simulator: MailboxLab, client: TestClient) -> None:
@@ -37,9 +24,10 @@ def test_out_of_office_set_and_read_back(ews_simulator: MailboxLab, client: Test
     assert "Back Monday." in info.text
 
 
-def test_forwarding_outside_accepted_domains_is_refused(
+def test_forwarding_outside_accepted_domains_waits_for_approval(
     ews_simulator: MailboxLab, client: TestClient
 ) -> None:
+    # Refused before approvals existed; now a second person decides (tests/approvals).
     body = {
         "customer": "lab",
         "ticket_id": "INC-401",
@@ -48,8 +36,6 @@ def test_forwarding_outside_accepted_domains_is_refused(
     }
     answer = client.post("/runs", params={"wait": 30}, json=body)
     run = answer.json()
-    if answer.status_code == 202:
-        assert run["status"] == "refused", run
-        assert "accepted" in run["error"]
-    else:
-        assert answer.status_code in (403, 422), run
+    assert answer.status_code == 202, run
+    assert run["status"] == "awaiting_approval", run
+    assert run["details"]["approval"]["reasons"][0]["rule"] == "external_forwarding"

@@ -12,6 +12,7 @@ from runner_api.runs.status import RunStatus
 from tests.mailbox.conftest import ANNA, SERVICE, Run
 from tests.plugins.mailbox_lab import MailboxLabHandle
 
+# Forwarding outside is refused here unless the run was approved (start_run holds it first).
 CASES: list[tuple[str, dict[str, Any], str]] = [
     ("mailbox_forwarding_set", {"mailbox": ANNA, "forward_to": "someone@gmail.com"},
      "would send mail outside the accepted domains"),
@@ -62,3 +63,16 @@ def test_customer_without_exchange_fails_clearly(
     outcome = executor.execute(make_run("mailbox_info", customer=bare, mailbox=ANNA).ctx)
     assert outcome.status is RunStatus.FAILED
     assert outcome.error == "customer 'lab' has no mailbox (Exchange) configured"
+
+
+def test_approved_forwarding_outside_goes_ahead(
+    sim: MailboxLabHandle, executor: MailboxExecutor, make_run: Callable[..., Run]
+) -> None:
+    run = make_run("mailbox_forwarding_set", mailbox=ANNA, forward_to="someone@gmail.com")
+    run.ctx.approved_by = "sara"
+    outcome = executor.execute(run.ctx)
+    assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    assert outcome.diff == {
+        "before": {"forward_to": None},
+        "after": {"forward_to": "someone@gmail.com"},
+    }

@@ -19,7 +19,9 @@ from pydantic import SecretStr
 
 from runner_api.customers.models import Customer, MailboxConfig
 from runner_api.lab.ews import SITES, EwsSimulator, MailboxSite, Request, SimulatorState, seed
+from runner_api.lab.ews.lab import MailboxLab
 from runner_api.secrets.credentials import FileCredentialSource, MailboxCredential
+from tests.plugins.lab import LabHandle
 
 PASSWORD = "simulator-password-1"
 
@@ -98,3 +100,12 @@ def mailbox_lab(
     # process: drop them so no session (or shrunken pool) outlives the test.
     mailbox_simulator.released.set()
     CachingProtocol.clear_cache()
+
+
+@pytest.fixture
+def ews_simulator(lab: LabHandle) -> Iterator[MailboxLab]:
+    """The simulator on the port inventories/*/fixline.yml name, logins in the lab's folder."""
+    simulator = MailboxLab(lab.credentials)
+    simulator.start()
+    yield simulator
+    simulator.stop()

@@ -49,6 +49,8 @@ class Server:
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # More FIXLINE_* settings, read at each start().
+    extra_env: dict[str, str] = field(default_factory=dict)
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,7 +61,7 @@ class Server:
         )
 
     def start(self) -> None:
-        env = fixline_env(self.data_dir, self.lab, FIXLINE_PORT=str(self.port))
+        env = fixline_env(self.data_dir, self.lab, FIXLINE_PORT=str(self.port), **self.extra_env)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen([FIXLINE, "serve"], env=env, stdout=log, stderr=log)
         deadline = time.monotonic() + 30

@@ -43,8 +43,10 @@ def test_statuses_only_move_forward(database: Database) -> None:
     assert store.transition(run.id, RunStatus.SUCCEEDED, summary="done")
     for later in (RunStatus.FAILED, RunStatus.CANCELED, RunStatus.INTERRUPTED):
         assert not store.transition(run.id, later)
+    # Only a run awaiting approval moves (back) to queued; runs are never put on hold later.
+    assert not store.transition(run.id, RunStatus.QUEUED)
     with pytest.raises(InvalidTransitionError):
-        store.transition(run.id, RunStatus.QUEUED)
+        store.transition(run.id, RunStatus.AWAITING_APPROVAL)
     final = store.get(run.id)
     assert final.status == RunStatus.SUCCEEDED
     assert final.finished_at is not None

@@ -1,0 +1,48 @@
+"""Whom to tell after a reset, unlock or grant: the account's owner and maybe its manager.
+
+Only mail addresses on record in the directory are used (P6: a channel the caller does
+not control); nothing here sends mail, the notify package does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from runner_api.directory.errors import DirectoryError
+from runner_api.directory.gateway import DirectoryGateway, UserEntry
+from runner_api.runs.context import Affected, Contact, Outcome, RunContext
+from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import emit
+
+
+def with_affected(
+    gateway: DirectoryGateway,
+    ctx: RunContext,
+    user: UserEntry,
+    outcome: Outcome,
+    granted: str | None = None,
+) -> Outcome:
+    """The outcome naming whom to tell, when it changed the account; else as it was."""
+    if outcome.status is not RunStatus.SUCCEEDED or not outcome.changed:
+        return outcome
+    owner = Contact(user.display_name or user.username, user.mail)
+    manager = _manager(gateway, ctx, user) if ctx.customer.notify_manager else None
+    affected = Affected(user.username, owner, manager, granted)
+    return replace(outcome, affected=affected)
+
+
+def _manager(gateway: DirectoryGateway, ctx: RunContext, user: UserEntry) -> Contact | None:
+    if not user.manager:
+        return None
+    try:
+        entry = gateway.read_user(ctx.customer, user.manager)
+    except DirectoryError as exc:
+        # The change is done; a manager we cannot read becomes an undeliverable notice.
+        emit(ctx, "notify", f"could not read the manager of {user.username}: {exc.message}")
+        return Contact(_cn(user.manager), None)
+    return Contact(entry.display_name or entry.username, entry.mail)
+
+
+def _cn(dn: str) -> str:
+    first = dn.split(",", 1)[0]
+    return first.split("=", 1)[1] if "=" in first else first
