@@ -3,7 +3,7 @@
 One real `fixline serve` process on the lab (Samba DCs, sshd, EWS simulator, an SMTP
 server). Canaries: a run's secret parameter (through success, failure, timeout, cancel and a
 kill -9 crash), the temporary password of a real reset, the agent's login password, the
-session cookie and CSRF token, an API token, a credential written through the API, and the
+session cookie, an API token, a credential written through the API, and the
 lab's own directory, Exchange, SSH and login secrets. Searched for raw, base64 (plain,
 URL-safe, unpadded), URL-encoded and JSON-escaped in every file under the data folder (the
 SQLite file and its WAL, the per-run folders), a text dump of the database, the service log,
@@ -99,6 +99,7 @@ def _run_paths(sweep: Sweep) -> list[str]:
     server.stop()
     del server.extra_env["FIXLINE_DEFAULT_TIMEOUT_S"]
     server.start()
+    wrong_field = sweep.plant("wrong-field")
     wrong = sweep.keep(
         server.client.post(
             "/runs",
@@ -106,7 +107,8 @@ def _run_paths(sweep: Sweep) -> list[str]:
                 "customer": "lab",
                 "ticket_id": "INC-wrong",
                 "action": "smoke_check",
-                "params": {"host": sweep.plant("wrong-field"), "secret": "x" * 12},
+                # The secret typed into the host field too: the error must not echo it.
+                "params": {"host": wrong_field, "secret": wrong_field},
             },
         )
     )
@@ -118,13 +120,12 @@ def _agent_reset(sweep: Sweep, sink: MailSink) -> str:
     """An agent signs in, resets a password, reads it once; the user is mailed."""
     server = sweep.server
     agent = httpx.Client(base_url=server.client.base_url, timeout=60)
+    # The login's own answer carries the cookie by design; every other answer must not.
     login = agent.post(
         "/auth/login", json={"username": "alice.agent", "password": LAB_USER_PASSWORD}
     )
-    sweep.keep(login)
     assert login.status_code == 200, login.text
     sweep.canaries["session-cookie"] = login.cookies["fixline_session"]
-    sweep.canaries["csrf-token"] = login.json()["csrf_token"]
     csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
     answer = agent.post(
         "/runs",
@@ -154,9 +155,9 @@ def _agent_reset(sweep: Sweep, sink: MailSink) -> str:
 
 def _tokens_and_credentials(sweep: Sweep) -> None:
     client = sweep.server.client
-    issued = sweep.keep(
-        client.post("/tokens", json={"name": "sweep", "role": "agent", "customers": ["lab"]})
-    )
+    # Shown once, in this answer: kept out of the haystack, looked for everywhere else.
+    issued = client.post("/tokens", json={"name": "sweep", "role": "agent", "customers": ["lab"]})
+    assert issued.status_code == 201, issued.text
     token = issued.json()["token"]
     sweep.canaries["api-token"] = token
     sweep.keep(client.get("/runs", headers={"Authorization": f"Bearer {token}"}))
@@ -238,13 +239,13 @@ def test_planted_secrets_are_found_nowhere(
         server.stop()
         server.client.close()
     planted = sweep.canaries | _lab_secrets(lab, fresh_directory_lab)
-    assert len(planted) >= 14
+    assert len(planted) >= 13
     hits = [
         f"{label} in {where}"
         for where, data in _haystacks(sweep, sink, log_path).items()
         for label, value in planted.items()
         if any(form.encode() in data for form in forms(value))
     ]
-    assert hits == []
+    assert hits == [], hits
     leftovers = list((server.data_dir / "work").iterdir())
     assert leftovers == [], f"per-run folders left behind: {leftovers}"
