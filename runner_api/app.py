@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from runner_api import __version__
+from runner_api.api.body_limit import BodyLimit
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.approvals.router import router as approvals_router
@@ -67,6 +68,8 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     )
     app.state.core = the_core
     install_error_handlers(app)
+    # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(login_router)
     app.include_router(catalog_router)

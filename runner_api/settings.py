@@ -118,8 +118,42 @@ class Settings(BaseSettings):
         description="Circuit breaker: runs of one action per minute, all requesters (0: none).",
     )
 
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+
+    # --- webhooks and tickets ---
+    webhook_sources_file: Path | None = Field(
+        None,
+        description="YAML of webhook sources and their mapping rules (validated at start); "
+        "default project_dir/webhooks.yml, or no sources when it is absent.",
+    )
+    webhook_secrets: dict[str, list[SecretStr]] = Field(
+        default_factory=dict,
+        description="Source -> its HMAC secrets (JSON); two during a rotation, both accepted.",
+    )
+    webhook_tolerance_s: int = Field(
+        300, ge=1, le=3600, description="Refuse webhooks whose timestamp is further off."
+    )
+    webhook_max_body_bytes: int = Field(65536, ge=1024, description="Larger bodies get 413.")
+    rt_url: str | None = Field(
+        None, description="Request Tracker base URL (REST 2 lives under /REST/2.0)."
+    )
+    rt_token: SecretStr | None = Field(None, description="RT auth token for write-back.")
+    ticket_timeout_s: float = Field(10.0, gt=0, le=120, description="Per write-back call.")
+    ticket_max_attempts: int = Field(
+        12, ge=1, le=100, description="Then a ticket update is failed (shown to admins)."
+    )
+    ticket_backoff_s: float = Field(
+        5.0, gt=0, description="Wait after the first failed write-back; doubles each time."
+    )
+    monitoring_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where `fixline nagios-event` sends its signed event (this service).",
+    )
+
     bootstrap_token: SecretStr | None = Field(
-        None, description="Bearer token accepted for the API until per-user login exists."
+        None, description="Break-glass bearer token acting as one admin (bootstrap_user)."
     )
     bootstrap_user: str = "admin"
 
@@ -231,6 +265,10 @@ class Settings(BaseSettings):
     @property
     def resolved_lab_dir(self) -> Path:
         return (self.lab_dir or self.data_dir / "lab").resolve()
+
+    @property
+    def resolved_webhook_sources_file(self) -> Path:
+        return (self.webhook_sources_file or self.project_dir / "webhooks.yml").resolve()
 
     @property
     def inventories_dir(self) -> Path:

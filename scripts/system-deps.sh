@@ -10,8 +10,10 @@ set -euo pipefail
 # samba-ad-dc: the lab's Active Directory DCs; samba-ad-provision: the schema files that
 # `samba-tool domain provision` needs (only a Recommends of samba-ad-dc, so named here);
 # iproute2: `ip addr add` of the second DC's loopback address.
+# request-tracker5 + rt5-db-sqlite + rt5-standalone: the lab's ticket system (Request Tracker 5
+# on SQLite with its own web server; the lab runs it from a folder of its own, see lab/rt.py).
 PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt
-  samba-ad-dc samba-ad-provision iproute2)
+  samba-ad-dc samba-ad-provision iproute2 request-tracker5 rt5-db-sqlite rt5-standalone)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -33,6 +35,14 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 echo "Installing Debian packages: ${missing[*]}"
+# request-tracker5 would otherwise ask (and create a database under /var/lib at install):
+# the lab makes its own RT database in a folder of its own.
+debconf-set-selections <<'PRESEED'
+request-tracker5 request-tracker5/dbconfig-install boolean false
+request-tracker5 request-tracker5/install-cronjobs boolean false
+request-tracker5 request-tracker5/rtname string localhost
+request-tracker5 request-tracker5/handle-siteconfig-permissions boolean true
+PRESEED
 # A broken extra source (e.g. a lab apt repo of a test session still running) fails the
 # update; the lists of the remaining sources are still good enough to install from.
 apt-get update -qq || echo "apt-get update reported errors; installing from the lists it has" >&2
