@@ -24,6 +24,9 @@ from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
 from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
+from runner_api.tickets.router import router as tickets_router
+from runner_api.web.install import install_web
+from runner_api.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 Fixline runs an IT helpdesk's routine first-line fixes as vetted one-step actions and
@@ -64,6 +67,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
             {"name": "auth", "description": "Agents sign in with their directory account."},
             {"name": "credentials", "description": "Write-only customer credentials (admins)."},
             {"name": "tokens", "description": "API tokens for integrations (admins)."},
+            {"name": "webhooks", "description": "Signed deliveries from tickets and monitoring."},
         ],
     )
     app.state.core = the_core
@@ -82,4 +86,8 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(credentials_router)
     app.include_router(notify_router)
     app.include_router(tokens_router)
+    app.include_router(webhooks_router)
+    app.include_router(tickets_router)
+    # The agents' web page (/ui): after the error handlers, whose JSON answers it keeps for the API.
+    install_web(app)
     return app

@@ -9,6 +9,8 @@ import logging
 import shutil
 from pathlib import Path
 
+import httpx
+
 from runner_api.approvals.gate import ApprovalGate
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
@@ -34,8 +36,15 @@ from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, MailboxService, mailbox_actions
 from runner_api.metrics import Metrics
+from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
+from runner_api.outbox.relay import Retry
+from runner_api.pki.actions import pki_actions
+from runner_api.pki.authority import CustomerCa
+from runner_api.pki.executor import CertificateExecutor
+from runner_api.pki.ledger import CertificateLedger
+from runner_api.pki.probe import SocketTlsProbe
 from runner_api.playbooks.executor import PlaybookExecutor
 from runner_api.playbooks.process_tree import kill_run_processes
 from runner_api.reveals.service import RevealService
@@ -50,6 +59,12 @@ from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
+from runner_api.tickets.outbox import WriteBack
+from runner_api.tickets.relay import TicketRelay, TicketSystems
+from runner_api.vpn import VpnExecutor, vpn_actions
+from runner_api.webhooks.deliveries import Deliveries
+from runner_api.webhooks.service import WebhookService
+from runner_api.webhooks.sources import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +84,15 @@ class Core:
         self.store = RunStore(self.db, audit=self.audit)
         self.tokens = TokenStore(self.db, self.audit)
         self.metrics = Metrics()
-        self.catalog = Catalog([*builtin_actions(), *directory_actions(), *mailbox_actions()])
+        self.catalog = Catalog(
+            [
+                *builtin_actions(),
+                *directory_actions(),
+                *mailbox_actions(),
+                *pki_actions(),
+                *vpn_actions(),
+            ]
+        )
         self.customers = CustomerRegistry(settings.inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
         # Never from the database: a dump of it must not open the secrets it holds.
@@ -83,16 +106,25 @@ class Core:
         self.directory = DirectoryService(self.directory_gateway, self.customers)
         self.mailbox_gateway = EwsMailbox(self.credentials, max_connections=settings.workers)
         self.mailbox = MailboxService(self.mailbox_gateway, self.customers)
+        playbooks = PlaybookExecutor(
+            project_dir=settings.project_dir,
+            work_dir=work_dir,
+            vetting=self.vetting,
+            credentials=self.credentials,
+            pexpect_timeout_s=settings.pexpect_timeout_s,
+        )
+        directory = DirectoryExecutor(self.directory_gateway)
+        # The CA key stays in the credential store; CustomerCa opens it only to sign.
+        self.ca = CustomerCa(self.credentials)
+        ledger = CertificateLedger(self.db)
         executors: dict[ActionKind, Executor] = {
-            ActionKind.DIRECTORY: DirectoryExecutor(self.directory_gateway),
+            ActionKind.DIRECTORY: directory,
             ActionKind.MAILBOX: MailboxExecutor(self.mailbox_gateway),
-            ActionKind.PLAYBOOK: PlaybookExecutor(
-                project_dir=settings.project_dir,
-                work_dir=work_dir,
-                vetting=self.vetting,
-                credentials=self.credentials,
-                pexpect_timeout_s=settings.pexpect_timeout_s,
+            ActionKind.PLAYBOOK: playbooks,
+            ActionKind.CERTIFICATE: CertificateExecutor(
+                self.ca, playbooks, ledger, SocketTlsProbe()
             ),
+            ActionKind.VPN: VpnExecutor(directory, playbooks, self.ca, ledger),
         }
         self.me = worker_identity()
         self.reveals = RevealService(
@@ -102,14 +134,38 @@ class Core:
             self.db,
             self.audit,
             SmtpTransport(settings) if settings.smtp_host else None,
-            sender=settings.notify_from,
-            max_attempts=settings.notify_max_attempts,
-            backoff_s=settings.notify_backoff_s,
-            # A claimed notice is tried again after this, should its process die mid-send.
-            lease_s=2 * settings.smtp_timeout_s + 30,
+            settings.notify_from,
+            # A claimed notice is tried again after the lease, should its process die mid-send.
+            Retry(
+                settings.notify_max_attempts,
+                settings.notify_backoff_s,
+                2 * settings.smtp_timeout_s + 30,
+            ),
+        )
+        # Validated now: a sources file that does not fit the catalog stops start-up.
+        self.sources = load_sources(
+            settings.resolved_webhook_sources_file, self.catalog, self.customers
+        )
+        self._ticket_client = httpx.Client(timeout=settings.ticket_timeout_s)
+        self.ticket_systems = TicketSystems(settings, self.sources, self._ticket_client)
+        self.ticket_relay = TicketRelay(
+            self.db,
+            self.audit,
+            self.ticket_systems,
+            Retry(
+                settings.ticket_max_attempts,
+                settings.ticket_backoff_s,
+                2 * settings.ticket_timeout_s + 30,
+            ),
         )
         self.runner = JobRunner(
-            self.store, executors, self.metrics, self.reveals, notices_committed=self.relay.kick
+            self.store,
+            executors,
+            self.metrics,
+            self.reveals,
+            notices_committed=self.relay.kick,
+            end_rows=WriteBack(self.sources).rows_for,
+            end_rows_committed=self.ticket_relay.kick,
         )
         self.pool = LocalPool(self.store, self.runner, settings.workers)
         rules = ApprovalRules(
@@ -137,6 +193,11 @@ class Core:
         )
         self.approvals = ApprovalService(self.store, self.runs, gate)
         self.scheduler = Scheduler(self.db, self.runs)
+        self.deliveries = Deliveries(self.db)
+        self.monitoring = Monitoring(self.db, self.runs, self.ticket_systems.open_ticket)
+        self.webhooks = WebhookService(
+            settings, self.sources, self.runs, self.deliveries, self.monitoring
+        )
         self.heartbeat = Heartbeat(
             self.store,
             self.pool,
@@ -148,6 +209,8 @@ class Core:
                 self.reveals.wipe_expired,
                 self.audit.checkpoint_if_due,
                 self.relay.kick,
+                self.ticket_relay.kick,
+                self.deliveries.prune_hourly,
                 self.approvals.expire_overdue,
             ),
         )
@@ -172,6 +235,7 @@ class Core:
         self.pool.start()
         self.heartbeat.start()
         self.relay.start()
+        self.ticket_relay.start()
         self._started = True
 
     def open_store(self) -> None:
@@ -200,7 +264,9 @@ class Core:
                 )
             self.heartbeat.stop()
             self.relay.stop()
+            self.ticket_relay.stop()
             self._started = False
+        self._ticket_client.close()
         self.directory_gateway.close()
         self.mailbox_gateway.close()
         self.audit.checkpoint_at_shutdown()

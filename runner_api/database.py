@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -54,6 +54,13 @@ class Database:
         """A session committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a transaction committed on success, rolled back on error."""
+        # For hot-path writes that need no ORM objects: less than half the cost of a session.
+        with self.engine.begin() as connection:
+            yield connection
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to revision."""

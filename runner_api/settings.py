@@ -135,7 +135,6 @@ class Settings(BaseSettings):
     webhook_tolerance_s: int = Field(
         300, ge=1, le=3600, description="Refuse webhooks whose timestamp is further off."
     )
-    webhook_max_body_bytes: int = Field(65536, ge=1024, description="Larger bodies get 413.")
     rt_url: str | None = Field(
         None, description="Request Tracker base URL (REST 2 lives under /REST/2.0)."
     )

@@ -9,11 +9,14 @@ set -euo pipefail
 # interpreter for Ansible modules; python3-apt: what ansible.builtin.apt needs on the target.
 # samba-ad-dc: the lab's Active Directory DCs; samba-ad-provision: the schema files that
 # `samba-tool domain provision` needs (only a Recommends of samba-ad-dc, so named here);
-# iproute2: `ip addr add` of the second DC's loopback address.
+# iproute2: `ip addr add` of the second DC's loopback address, and the VPN server's netns;
+# openvpn: the lab customer's VPN server (vpn_grant, vpn_revoke; see lab/vpn.py).
 # request-tracker5 + rt5-db-sqlite + rt5-standalone: the lab's ticket system (Request Tracker 5
 # on SQLite with its own web server; the lab runs it from a folder of its own, see lab/rt.py).
-PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt
-  samba-ad-dc samba-ad-provision iproute2 request-tracker5 rt5-db-sqlite rt5-standalone)
+# chromium: the browser the web page's tests drive through Playwright (tests/web; no browser
+# download: Playwright launches this one).
+PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt openvpn
+  samba-ad-dc samba-ad-provision iproute2 request-tracker5 rt5-db-sqlite rt5-standalone chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

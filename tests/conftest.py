@@ -7,4 +7,6 @@ pytest_plugins = [
     "tests.plugins.store",
     "tests.plugins.server",
     "tests.plugins.mail",
+    "tests.plugins.rt",
+    "tests.plugins.webhooks",
 ]

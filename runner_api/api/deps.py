@@ -1,8 +1,9 @@
 """FastAPI dependencies: the Core of the app, who is calling, and what they may do.
 
-Every route but the public allowlist (PUBLIC_PATHS) depends on `require(permission)`; a
-route-inventory test holds that line. Credentials come as `Authorization: Bearer <token>`
-(an API token, or the bootstrap token of settings) or as the web session cookie.
+Every route but the public allowlist (PUBLIC_PATHS) and the HMAC-signed webhooks
+(SIGNED_PATHS) depends on `require(permission)`; a route-inventory test holds that line.
+Credentials come as `Authorization: Bearer <token>` (an API token, or the bootstrap token
+of settings) or as the web session cookie.
 """
 
 from __future__ import annotations
@@ -27,9 +28,17 @@ from runner_api.core import Core
 log = logging.getLogger(__name__)
 
 # Reachable without credentials: liveness for load balancers, the login itself, the docs.
-PUBLIC_PATHS = frozenset({"/healthz", "/auth/login", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# The web page's login form (/ui/login) is public too; so are its stylesheets and scripts
+# (the /ui/static mount, not a route: runner_api/web/install.py), which hold no data.
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/auth/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/ui/login"}
+)
 # Any signed-in caller, whatever the role: about one's own session only.
 SELF_SERVICE_PATHS = frozenset({"/auth/me", "/auth/logout"})
+# Authenticated by the sender's HMAC signature instead of a bearer token or session: only
+# routes that depend on webhooks.router.verified_delivery may be listed here (the route
+# inventory test checks it). Runs they start are requested by "webhook:<source>".
+SIGNED_PATHS = frozenset({"/webhooks/{source}"})
 
 _bearer = HTTPBearer(
     auto_error=False,

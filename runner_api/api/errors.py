@@ -69,12 +69,22 @@ def _respond(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def status_of(exc: FixlineError) -> int:
+    """The HTTP status of a domain error (500 when none is mapped)."""
+    return next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+
+
+def body_of(exc: FixlineError) -> dict[str, Any]:
+    """The one error shape, for answers kept and replayed (webhook deliveries)."""
+    return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map the error tree (and FastAPI's own errors) to HTTP answers."""
 
     @app.exception_handler(FixlineError)
     async def _fixline(_: Request, exc: FixlineError) -> JSONResponse:
-        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+        status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, RateLimitedError):
             headers = {"Retry-After": str(exc.retry_after_s)}

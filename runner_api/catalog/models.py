@@ -17,6 +17,7 @@ class ActionKind(StrEnum):
     MAILBOX = "mailbox"
     PLAYBOOK = "playbook"
     CERTIFICATE = "certificate"
+    VPN = "vpn"
 
 
 class RiskTier(StrEnum):

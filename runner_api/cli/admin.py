@@ -89,8 +89,10 @@ def lab_up() -> None:
 def lab_down() -> None:
     """Stop the local lab."""
     from runner_api.lab import Lab
+    from runner_api.lab.rt import RequestTracker
     from runner_api.secrets.credentials import FileCredentialSource
 
     settings = load_settings()
     Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir)).down()
+    RequestTracker(settings.resolved_lab_dir / "rt").stop()  # started by `fixline demo`
     typer.echo("lab stopped")

@@ -39,6 +39,7 @@ def demo() -> None:
     from runner_api.app import create_app
     from runner_api.lab import Lab
     from runner_api.lab.ews.lab import MailboxLab
+    from runner_api.lab.rt import RequestTracker
     from runner_api.secrets.credentials import FileCredentialSource
 
     setup_logging()
@@ -50,6 +51,11 @@ def demo() -> None:
     # The Exchange simulator lives in this process (a thread), beside the API it serves.
     mailbox_lab = MailboxLab(credentials)
     mailbox_lab.start()
+    # The ticket system the demo writes outcomes back to (its own folder under the lab's).
+    request_tracker = RequestTracker(settings.resolved_lab_dir / "rt")
+    request_tracker.start()
+    if settings.rt_url is None:
+        settings = settings.model_copy(update=request_tracker.settings())
     if settings.bootstrap_token is None:
         settings = settings.model_copy(update={"bootstrap_token": _demo_token(settings.data_dir)})
     if settings.login_ldap_url is None:
@@ -74,6 +80,7 @@ def demo() -> None:
                 "",
                 lab.describe(),
                 *mailbox_lab.describe(),
+                request_tracker.describe(),
                 "",
                 "Stop with Ctrl-C (the lab keeps running; `fixline lab down` stops it).",
                 "",

@@ -43,6 +43,21 @@ class MailboxConfig:
 
 
 @dataclass(frozen=True)
+class VpnConfig:
+    """The customer's VPN: the inventory host serving it, its user group, how clients reach it."""
+
+    # Inventory host running OpenVPN; the vpn_access role manages its clients.
+    server: str
+    # Directory group of VPN users (must be on the `groups` allow-list too).
+    group: str
+    # Address and port clients connect to, and the name in the server's certificate.
+    remote: str
+    server_name: str
+    port: int = 1194
+    proto: str = "udp"
+
+
+@dataclass(frozen=True)
 class Customer:
     """One customer: its inventory, its site and what its agents may touch."""
 
@@ -60,6 +75,7 @@ class Customer:
     # sAMAccountNames (lower case) whose password resets always wait for a second person's
     # approval (P7): executives and others whose accounts are worth a phishing call.
     vip_users: frozenset[str] = frozenset()
+    vpn: VpnConfig | None = None
 
     def allowlist(self, name: str) -> frozenset[str]:
         """The values of one allow-list; empty when the customer has none."""

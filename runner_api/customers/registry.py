@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from runner_api.customers.models import Customer, DirectoryConfig, MailboxConfig
+from runner_api.customers.models import Customer, DirectoryConfig, MailboxConfig, VpnConfig
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
 
@@ -59,7 +59,29 @@ def load_customer(folder: Path) -> Customer:
         mailbox=mailbox,
         notify_manager=notify_manager,
         vip_users=frozenset(str(user).lower() for user in config.get("vip_users") or ()),
+        vpn=_vpn_config(folder.name, config.get("vpn"), hosts),
     )
+
+
+def _vpn_config(customer: str, raw: Any, hosts: frozenset[str]) -> VpnConfig | None:
+    if raw is None:
+        return None
+    try:
+        config = VpnConfig(
+            server=str(raw["server"]),
+            group=str(raw["group"]),
+            remote=str(raw["remote"]),
+            server_name=str(raw["server_name"]),
+            port=int(raw.get("port", 1194)),
+            proto=str(raw.get("proto", "udp")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"customer {customer}: vpn settings invalid: {exc}") from exc
+    if config.server not in hosts or config.proto not in ("udp", "tcp"):
+        raise ConfigurationError(
+            f"customer {customer}: vpn.server must be an inventory host, vpn.proto udp or tcp"
+        )
+    return config
 
 
 def _directory_config(customer: str, raw: Any) -> DirectoryConfig | None:

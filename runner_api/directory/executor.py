@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 
 from runner_api.directory import fixes, guardrails
@@ -12,7 +13,7 @@ from runner_api.directory.actions import (
     PasswordResetParams,
     UserParams,
 )
-from runner_api.directory.affected import with_affected
+from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.fixes import Step, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.directory.password import reset_password
@@ -26,8 +27,10 @@ SYSTEM = "directory"
 class DirectoryExecutor:
     """Runs directory actions; implements runner_api.runs.context.Executor."""
 
-    def __init__(self, gateway: DirectoryGateway) -> None:
+    def __init__(self, gateway: DirectoryGateway, side: Executor | None = None) -> None:
         self._gateway = gateway
+        # Reads that may go out beside a write (the manager to notify); never a write.
+        self._side = side or ThreadPoolExecutor(4, thread_name_prefix="fixline-directory-read")
         self._versions = versions_of("ldap3")
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "password_reset": self._password_reset,
@@ -77,13 +80,14 @@ class DirectoryExecutor:
     def _password_reset(self, ctx: RunContext) -> Outcome:
         params = PasswordResetParams.model_validate(ctx.params)
         emit(ctx, "lookup", f"looking up {params.username}")
-        return reset_password(ctx, self._gateway, params.username, params.unlock)
+        return reset_password(ctx, self._gateway, params.username, params.unlock, self._side)
 
     def _unlock(self, ctx: RunContext) -> Outcome:
         user = self._target(ctx, UserParams.model_validate(ctx.params).username)
         step = fixes.unlock_step(user)
+        early = read_manager_early(self._gateway, ctx, user, self._side) if step.changed else None
         outcome = self._finish(ctx, user, step, self._modify(ctx, user, step))
-        return with_affected(self._gateway, ctx, user, outcome)
+        return with_affected(self._gateway, ctx, user, outcome, early=early)
 
     def _enabled(self, ctx: RunContext, enable: bool) -> Outcome:
         user = self._target(ctx, UserParams.model_validate(ctx.params).username)
@@ -99,11 +103,15 @@ class DirectoryExecutor:
         user = self._target(ctx, params.username)
         was = fixes.is_member(self._gateway, ctx.customer, user, group.dn)
         step = fixes.member_step(user, group, was, add)
+        changes = add and step.changed
+        early = read_manager_early(self._gateway, ctx, user, self._side) if changes else None
         outcome = self._finish(
             ctx, user, step, lambda: self._set_member(ctx, user, group.dn, add, step), group.dn
         )
         if add:
-            outcome = with_affected(self._gateway, ctx, user, outcome, granted=group.name)
+            outcome = with_affected(
+                self._gateway, ctx, user, outcome, granted=group.name, early=early
+            )
         expires_at = params.expires_at if isinstance(params, GroupAddParams) else None
         if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
             # No follow-up for a membership that existed before: it was not granted here.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from runner_api.directory import passwords
-from runner_api.directory.affected import with_affected
+from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.errors import ConnectionLostError, DirectoryError
 from runner_api.directory.fixes import Step, protect, reset_step, succeeded, unknown
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
@@ -13,7 +15,11 @@ from runner_api.runs.steps import emit
 
 
 def reset_password(
-    ctx: RunContext, gateway: DirectoryGateway, username: str, unlock: bool
+    ctx: RunContext,
+    gateway: DirectoryGateway,
+    username: str,
+    unlock: bool,
+    side: Executor | None = None,
 ) -> Outcome:
     """Reset to a generated temporary password, must change at next logon; reveal it once."""
     if ctx.check_mode:
@@ -37,6 +43,7 @@ def reset_password(
         ctx.redactor.add(password)
     step = reset_step(user, password, unlock)
     emit(ctx, "change", f"setting a temporary password for {user.username}", **step.after)
+    early = read_manager_early(gateway, ctx, user, side)
     ended = _modify_once(ctx, gateway, user, step)
     if ended is not None:
         return ended
@@ -47,7 +54,7 @@ def reset_password(
         f"password of {user.username} reset; must be changed at next logon" + _tail(step),
         details={"reveal_id": reveal_id},
     )
-    return with_affected(gateway, ctx, user, done)
+    return with_affected(gateway, ctx, user, done, early=early)
 
 
 def _tail(step: Step) -> str:

@@ -34,8 +34,13 @@ class JobRunner:
         metrics: Metrics | None = None,
         reveals: RevealService | None = None,
         notices_committed: Callable[[], None] | None = None,
+        end_rows: Callable[[Job, RunStatus, Outcome], list[Base]] | None = None,
+        end_rows_committed: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        # More rows of a run's end (the ticket write-back outbox), and who to wake after.
+        self.end_rows = end_rows
+        self.end_rows_committed = end_rows_committed
         # Called after a run committed notices (wakes the relay: low latency).
         self.notices_committed = notices_committed
         self.executors = executors
@@ -43,9 +48,13 @@ class JobRunner:
         self.reveals = reveals
         self.signals = RunSignals()
 
-    def run(self, job: Job, cancel: threading.Event) -> RunStatus:
-        """Execute a job whose target lock is held; returns the terminal status."""
-        if not self.store.transition(job.run_id, RunStatus.RUNNING, started_at=utcnow()):
+    def run(self, job: Job, cancel: threading.Event, *, started: bool = False) -> RunStatus:
+        """Execute a job whose target lock is held; returns the terminal status.
+
+        started: the dispatcher already moved it to running with the lock (one commit)."""
+        if not started and not self.store.transition(
+            job.run_id, RunStatus.RUNNING, started_at=utcnow()
+        ):
             self.store.release_target(job.run_id)
             return RunStatus(self.store.get(job.run_id).status)
         lock, counter = threading.Lock(), [0]
@@ -87,7 +96,7 @@ class JobRunner:
         self.signals.changed(job.run_id)
         outcome = self._execute(ctx)
         status = self._finish(job, outcome)
-        self.signals.changed(job.run_id)
+        self.signals.changed(job.run_id, ended=True)
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
         return status
@@ -134,6 +143,8 @@ class JobRunner:
             if notices.summary:
                 # On the run and in its audited end: P6 wants a failed notice flagged there.
                 details["notifications"] = notices.summary
+        extra = self.end_rows(job, status, outcome) if self.end_rows is not None else []
+        rows += extra
         moved = self.store.transition(
             job.run_id,
             status,
@@ -151,4 +162,6 @@ class JobRunner:
             return RunStatus(self.store.get(job.run_id).status)
         if details.get("notifications") and self.notices_committed is not None:
             self.notices_committed()
+        if extra and self.end_rows_committed is not None:
+            self.end_rows_committed()
         return status

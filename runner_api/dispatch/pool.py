@@ -89,18 +89,27 @@ class LocalPool:
                     key = slot.job.lock_key
                     if key in busy:
                         continue
-                    if self.store.try_lock_target(key, slot.job.run_id):
-                        self._queue.remove(slot)
+                    # Lock and running state in one transaction (one commit less per run).
+                    try:
+                        started = self.store.lock_and_start(key, slot.job.run_id)
+                    except Exception:  # e.g. no audit log: not started (fail closed), worker lives
+                        log.exception("could not start run %s", slot.job.run_id)
+                        started = False
+                    if started is None:
+                        busy.add(key)
+                        continue
+                    self._queue.remove(slot)
+                    if started:
                         self._running[slot.job.run_id] = slot
                         return slot
-                    busy.add(key)
+                    # It may not start (canceled or ended meanwhile): nothing to run.
                 self._cond.wait(_LOCK_RETRY_S if self._queue else None)
         return None
 
     def _work(self) -> None:
         while (slot := self._take()) is not None:
             try:
-                self.runner.run(slot.job, slot.cancel)
+                self.runner.run(slot.job, slot.cancel, started=True)
             except Exception:  # keep the worker alive; the run's end is recorded by the runner
                 log.exception("worker failed on run %s", slot.job.run_id)
                 self.store.release_target(slot.job.run_id)

@@ -1,7 +1,8 @@
 """The local lab: this machine posing as a customer's host, reached over real SSH.
 
-Lab.up()   loopback sshd (own keys), demo service fixline-lab-web, apt repo with
-           fixline-lab-hello, and the SSH login of customer "lab" in the credentials;
+Lab.up()   loopback sshd (own keys), demo services fixline-lab-web and fixline-lab-tls,
+           OpenVPN in netns fixline-vpn (with customer "lab"'s CA, see vpn.py), apt repo
+           with fixline-lab-hello, and the SSH login of customer "lab" in the credentials;
            the Samba AD DCs of customers "lab" and "contoso" (see directory.py)
 Lab.down() stops what up() started and withdraws the apt source
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from runner_api.lab import lab_service
+from runner_api.lab import lab_service, tls_service, vpn
 from runner_api.lab.apt_repo import PACKAGE, VERSION, LabAptRepo
 from runner_api.lab.directory import DirectoryLab
 from runner_api.lab.process import LabError
 from runner_api.lab.sshd import LoopbackSshd
+from runner_api.lab.vpn import VpnLab
 from runner_api.secrets.credentials import FileCredentialSource, SshCredential
 
 __all__ = ["CUSTOMER", "HOST", "Lab", "LabError"]
@@ -36,6 +38,7 @@ class Lab:
         self.sshd = LoopbackSshd(self.lab_dir / "ssh", port=ssh_port)
         self.apt_repo = LabAptRepo(self.lab_dir / "apt")
         self.directory = DirectoryLab(self.lab_dir / "directory", credentials)
+        self.vpn = VpnLab(credentials, CUSTOMER)
 
     @property
     def ssh_port(self) -> int:
@@ -60,6 +63,9 @@ class Lab:
         self.sshd.start()
         lab_service.install()
         lab_service.start()
+        tls_service.install()
+        tls_service.start()
+        self.vpn.up()
         self.apt_repo.publish()
         self.directory.up()
         self.credentials.store_ssh_credential(
@@ -75,6 +81,10 @@ class Lab:
         """Stop the sshd and the demo service, and withdraw the apt source."""
         self.sshd.stop()
         lab_service.stop()
+        tls_service.stop()
+        # The lab host is this machine: its trust store must not keep a throwaway lab CA.
+        tls_service.withdraw_trust(CUSTOMER)
+        self.vpn.down()
         self.apt_repo.withdraw()
         self.directory.down()
 
@@ -87,6 +97,10 @@ class Lab:
                 f"(pid {pid}, root by key only, host key pinned in {self.known_hosts_path})",
                 f"Demo service {lab_service.NAME}: http://127.0.0.1:{lab_service.PORT}/ "
                 f"via {lab_service.INIT_SCRIPT}",
+                f"TLS service {tls_service.NAME}: https://127.0.0.1:{tls_service.PORT}/ "
+                f"(cert_install target) via {tls_service.INIT_SCRIPT}",
+                f"VPN server: OpenVPN in netns {vpn.NETNS} (pid {self.vpn.pid()}), "
+                f"management {vpn.MANAGEMENT}",
                 f"Apt repository: {PACKAGE} {VERSION} from file:{self.apt_repo.folder}",
                 f"Customer {CUSTOMER!r}: SSH login stored with the credentials",
                 *self.directory.describe(),

@@ -45,20 +45,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 '''
 
-_INIT = f"""#!/bin/sh
+
+def init_script(name: str, script: Path, pidfile: Path, port: int, extra_args: str = "") -> str:
+    """An LSB init script running `python3 SCRIPT PORT EXTRA_ARGS` in the background."""
+    return f"""#!/bin/sh
 ### BEGIN INIT INFO
-# Provides:          {NAME}
+# Provides:          {name}
 # Required-Start:    $remote_fs
 # Required-Stop:     $remote_fs
 # Default-Start:     2 3 4 5
 # Default-Stop:      0 1 6
-# Short-Description: Fixline lab demo web service
+# Short-Description: Fixline lab demo service {name}
 ### END INIT INFO
-NAME={NAME}
+NAME={name}
 DAEMON=/usr/bin/python3
-SCRIPT={SERVER_SCRIPT}
-PIDFILE={PIDFILE}
-PORT={PORT}
+SCRIPT={script}
+PIDFILE={pidfile}
+PORT={port}
 
 . /lib/lsb/init-functions
 
@@ -77,7 +80,7 @@ sys.exit(1)' "$PORT"
 
 do_start() {{
     start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" \\
-        --exec "$DAEMON" -- "$SCRIPT" "$PORT"
+        --exec "$DAEMON" -- "$SCRIPT" "$PORT" {extra_args}
     rc=$?
     # 1 means it already runs: starting a running service is a success.
     [ "$rc" -eq 1 ] && return 0
@@ -97,13 +100,17 @@ do_stop() {{
 case "$1" in
     start) log_daemon_msg "Starting $NAME" "$NAME"; do_start; log_end_msg $? ;;
     stop) log_daemon_msg "Stopping $NAME" "$NAME"; do_stop; log_end_msg $? ;;
-    restart|force-reload)
+    # A reload is a restart: the new certificate (or code) is in use once it returns.
+    restart|force-reload|reload)
         log_daemon_msg "Restarting $NAME" "$NAME"; do_stop && do_start; log_end_msg $? ;;
     status) status_of_proc -p "$PIDFILE" "$DAEMON" "$NAME" && exit 0 || exit $? ;;
-    *) echo "Usage: $0 {{start|stop|restart|force-reload|status}}" >&2; exit 3 ;;
+    *) echo "Usage: $0 {{start|stop|restart|reload|force-reload|status}}" >&2; exit 3 ;;
 esac
 exit 0
 """
+
+
+_INIT = init_script(NAME, SERVER_SCRIPT, PIDFILE, PORT)
 
 
 def install() -> None:

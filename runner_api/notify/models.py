@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runner_api.database import Base
-from runner_api.types import JSONType, UTCDateTime
+from runner_api.outbox.models import OutboxColumns
+from runner_api.types import JSONType
 
 
 class NotificationStatus(StrEnum):
@@ -29,7 +29,7 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"
 
 
-class Notification(Base):
+class Notification(OutboxColumns, Base):
     """One mail to one person about one run; never holds a secret."""
 
     __tablename__ = "notifications"
@@ -45,13 +45,6 @@ class Notification(Base):
     recipients: Mapped[list[str]] = mapped_column(JSONType)
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # When the relay may try (again); also pushed forward while one relay holds the row.
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_notifications_due", "status", "next_attempt_at"),

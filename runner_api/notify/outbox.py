@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from runner_api.database import Database
 from runner_api.notify.compose import body_of, subject_of
 from runner_api.notify.models import Audience, Notification, NotificationStatus
+from runner_api.outbox.listing import newest
 from runner_api.runs.context import Affected, Contact, Outcome
 from runner_api.runs.models import Run
 from runner_api.types import utcnow
@@ -84,9 +83,4 @@ def list_notifications(
     db: Database, status: NotificationStatus | None, limit: int
 ) -> list[Notification]:
     """Newest first, optionally of one status."""
-    query = select(Notification)
-    if status is not None:
-        query = query.where(Notification.status == status.value)
-    query = query.order_by(Notification.created_at.desc(), Notification.id).limit(limit)
-    with db.session() as session:
-        return list(session.scalars(query))
+    return newest(db, Notification, status.value if status else None, limit)

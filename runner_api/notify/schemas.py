@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict
+from runner_api.outbox.models import OutboxRowRead
 
 
-class NotificationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class NotificationRead(OutboxRowRead):
     id: str
     run_id: str
     customer: str
@@ -18,9 +14,3 @@ class NotificationRead(BaseModel):
     audience: str
     recipients: list[str]
     subject: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None

@@ -7,15 +7,11 @@ import ssl
 from email.message import EmailMessage
 from typing import Protocol
 
-from runner_api.errors import ExecutorError
 from runner_api.notify.models import SmtpSecurity
+from runner_api.outbox.relay import DeliveryError
 from runner_api.settings import Settings
 
-
-class DeliveryError(ExecutorError):
-    """One attempt to hand a mail to the server failed; the relay retries it later."""
-
-    code = "delivery_failed"
+__all__ = ["DeliveryError", "MailTransport", "SmtpTransport"]
 
 
 class MailTransport(Protocol):

@@ -83,7 +83,7 @@ async def create_run(
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        await core.runner.signals.wait(run.id, min(left, _RECHECK_S))
+        await core.runner.signals.wait(run.id, min(left, _RECHECK_S), until_ended=True)
         run = await run_in_threadpool(core.runs.get_run, run.id)
     return RunRead.model_validate(run)
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.database import Base, Database
@@ -46,6 +47,23 @@ def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
         outcome=run.status,
         data=data,
     )
+
+
+class _NotStartedError(Exception):
+    """Internal: the run may not start, so lock_and_start rolls its lock back."""
+
+
+def _event_values(event: RunEvent) -> dict[str, Any]:
+    return {
+        "run_id": event.run_id,
+        "seq": event.seq,
+        "created_at": event.created_at,
+        "kind": event.kind,
+        "task": event.task,
+        "host": event.host,
+        "message": event.message if event.message is not None else "",
+        "data": event.data if event.data is not None else {},
+    }
 
 
 class RunStore:
@@ -138,32 +156,64 @@ class RunStore:
         """
         if to not in ALLOWED_FROM:
             raise InvalidTransitionError(f"no run may move to {to}")
+        with self.db.session() as session:
+            return self._move(session, run_id, to, also_add, also_record, fields)
+
+    def _move(
+        self,
+        session: Session,
+        run_id: str,
+        to: RunStatus,
+        also_add: Sequence[Base],
+        also_record: Sequence[AuditEvent],
+        fields: dict[str, Any],
+    ) -> bool:
+        """The body of `transition`, in the caller's transaction."""
         allowed = [status.value for status in ALLOWED_FROM[to]]
         values = {"status": to.value, **fields}
         if to.terminal:
             values.setdefault("finished_at", utcnow())
-        with self.db.session() as session:
-            result = session.execute(
-                update(Run)
-                .where(Run.id == run_id, Run.status.in_(allowed))
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            moved = bool(result.rowcount)  # type: ignore[attr-defined]
-            if moved and to.terminal:
-                session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
-            if moved:
-                session.add_all(also_add)
-                run = session.get(Run, run_id)
-                assert run is not None
-                session.refresh(run)
-                audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
-                self.audit.record(
-                    session, run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
-                )
-                for event in also_record:
-                    self.audit.record(session, event)
-            return moved
+        # RETURNING: the run as updated comes back with the UPDATE itself, one statement
+        # instead of an UPDATE, a SELECT and a refresh (hot path of every run).
+        run = session.scalars(
+            update(Run)
+            .where(Run.id == run_id, Run.status.in_(allowed))
+            .values(**values)
+            .returning(Run)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if run is None:
+            return False
+        if to.terminal:
+            session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
+        session.add_all(also_add)
+        audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
+        self.audit.record(
+            session, run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
+        )
+        for event in also_record:
+            self.audit.record(session, event)
+        return True
+
+    def lock_and_start(self, target: str, run_id: str) -> bool | None:
+        """Take the target's lock and move the run to running, in ONE transaction.
+
+        None: another run holds the target (nothing written). False: the run may not start
+        (e.g. canceled while queued; the lock is not kept). True: locked and running, the
+        running record committed (before anything outside is touched).
+        """
+        # One commit instead of two on every run's way to the outside system.
+        try:
+            with self.db.session() as session:
+                values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
+                session.execute(insert(TargetLock), [values])
+                if self._move(session, run_id, RunStatus.RUNNING, (), (), {"started_at": utcnow()}):
+                    return True
+                raise _NotStartedError  # rolls the lock back with the transaction
+        except IntegrityError:
+            return None
+        except _NotStartedError:
+            return False
 
     def request_cancel(self, run_id: str, actor: str) -> None:
         with self.db.session() as session:
@@ -180,8 +230,10 @@ class RunStore:
             return set(session.scalars(query))
 
     def add_event(self, event: RunEvent) -> None:
-        with self.db.session() as session:
-            session.add(event)
+        # A plain INSERT, not the ORM's unit of work: events are on every run's hot path
+        # and nothing reads the object back.
+        with self.db.connection() as connection:
+            connection.execute(insert(RunEvent), _event_values(event))
 
     def events(self, run_id: str, after_seq: int = 0, limit: int = 1000) -> list[RunEvent]:
         query = (
@@ -196,8 +248,10 @@ class RunStore:
     def try_lock_target(self, target: str, run_id: str) -> bool:
         """Take the lock of a target for a run; False when another run holds it."""
         try:
-            with self.db.session() as session:
-                session.add(TargetLock(target=target, run_id=run_id, acquired_at=utcnow()))
+            with self.db.connection() as connection:
+                # A plain INSERT (hot path); the primary key on target makes it exclusive.
+                values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
+                connection.execute(insert(TargetLock), values)
         except IntegrityError:
             return False
         return True

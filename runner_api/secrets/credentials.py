@@ -90,6 +90,16 @@ class FileCredentialSource:
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
 
+    def ca_fields(self, customer: str) -> dict[str, str]:
+        """A customer's CA as <root>/<customer>/ca/{certificate.pem,private_key.pem}."""
+        cert, key = self._read(customer, "ca", "certificate.pem", "private_key.pem")
+        return {"certificate": cert, "private_key": key}
+
+    def store_ca(self, customer: str, certificate: str, private_key: str) -> None:
+        self._write(
+            customer, "ca", {"certificate.pem": certificate, "private_key.pem": private_key}
+        )
+
     def ssh_credential(self, customer: str) -> SshCredential:
         user, key, known_hosts = self._read(customer, "ssh", "user", "private_key", "known_hosts")
         return SshCredential(user.strip(), SecretStr(key), known_hosts)

@@ -35,6 +35,7 @@ READERS: dict[CredentialKind, Reader] = {
     CredentialKind.MAILBOX: lambda files, customer: mailbox_fields(
         files.mailbox_credential(customer)
     ),
+    CredentialKind.CA: lambda files, customer: files.ca_fields(customer),
 }
 
 

@@ -119,7 +119,11 @@ def _run_paths(sweep: Sweep) -> list[str]:
 def _agent_reset(sweep: Sweep, sink: MailSink) -> str:
     """An agent signs in, resets a password, reads it once; the user is mailed."""
     server = sweep.server
-    agent = httpx.Client(base_url=server.client.base_url, timeout=60)
+    with httpx.Client(base_url=server.client.base_url, timeout=60) as agent:
+        return _reset_as(sweep, sink, agent)
+
+
+def _reset_as(sweep: Sweep, sink: MailSink, agent: httpx.Client) -> str:
     # The login's own answer carries the cookie by design; every other answer must not.
     login = agent.post(
         "/auth/login", json={"username": "alice.agent", "password": LAB_USER_PASSWORD}

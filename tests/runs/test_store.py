@@ -87,6 +87,21 @@ def test_target_lock_is_exclusive_and_released_at_the_end(database: Database) ->
     assert store.try_lock_target("acme/user4", second.id)
 
 
+def test_lock_and_start_is_one_transaction(database: Database) -> None:
+    store = RunStore(database)
+    first, second, canceled = (store.insert(make_run(n)) for n in (10, 11, 12))
+    assert store.lock_and_start("acme/user10", first.id) is True
+    assert store.get(first.id).status == RunStatus.RUNNING
+    assert store.get(first.id).started_at is not None
+    # Busy target: nothing written, the second run stays queued.
+    assert store.lock_and_start("acme/user10", second.id) is None
+    assert store.get(second.id).status == RunStatus.QUEUED
+    # A run that may not start keeps no lock: the target is free for the next one.
+    store.transition(canceled.id, RunStatus.CANCELED)
+    assert store.lock_and_start("acme/user12", canceled.id) is False
+    assert store.try_lock_target("acme/user12", second.id)
+
+
 def test_recovery_interrupts_runs_of_dead_owners_only(database: Database) -> None:
     store = RunStore(database)
     me = worker_identity()

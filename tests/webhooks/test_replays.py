@@ -1,0 +1,151 @@
+"""W2/W3 against a real server: replays (part concurrent) give exactly one run per delivery;
+stale, tampered and unsigned deliveries are refused; unmatched payloads are recorded."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from runner_api.webhooks.sender import signed_headers
+from tests.plugins.server import Server
+from tests.plugins.webhooks import OLD_SECRET, SECRET, rows
+
+DELIVERIES = 200
+COPIES = 5  # 200 x 5 = 1,000 sends
+
+
+def payload(n: int) -> dict[str, Any]:
+    return {
+        "customer": "lab",
+        "ticket_id": f"HOOK-{n}",
+        "action": "account_unlock",
+        "params": {"username": f"user{n}"},
+    }
+
+
+def send(client: httpx.Client, n: int, secret: str = SECRET) -> httpx.Response:
+    body = json.dumps(payload(n)).encode()
+    return client.post(
+        "/webhooks/generic", content=body, headers=signed_headers(secret, body, f"delivery-{n}")
+    )
+
+
+def test_a_thousand_replays_give_exactly_one_run_each(hook_server: Server) -> None:
+    limits = httpx.Limits(max_connections=50)
+    with httpx.Client(base_url=hook_server.client.base_url, limits=limits, timeout=60) as client:
+        # The first half: every copy at once, from 50 threads; the second: one after another.
+        concurrent = [n for n in range(DELIVERIES // 2) for _ in range(COPIES)]
+        with ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(lambda n: send(client, n), concurrent))
+        for n in range(DELIVERIES // 2, DELIVERIES):
+            answers += [
+                send(client, n, SECRET if copy % 2 else OLD_SECRET) for copy in range(COPIES)
+            ]
+    assert len(answers) == DELIVERIES * COPIES
+    assert {a.status_code for a in answers} == {202}, {
+        a.text for a in answers if a.status_code != 202
+    }
+    by_delivery: dict[str, set[str]] = {}
+    for answer in answers:
+        body = answer.json()
+        by_delivery.setdefault(body["ticket_id"], set()).add(body["run_id"])
+    assert all(len(ids) == 1 for ids in by_delivery.values())
+    counts = rows(
+        hook_server,
+        "SELECT ticket_id, COUNT(*) FROM runs WHERE requested_by = 'webhook:generic' "
+        "GROUP BY ticket_id",
+    )
+    assert len(counts) == DELIVERIES
+    assert {count for _, count in counts} == {1}
+    assert rows(hook_server, "SELECT DISTINCT channel FROM runs") == [("webhook",)]
+
+
+def test_stale_future_tampered_and_unsigned_are_refused(hook_server: Server) -> None:
+    client = hook_server.client
+    body = json.dumps(payload(1)).encode()
+    now = int(time.time())
+    refused = []
+    for offset in (-301, 301, -3600):
+        headers = signed_headers(SECRET, body, "delivery-stale", at=now + offset)
+        refused.append(client.post("/webhooks/generic", content=body, headers=headers))
+    good = signed_headers(SECRET, body, "delivery-tampered")
+    for position in range(0, len(body), 7):
+        tampered = bytearray(body)
+        tampered[position] ^= 0x20
+        refused.append(client.post("/webhooks/generic", content=bytes(tampered), headers=good))
+    reserialized = json.dumps(json.loads(body), indent=1).encode()
+    headers = signed_headers(SECRET, reserialized, "delivery-reser")
+    refused.append(client.post("/webhooks/generic", content=body, headers=headers))
+    refused.append(client.post("/webhooks/generic", json=payload(1)))  # bearer token only
+    unknown = signed_headers(SECRET, body, "delivery-unknown-source")
+    refused.append(client.post("/webhooks/nosuchsource", content=body, headers=unknown))
+    assert [a.status_code for a in refused] == [401] * len(refused)
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(0,)]
+    assert rows(hook_server, "SELECT COUNT(*) FROM webhook_deliveries") == [(0,)]
+
+
+def test_same_key_with_another_body_is_an_idempotency_error(hook_server: Server) -> None:
+    client = hook_server.client
+    assert send(client, 5).status_code == 202
+    body = json.dumps(payload(6)).encode()
+    headers = signed_headers(SECRET, body, "delivery-5")
+    answer = client.post("/webhooks/generic", content=body, headers=headers)
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "idempotency_error"
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
+
+
+def test_an_unmatched_payload_is_recorded_with_its_reason_and_nothing_runs(
+    hook_server: Server,
+) -> None:
+    client = hook_server.client
+    ticket = {"queue": "General", "subject": "printer jammed", "ticket_id": 42}
+    body = json.dumps(ticket).encode()
+    answer = client.post(
+        "/webhooks/helpdesk", content=body, headers=signed_headers(SECRET, body, "rt-txn-1001")
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "unmapped_payload"
+    # Invalid parameters for a matched rule: 422 from the action's schema, recorded too.
+    bad = {"queue": "General", "subject": "I am locked out", "ticket_id": 43, "requestor": ""}
+    body2 = json.dumps(bad).encode()
+    answer2 = client.post(
+        "/webhooks/helpdesk", content=body2, headers=signed_headers(SECRET, body2, "rt-txn-1002")
+    )
+    assert answer2.status_code == 422
+    assert answer2.json()["error"]["code"] == "invalid_params"
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(0,)]
+    recorded = rows(
+        hook_server, "SELECT key, status_code, run_id FROM webhook_deliveries ORDER BY key"
+    )
+    assert recorded == [("rt-txn-1001", 422, None), ("rt-txn-1002", 422, None)]
+    # A replay gets the recorded answer again.
+    again = client.post(
+        "/webhooks/helpdesk", content=body, headers=signed_headers(SECRET, body, "rt-txn-1001")
+    )
+    assert (again.status_code, again.json()) == (422, answer.json())
+
+
+def test_a_matching_rule_starts_the_mapped_run(hook_server: Server) -> None:
+    ticket = {
+        "queue": "General",
+        "subject": "Locked out again",
+        "ticket_id": 44,
+        "requestor": "anna",
+    }
+    body = json.dumps(ticket).encode()
+    answer = hook_server.client.post(
+        "/webhooks/helpdesk", content=body, headers=signed_headers(SECRET, body, "rt-txn-1003")
+    )
+    assert answer.status_code == 202, answer.text
+    run = hook_server.client.get(f"/runs/{answer.json()['run_id']}").json()
+    assert (run["action"], run["ticket_id"], run["params"]) == (
+        "account_unlock",
+        "44",
+        {"username": "anna"},
+    )
+    assert run["requested_by"] == "webhook:helpdesk"
