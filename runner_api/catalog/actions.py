@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.params import ActionParams
 
 HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class SmokeCheckParams(_Params):
+class SmokeCheckParams(ActionParams):
     host: str = Field(
         pattern=HOST_PATTERN, description="Inventory host to check.", examples=["lab-host"]
     )
@@ -25,7 +22,7 @@ class SmokeCheckParams(_Params):
     )
 
 
-class ServiceRestartParams(_Params):
+class ServiceRestartParams(ActionParams):
     host: str = Field(
         pattern=HOST_PATTERN, description="Inventory host of the service.", examples=["lab-host"]
     )
@@ -36,7 +33,7 @@ class ServiceRestartParams(_Params):
     )
 
 
-class SoftwareInstallParams(_Params):
+class SoftwareInstallParams(ActionParams):
     host: str = Field(
         pattern=HOST_PATTERN, description="Inventory host to install on.", examples=["lab-host"]
     )

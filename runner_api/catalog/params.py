@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, ValidationInfo
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationInfo
 
 
 def _in_future(value: datetime, info: ValidationInfo) -> datetime:
@@ -16,3 +16,9 @@ def _in_future(value: datetime, info: ValidationInfo) -> datetime:
 
 # A moment with a time zone that has not passed yet (e.g. when a grant expires).
 FutureDatetime = Annotated[AwareDatetime, AfterValidator(_in_future)]
+
+
+class ActionParams(BaseModel):
+    """Base of every action's parameters: unknown fields refused, text stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

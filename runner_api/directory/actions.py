@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import FutureDatetime
+from runner_api.catalog.params import ActionParams, FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
@@ -19,11 +19,7 @@ _USERNAME = Field(
 )
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class UserParams(_Params):
+class UserParams(ActionParams):
     username: str = _USERNAME
 
 
@@ -34,7 +30,7 @@ class VerificationMethod(StrEnum):
     IN_PERSON = "in_person"
 
 
-class CallerVerification(_Params):
+class CallerVerification(ActionParams):
     """How the agent made sure the caller is the account's owner (kept with the run)."""
 
     method: VerificationMethod = Field(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import FutureDatetime
+from runner_api.catalog.params import ActionParams, FutureDatetime
 from runner_api.mailbox.gateway import Audience, Folder
 
 # A plain SMTP address; Exchange checks the rest. Lower-cased before use.
@@ -40,11 +40,7 @@ def _email(description: str, example: str) -> Any:
     return Field(pattern=EMAIL_PATTERN, max_length=254, description=description, examples=[example])
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class MailboxParams(_Params):
+class MailboxParams(ActionParams):
     mailbox: str = _email(
         "The target mailbox (primary SMTP address), in the customer's accepted domains.",
         "anna.schmidt@lab.test",

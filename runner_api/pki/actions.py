@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from runner_api.catalog.actions import HOST_PATTERN
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.params import ActionParams
 from runner_api.pki.policy import MAX_VALIDITY_DAYS
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class CertIssueInstallParams(_Params):
+class CertIssueInstallParams(ActionParams):
     host: str = Field(
         pattern=HOST_PATTERN,
         description="Inventory host; the certificate's names come from the inventory only.",
@@ -26,7 +23,7 @@ class CertIssueInstallParams(_Params):
     )
 
 
-class CertInstallParams(_Params):
+class CertInstallParams(ActionParams):
     host: str = Field(pattern=HOST_PATTERN, description="Inventory host.", examples=["lab-host"])
     bundle: SecretStr = Field(
         min_length=64,
@@ -36,7 +33,7 @@ class CertInstallParams(_Params):
     bundle_password: SecretStr | None = Field(None, min_length=4, description="PFX password.")
 
 
-class CertExpiryReportParams(_Params):
+class CertExpiryReportParams(ActionParams):
     within_days: int = Field(30, ge=1, le=3650, description="Report what expires this soon.")
     # The target of the run: the report covers the whole customer.
     scope: Literal["customer"] = "customer"

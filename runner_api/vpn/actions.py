@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import FutureDatetime
+from runner_api.catalog.params import ActionParams, FutureDatetime
 from runner_api.directory.actions import USERNAME_PATTERN
 
 VPN_GRANT = "vpn_grant"
 VPN_REVOKE = "vpn_revoke"
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class VpnRevokeParams(_Params):
+class VpnRevokeParams(ActionParams):
     username: str = Field(
         pattern=USERNAME_PATTERN,
         description="The account (sAMAccountName); it names the client certificate too.",
