@@ -32,9 +32,13 @@ from runner_api.customers.registry import CustomerRegistry  # noqa: E402
 from runner_api.directory.connections import open_connection  # noqa: E402
 from runner_api.lab.directory import DirectoryLab  # noqa: E402
 from runner_api.lab.directory_ldap import Connection  # noqa: E402
+from runner_api.lab.process import machine_lock  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
 RESET_USER, UNLOCK_USER = "paul.dubois", "karen.mills"
+# The lock lab test sessions take: without it, a test session restarted the DC mid-bench.
+LAB_LOCK = Path(tempfile.gettempdir()) / "fixline-test-lab.lock"
+LAB_LOCK_WAIT_S = 1800
 EXTRA = {"password_reset": {"caller_verification": {"method": "callback", "note": "bench"}}}
 
 
@@ -49,7 +53,12 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=30, help="runs per method and action")
     args = parser.parse_args()
+    with machine_lock(LAB_LOCK, LAB_LOCK_WAIT_S, poll_s=1):
+        _bench(args)
 
+
+def _bench(args: argparse.Namespace) -> None:
+    """Start the lab DC and a served Fixline, compare, and take both down again."""
     scratch = Path(tempfile.mkdtemp(prefix="fixline-bench-dir-"))
     credentials = FileCredentialSource(scratch / "credentials")
     lab = DirectoryLab(scratch / "directory", credentials)

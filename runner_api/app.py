@@ -24,6 +24,7 @@ from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.router import router as runs_router
 from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
+from runner_api.sites.router import router as sites_router
 from runner_api.tickets.router import router as tickets_router
 from runner_api.web.install import install_web
 from runner_api.webhooks.router import router as webhooks_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(tokens_router)
     app.include_router(webhooks_router)
     app.include_router(tickets_router)
+    app.include_router(sites_router)
     # The agents' web page (/ui): after the error handlers, whose JSON answers it keeps for the API.
     install_web(app)
     return app

@@ -19,39 +19,29 @@ from runner_api.audit.signing import load_or_create_signer
 from runner_api.auth.sessions import SessionStore
 from runner_api.auth.tokens import TokenStore
 from runner_api.catalog.actions import builtin_actions
-from runner_api.catalog.models import ActionKind
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
-from runner_api.directory import (
-    DirectoryExecutor,
-    DirectoryService,
-    LdapDirectory,
-    directory_actions,
-)
+from runner_api.directory import DirectoryService, directory_actions
 from runner_api.dispatch.execution import JobRunner
+from runner_api.dispatch.executors import build_executors
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
-from runner_api.mailbox import EwsMailbox, MailboxExecutor, MailboxService, mailbox_actions
+from runner_api.mailbox import MailboxService, mailbox_actions
 from runner_api.metrics import Metrics
 from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
 from runner_api.outbox.relay import Retry
 from runner_api.pki.actions import pki_actions
-from runner_api.pki.authority import CustomerCa
-from runner_api.pki.executor import CertificateExecutor
-from runner_api.pki.ledger import CertificateLedger
-from runner_api.pki.probe import SocketTlsProbe
-from runner_api.playbooks.executor import PlaybookExecutor
 from runner_api.playbooks.process_tree import kill_run_processes
+from runner_api.playbooks.workspace import sweep_socket_folders
 from runner_api.reveals.service import RevealService
-from runner_api.runs.context import Executor
 from runner_api.runs.limits import RateLimits
 from runner_api.runs.recovery import recover_orphans, worker_identity
-from runner_api.runs.service import RunService
+from runner_api.runs.service import Dispatcher, RunService
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.schedules.service import Scheduler
@@ -59,12 +49,17 @@ from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
+from runner_api.sites.dispatcher import SiteDispatcher
+from runner_api.sites.jobs import SiteJobs
+from runner_api.sites.queues import Publisher, celery_app
+from runner_api.sites.service import SiteRuns
 from runner_api.tickets.outbox import WriteBack
 from runner_api.tickets.relay import TicketRelay, TicketSystems
-from runner_api.vpn import VpnExecutor, vpn_actions
+from runner_api.vpn import vpn_actions
 from runner_api.webhooks.deliveries import Deliveries
 from runner_api.webhooks.service import WebhookService
 from runner_api.webhooks.sources import load_sources
+from runner_api.webhooks.starter import WebhookStarter
 
 log = logging.getLogger(__name__)
 
@@ -102,30 +97,13 @@ class Core:
         )
         self.credentials = EncryptedCredentialSource(self.db, self.secret_key, audit=self.audit)
         work_dir = settings.resolved_work_dir
-        self.directory_gateway = LdapDirectory(self.credentials, pool_size=settings.workers)
+        self.executors = build_executors(settings, self.db, self.vetting, self.credentials)
+        self.directory_gateway = self.executors.directory_gateway
         self.directory = DirectoryService(self.directory_gateway, self.customers)
-        self.mailbox_gateway = EwsMailbox(self.credentials, max_connections=settings.workers)
+        self.mailbox_gateway = self.executors.mailbox_gateway
         self.mailbox = MailboxService(self.mailbox_gateway, self.customers)
-        playbooks = PlaybookExecutor(
-            project_dir=settings.project_dir,
-            work_dir=work_dir,
-            vetting=self.vetting,
-            credentials=self.credentials,
-            pexpect_timeout_s=settings.pexpect_timeout_s,
-        )
-        directory = DirectoryExecutor(self.directory_gateway)
-        # The CA key stays in the credential store; CustomerCa opens it only to sign.
-        self.ca = CustomerCa(self.credentials)
-        ledger = CertificateLedger(self.db)
-        executors: dict[ActionKind, Executor] = {
-            ActionKind.DIRECTORY: directory,
-            ActionKind.MAILBOX: MailboxExecutor(self.mailbox_gateway),
-            ActionKind.PLAYBOOK: playbooks,
-            ActionKind.CERTIFICATE: CertificateExecutor(
-                self.ca, playbooks, ledger, SocketTlsProbe()
-            ),
-            ActionKind.VPN: VpnExecutor(directory, playbooks, self.ca, ledger),
-        }
+        self.ca = self.executors.ca
+        executors = self.executors.by_kind
         self.me = worker_identity()
         self.reveals = RevealService(
             self.db, self.secret_key.box(), settings.reveal_ttl_s, audit=self.audit
@@ -168,6 +146,18 @@ class Core:
             end_rows_committed=self.ticket_relay.kick,
         )
         self.pool = LocalPool(self.store, self.runner, settings.workers)
+        # Site runs: sealed parameters in the store, run ids on the broker (executor=celery).
+        self.site_jobs = SiteJobs(self.db, self.secret_key.box())
+        self.publisher = (
+            Publisher(celery_app(settings.broker_url), settings.queue_prefix)
+            if settings.executor == "celery"
+            else None
+        )
+        dispatcher: Dispatcher = (
+            SiteDispatcher(self.pool, self.site_jobs, self.publisher, set(settings.local_sites))
+            if self.publisher is not None
+            else self.pool
+        )
         rules = ApprovalRules(
             self.db,
             repeat_reset_s=settings.approval_repeat_reset_s,
@@ -179,7 +169,7 @@ class Core:
             catalog=self.catalog,
             customers=self.customers,
             vetting=self.vetting,
-            dispatcher=self.pool,
+            dispatcher=dispatcher,
             worker_id=self.me,
             default_timeout_s=settings.default_timeout_s,
             limits=RateLimits(
@@ -192,11 +182,31 @@ class Core:
             gate=gate,
         )
         self.approvals = ApprovalService(self.store, self.runs, gate)
+        self.sites = SiteRuns(
+            self.store,
+            self.runs,
+            self.customers,
+            self.runner,
+            self.reveals,
+            self.site_jobs,
+            self.publisher,
+            republish_s=settings.site_republish_s,
+            queue_timeout_s=settings.site_queue_timeout_s,
+        )
         self.scheduler = Scheduler(self.db, self.runs)
-        self.deliveries = Deliveries(self.db)
+        self.deliveries = Deliveries(self.db, self.secret_key.box())
         self.monitoring = Monitoring(self.db, self.runs, self.ticket_systems.open_ticket)
+        # Accepted deliveries are answered at once; this thread starts their runs.
+        self.webhook_starter = WebhookStarter(
+            self.db, self.secret_key.box(), self.runs, settings.webhook_sweep_s
+        )
         self.webhooks = WebhookService(
-            settings, self.sources, self.runs, self.deliveries, self.monitoring
+            settings,
+            self.sources,
+            self.runs,
+            self.deliveries,
+            self.monitoring,
+            accepted=self.webhook_starter.kick,
         )
         self.heartbeat = Heartbeat(
             self.store,
@@ -212,6 +222,7 @@ class Core:
                 self.ticket_relay.kick,
                 self.deliveries.prune_hourly,
                 self.approvals.expire_overdue,
+                self.sites.sweep,
             ),
         )
         self._work_dir = work_dir
@@ -227,6 +238,7 @@ class Core:
             self.store, self.me, self.heartbeat.stale_after_s, reap=kill_run_processes
         )
         self._sweep_work_dir()
+        sweep_socket_folders()
         if interrupted:
             log.warning(
                 "%d run(s) left unfinished by a stopped process are now interrupted",
@@ -236,6 +248,7 @@ class Core:
         self.heartbeat.start()
         self.relay.start()
         self.ticket_relay.start()
+        self.webhook_starter.start()
         self._started = True
 
     def open_store(self) -> None:
@@ -256,6 +269,7 @@ class Core:
 
     def stop(self) -> None:
         if self._started:
+            self.webhook_starter.stop()  # first: no run is submitted to a stopping pool
             for run_id in self.pool.stop():
                 self.store.transition(
                     run_id,
@@ -267,8 +281,9 @@ class Core:
             self.ticket_relay.stop()
             self._started = False
         self._ticket_client.close()
-        self.directory_gateway.close()
-        self.mailbox_gateway.close()
+        self.executors.close()
+        if self.publisher is not None:
+            self.publisher.close()
         self.audit.checkpoint_at_shutdown()
         self.db.dispose()
 

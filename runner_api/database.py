@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,63 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Past this wait, a writer goes on without its turn (SQLite's own busy handler then decides,
+# as before): a turn can never hang a request.
+_TURN_WAIT_S = 10.0
+
+
+class _WriterTurns:
+    """SQLite admits one writer at a time; this gives this process's writers turns.
+
+    Without it, concurrent writers meet SQLite's busy handler, which sleeps in steps of up
+    to 100 ms and wakes nobody when the writer ends: under concurrent requests the slowest
+    ones waited most of a second for a lock that was free most of that time. A connection
+    takes the turn at its first write statement and gives it back once its commit or
+    rollback is done (a pool reset is a rollback too), so reads never wait and a turn lasts
+    one transaction. Writers of other processes (the CLI) still meet the busy handler.
+    """
+
+    def __init__(self) -> None:
+        # A plain Lock: a pool reset may run in another thread than the one that wrote.
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection holding the turn
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._give_back(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._give_back(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    def _before_execute(self, _conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        raw = id(cursor.connection)
+        if self._holder == raw or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        if self._lock.acquire(timeout=_TURN_WAIT_S):
+            self._holder = raw
+
+    def _give_back(self, dbapi_connection: Any) -> None:
+        # The pool hands its connection proxy; statements saw the raw connection.
+        raw = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))
+        if self._holder == raw:
+            self._holder = None
+            self._lock.release()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL, with SQLite tuned for a multi-threaded service."""
     if url.startswith("sqlite"):
@@ -37,6 +95,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _WriterTurns().install(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

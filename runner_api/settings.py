@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,6 +123,50 @@ class Settings(BaseSettings):
         1_048_576, ge=1024, description="Larger request bodies are refused with 413."
     )
 
+    # --- scale-out: customer sites ---
+    executor: Literal["local", "celery"] = Field(
+        "local",
+        description="local: this process runs every run (the embedded default). celery: runs "
+        "of customers whose site is not in local_sites go to that site's queue, for "
+        "`fixline worker --site NAME` inside the customer's network.",
+    )
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker (Redis) of the site queues."
+    )
+    queue_prefix: str = Field(
+        "fixline",
+        pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+        description="Site queues are named <prefix>.site.<site>; one prefix per installation.",
+    )
+    local_sites: list[str] = Field(
+        default_factory=lambda: ["local"],
+        description="Sites whose runs this process executes itself when executor=celery.",
+    )
+    site_republish_s: float = Field(
+        30.0,
+        gt=0,
+        description="Publish a site run again when no worker claimed it after this long (a "
+        "broker restart may have lost the message; a second copy is never run twice).",
+    )
+    site_queue_timeout_s: int = Field(
+        900,
+        ge=10,
+        description="A site run no worker claimed within this long fails, with the reason.",
+    )
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Worker side: the Fixline API a site worker reports to (outbound only).",
+    )
+    worker_token: SecretStr | None = Field(
+        None, description="Worker side: API token of role worker (or use worker_token_file)."
+    )
+    worker_token_file: Path | None = Field(
+        None, description="Worker side: file holding the worker's API token (first line)."
+    )
+    worker_ca_file: Path | None = Field(
+        None, description="Worker side: CA bundle that verifies the API's TLS certificate."
+    )
+
     # --- webhooks and tickets ---
     webhook_sources_file: Path | None = Field(
         None,
@@ -149,6 +194,13 @@ class Settings(BaseSettings):
     monitoring_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where `fixline nagios-event` sends its signed event (this service).",
+    )
+    webhook_sweep_s: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="How often accepted webhook deliveries whose run has not started are "
+        "looked for (besides right after each one): those a stopped process left behind.",
     )
 
     bootstrap_token: SecretStr | None = Field(

@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.plugins.mailbox_lab",
     "tests.plugins.store",
     "tests.plugins.server",
+    "tests.plugins.sites",
     "tests.plugins.mail",
     "tests.plugins.rt",
     "tests.plugins.webhooks",

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -117,8 +117,9 @@ class AuditLog:
         self.checkpoint_every_s = checkpoint_every_s
         self.version = version
         self.clock = clock
+        self._last_checkpoint_ts: tuple[str, datetime] | None = None
 
-    def record(self, session: Session, event: AuditEvent) -> None:
+    def record(self, session: Session | Connection, event: AuditEvent) -> None:
         """Append within the caller's transaction; AuditUnavailableError aborts it."""
         try:
             self._append(session, event)
@@ -141,7 +142,7 @@ class AuditLog:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _append(self, session: Session, event: AuditEvent) -> int:
+    def _append(self, session: Session | Connection, event: AuditEvent) -> int:
         seq, prev_hash, checkpoint_seq, checkpoint_ts = session.execute(_TAKE_NEXT).one()
         now = self.clock()
         values: dict[str, Any] = {
@@ -163,7 +164,7 @@ class AuditLog:
         # Prepared statements with bound values: the append is on every run's hot path.
         session.execute(_INSERT, values)
         due = seq - checkpoint_seq >= self.checkpoint_records or (
-            (now - parse_ts(checkpoint_ts)).total_seconds() >= self.checkpoint_every_s
+            (now - self._parsed(checkpoint_ts)).total_seconds() >= self.checkpoint_every_s
         )
         if due:
             signed = self._sign(session, seq, values["hash"], "interval")
@@ -172,7 +173,17 @@ class AuditLog:
             session.execute(_SET_HASH, {"hash": values["hash"]})
         return int(seq)
 
-    def _sign(self, session: Session, seq: int, hash_: str, reason: str) -> dict[str, Any]:
+    def _parsed(self, ts: str) -> datetime:
+        # The head's checkpoint time changes once per checkpoint, not per append: parsing it
+        # (strptime) on every append of every run was measurable.
+        last = self._last_checkpoint_ts
+        if last is None or last[0] != ts:
+            last = self._last_checkpoint_ts = (ts, parse_ts(ts))
+        return last[1]
+
+    def _sign(
+        self, session: Session | Connection, seq: int, hash_: str, reason: str
+    ) -> dict[str, Any]:
         ts = format_ts(self.clock())
         session.execute(
             insert(AuditCheckpoint).values(

@@ -1,7 +1,8 @@
 """What the rest of Fixline writes to the audit log, inside its own transaction.
 
 Writers call `AuditSink.record(session, event)` in the same transaction as the change it
-describes, so the change and its record commit together or not at all (fail closed).
+describes, so the change and its record commit together or not at all (fail closed). A
+plain Connection in a transaction does as well as a Session (the run spine's hot path).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 
@@ -28,7 +30,7 @@ class AuditEvent:
 
 
 class AuditSink(Protocol):
-    def record(self, session: Session, event: AuditEvent) -> None:
+    def record(self, session: Session | Connection, event: AuditEvent) -> None:
         """Append one record within the caller's transaction; raise to abort it."""
         ...
 
@@ -36,5 +38,5 @@ class AuditSink(Protocol):
 class NoAudit:
     """For unit tests of other features: records nothing."""
 
-    def record(self, session: Session, event: AuditEvent) -> None:
+    def record(self, session: Session | Connection, event: AuditEvent) -> None:
         return None

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     METRICS_READ = "metrics:read"
     TOKENS_MANAGE = "tokens:manage"
     CREDENTIALS_MANAGE = "credentials:manage"
+    # A site worker claims the runs of its site's customers and reports their events and
+    # ends; it receives the run's parameters, secrets included, so no person holds it.
+    WORKER_EXECUTE = "worker:execute"
 
 
 _AGENT = frozenset(
@@ -53,5 +56,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "agent": _AGENT,
     "senior_agent": _SENIOR,
     "auditor": _AUDITOR,
-    "admin": frozenset(Permission),
+    "admin": frozenset(Permission) - {Permission.WORKER_EXECUTE},
+    "worker": frozenset({Permission.WORKER_EXECUTE}),
 }

@@ -13,6 +13,8 @@ class Role(StrEnum):
     SENIOR_AGENT = "senior_agent"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    # A machine: `fixline worker --site NAME`, scoped to the customers of its site.
+    WORKER = "worker"
 
 
 class AuthMethod(StrEnum):

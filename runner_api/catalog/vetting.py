@@ -1,4 +1,6 @@
-"""Pins of vetted playbooks: sha256 of each playbook and of every file of the roles it uses.
+"""Pins of vetted playbooks: sha256 of each playbook, of every file beside the playbooks
+that Ansible loads with them (plugins such as lookup_plugins/fixline_secret.py, vars), and
+of every file of the roles it uses.
 
 A run copies exactly the pinned files into its private folder and checks the copies, so
 what runs is what was vetted, even if the project folder changes meanwhile.
@@ -31,6 +33,24 @@ _ROLE_TASK_MODULES = {
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """Every file under folder, sorted; bytecode caches (Python writes them) left out."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.relative_to(folder).parts
+    )
+
+
+def _beside_playbooks(project_dir: Path) -> list[Path]:
+    """Files in folders next to the playbooks (lookup_plugins/, library/, group_vars/ ...).
+
+    Ansible loads them for any playbook of the folder, so every playbook pins all of them.
+    """
+    folder = project_dir / "playbooks"
+    return [path for sub in sorted(folder.iterdir()) if sub.is_dir() for path in _files_in(sub)]
 
 
 def _role_names_in_tasks(tasks: Any) -> set[str]:
@@ -72,7 +92,8 @@ def _role_dependencies(role_dir: Path) -> set[str]:
 
 
 def playbook_files(project_dir: Path, playbook: str) -> list[str]:
-    """The playbook and every file of the roles it uses (transitively), relative, sorted."""
+    """The playbook, the files beside it and every file of the roles it uses (transitively),
+    relative, sorted."""
     rel = f"playbooks/{playbook}.yml"
     path = project_dir / rel
     if not path.is_file():
@@ -83,7 +104,10 @@ def playbook_files(project_dir: Path, playbook: str) -> list[str]:
         if isinstance(play, dict):
             pending |= _roles_of_play(play)
     seen: set[str] = set()
-    files = [rel]
+    files = [
+        rel,
+        *(file.relative_to(project_dir).as_posix() for file in _beside_playbooks(project_dir)),
+    ]
     while pending:
         role = pending.pop()
         if role in seen:
@@ -92,9 +116,7 @@ def playbook_files(project_dir: Path, playbook: str) -> list[str]:
         role_dir = project_dir / "roles" / role
         if not role_dir.is_dir():
             raise ConfigurationError(f"playbook {rel} uses role {role!r}, not found in roles/")
-        for file in sorted(role_dir.rglob("*")):
-            if file.is_file():
-                files.append(file.relative_to(project_dir).as_posix())
+        files.extend(file.relative_to(project_dir).as_posix() for file in _files_in(role_dir))
         pending |= _role_dependencies(role_dir)
     return sorted(files)
 

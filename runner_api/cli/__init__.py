@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from runner_api.cli import admin, audit, ca, monitoring, runs, secrets, serve, tokens  # noqa: F401  (they register their commands)
+from runner_api.cli import (  # noqa: F401  (they register their commands)
+    admin,
+    audit,
+    ca,
+    monitoring,
+    runs,
+    secrets,
+    serve,
+    tokens,
+    worker,
+)
 from runner_api.cli.common import EXIT_INVALID, app
 from runner_api.errors import FixlineError
 

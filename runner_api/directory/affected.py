@@ -10,7 +10,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import replace
 
 from runner_api.directory.errors import DirectoryError
-from runner_api.directory.gateway import DirectoryGateway, UserEntry
+from runner_api.directory.gateway import DirectoryGateway, Person, UserEntry
 from runner_api.runs.context import Affected, Contact, Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import emit
@@ -22,7 +22,7 @@ def with_affected(
     user: UserEntry,
     outcome: Outcome,
     granted: str | None = None,
-    early: Future[UserEntry] | None = None,
+    early: Future[Person] | None = None,
 ) -> Outcome:
     """The outcome naming whom to tell, when it changed the account; else as it was.
 
@@ -37,7 +37,7 @@ def with_affected(
 
 def read_manager_early(
     gateway: DirectoryGateway, ctx: RunContext, user: UserEntry, side: Executor | None
-) -> Future[UserEntry] | None:
+) -> Future[Person] | None:
     """Start reading the account's manager on another pooled connection, beside the write.
 
     Only a read, and only for the notice: it takes one round trip to the DC off every
@@ -46,11 +46,11 @@ def read_manager_early(
     """
     if side is None or ctx.check_mode or not ctx.customer.notify_manager or not user.manager:
         return None
-    return side.submit(gateway.read_user, ctx.customer, user.manager)
+    return side.submit(gateway.read_person, ctx.customer, user.manager)
 
 
 def _manager(
-    gateway: DirectoryGateway, ctx: RunContext, user: UserEntry, early: Future[UserEntry] | None
+    gateway: DirectoryGateway, ctx: RunContext, user: UserEntry, early: Future[Person] | None
 ) -> Contact | None:
     if not user.manager:
         return None
@@ -58,7 +58,7 @@ def _manager(
         if early is not None:
             entry = early.result()
         else:
-            entry = gateway.read_user(ctx.customer, user.manager)
+            entry = gateway.read_person(ctx.customer, user.manager)
     except DirectoryError as exc:
         # The change is done; a manager we cannot read becomes an undeliverable notice.
         emit(ctx, "notify", f"could not read the manager of {user.username}: {exc.message}")

@@ -56,6 +56,16 @@ class UserEntry:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Whom a notice about an account goes to (its manager): names and mail, nothing else."""
+
+    dn: str
+    username: str
+    display_name: str | None
+    mail: str | None
+
+
+@dataclass(frozen=True)
 class GroupEntry:
     """One group: enough to change its membership and to know whether it is privileged."""
 
@@ -74,12 +84,24 @@ Changes = Mapping[str, Sequence[tuple[str, Sequence[Any]]]]
 class DirectoryGateway(Protocol):
     """Reads and writes one customer's directory; raises runner_api.directory.errors only."""
 
-    def find_dn(self, customer: Customer, username: str) -> str | None:
-        """The DN of the user with this sAMAccountName anywhere under base_dn (nothing else)."""
+    def find_dn(self, customer: Customer, username: str, *, fresh: bool = False) -> str | None:
+        """The DN of the user with this sAMAccountName anywhere under base_dn (nothing else).
+
+        Unless fresh, it may be one remembered from a recent lookup or search: the caller
+        checks that the entry read there is still that account."""
+        ...
+
+    def find_user(self, customer: Customer, dn: str) -> UserEntry | None:
+        """A user's state as fixes and guardrails need it (tokenGroups included; not the
+        picker's groups or logon times), read at dn now; None when no user is there."""
         ...
 
     def read_user(self, customer: Customer, dn: str) -> UserEntry:
-        """A user's state, tokenGroups included; reads rebind once on a dropped connection."""
+        """find_user, raising DirectoryError when no user is there (any more)."""
+        ...
+
+    def read_person(self, customer: Customer, dn: str) -> Person:
+        """A user's names and mail only (a cheap read); DirectoryError when none is there."""
         ...
 
     def search(self, customer: Customer, ldap_filter: str, limit: int) -> list[UserEntry]:

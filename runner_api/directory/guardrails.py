@@ -6,6 +6,7 @@ from runner_api.customers.models import Customer
 from runner_api.directory import filters
 from runner_api.directory.connections import directory_of
 from runner_api.directory.errors import (
+    DirectoryError,
     DirectoryObjectNotFoundError,
     GroupNotAllowedError,
     OutOfScopeError,
@@ -60,17 +61,28 @@ def privileged_groups(
 
 
 def locate(gateway: DirectoryGateway, customer: Customer, username: str) -> UserEntry:
-    """The target user, read only once its DN is known to be inside the user OUs."""
+    """The target user, read only once its DN is known to be inside the user OUs.
+
+    The DN may be one remembered from a recent lookup (the picker's search, an earlier
+    run): the entry read there must still be that account, else it is looked up again.
+    What the guardrails decide on is always read fresh, at that DN.
+    """
     config = directory_of(customer)
-    dn = gateway.find_dn(customer, username)
-    if dn is None:
-        raise DirectoryObjectNotFoundError(f"no user {username!r} in the directory")
-    if not any(filters.within(dn, ou) for ou in config.user_ous):
-        raise OutOfScopeError(
-            f"refused: user {username!r} is outside the OUs agents may touch for customer "
-            f"{customer.name!r}; nothing was changed"
-        )
-    return gateway.read_user(customer, dn)
+    for fresh in (False, True):
+        dn = gateway.find_dn(customer, username, fresh=fresh)
+        if dn is None:
+            raise DirectoryObjectNotFoundError(f"no user {username!r} in the directory")
+        if not any(filters.within(dn, ou) for ou in config.user_ous):
+            if not fresh:
+                continue  # maybe moved into scope since it was remembered: ask the DC
+            raise OutOfScopeError(
+                f"refused: user {username!r} is outside the OUs agents may touch for "
+                f"customer {customer.name!r}; nothing was changed"
+            )
+        user = gateway.find_user(customer, dn)
+        if user is not None and (fresh or user.username.lower() == username.lower()):
+            return user
+    raise DirectoryError(f"user {username!r} vanished while it was being read")
 
 
 def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) -> str | None:

@@ -19,6 +19,7 @@ from runner_api.directory.connections import (
     directory_of,
     unreachable,
 )
+from runner_api.directory.dn_memory import DnMemory
 from runner_api.directory.errors import (
     ENTRY_ALREADY_EXISTS,
     SUCCESS,
@@ -27,7 +28,7 @@ from runner_api.directory.errors import (
     DirectoryError,
     result_error,
 )
-from runner_api.directory.gateway import Changes, GroupEntry, UserEntry
+from runner_api.directory.gateway import Changes, GroupEntry, Person, UserEntry
 from runner_api.secrets.credentials import CredentialSource
 
 T = TypeVar("T")
@@ -49,6 +50,21 @@ USER_ATTRIBUTES = (
     "lastLogonTimestamp",
     "manager",
 )
+# What fixes and guardrails read of their target, tokenGroups included: only what they use
+# (the picker's memberOf and logon times are not), as it is read before every fix.
+TARGET_ATTRIBUTES = (
+    "sAMAccountName",
+    "displayName",
+    "mail",
+    "userAccountControl",
+    "msDS-User-Account-Control-Computed",
+    "pwdLastSet",
+    "adminCount",
+    "objectSid",
+    "manager",
+    "tokenGroups",
+)
+PERSON_ATTRIBUTES = ("sAMAccountName", "displayName", "mail")
 # Returned when a search hit its size limit: the entries so far are still good.
 _SIZE_LIMIT_EXCEEDED = 4
 
@@ -101,6 +117,7 @@ class LdapDirectory:
 
     def __init__(self, credentials: CredentialSource, pool_size: int = 4) -> None:
         self._pool = ConnectionPool(credentials, pool_size)
+        self._dns = DnMemory()
         self._groups_lock = threading.Lock()
         self._groups: dict[tuple[str, DirectoryConfig, str], tuple[float, tuple[GroupEntry, ...]]]
         self._groups = {}
@@ -134,7 +151,9 @@ class LdapDirectory:
             raise result_error(conn.result, "search", base)
         return _entries(conn)
 
-    def find_dn(self, customer: Customer, username: str) -> str | None:
+    def find_dn(self, customer: Customer, username: str, *, fresh: bool = False) -> str | None:
+        if not fresh and (known := self._dns.get(customer, username)) is not None:
+            return known
         base = directory_of(customer).base_dn
         # No attributes: outside the user OUs only the DN is looked at, to say "out of scope".
         found = self._read(
@@ -143,16 +162,33 @@ class LdapDirectory:
         )
         if len(found) > 1:
             raise DirectoryError(f"more than one account is named {username!r}; nothing done")
-        return found[0][0] if found else None
+        dn = found[0][0] if found else None
+        self._dns.put(customer, username, dn)
+        return dn
+
+    def find_user(self, customer: Customer, dn: str) -> UserEntry | None:
+        attrs = list(TARGET_ATTRIBUTES)
+        found = self._read(
+            customer, lambda c: self._search(c, dn, f"(&{filters.USER_CLASS})", BASE, attrs)
+        )
+        return user_entry(found[0][0], found[0][1], with_tokens=True) if found else None
 
     def read_user(self, customer: Customer, dn: str) -> UserEntry:
-        attrs = [*USER_ATTRIBUTES, "tokenGroups"]
+        user = self.find_user(customer, dn)
+        if user is None:
+            raise DirectoryError(f"user {dn!r} vanished while it was being read")
+        return user
+
+    def read_person(self, customer: Customer, dn: str) -> Person:
+        attrs = list(PERSON_ATTRIBUTES)
         found = self._read(
             customer, lambda c: self._search(c, dn, f"(&{filters.USER_CLASS})", BASE, attrs)
         )
         if not found:
             raise DirectoryError(f"user {dn!r} vanished while it was being read")
-        return user_entry(found[0][0], found[0][1], with_tokens=True)
+        raw = found[0][1]
+        username = _text(raw, "sAMAccountName") or ""
+        return Person(found[0][0], username, _text(raw, "displayName"), _text(raw, "mail"))
 
     def search(self, customer: Customer, ldap_filter: str, limit: int) -> list[UserEntry]:
         config = directory_of(customer)
@@ -174,7 +210,9 @@ class LdapDirectory:
             for dn, raw in found:
                 # Scope re-checked on the parsed DN: a referral or alias never widens it.
                 if any(filters.within(dn, scope) for scope in config.user_ous):
-                    users.setdefault(dn.lower(), user_entry(dn, raw, with_tokens=False))
+                    user = users.setdefault(dn.lower(), user_entry(dn, raw, with_tokens=False))
+                    # The fix an agent picks next finds its account without a search.
+                    self._dns.put(customer, user.username, user.dn)
         return list(users.values())[:limit]
 
     def find_groups(self, customer: Customer, ldap_filter: str) -> list[GroupEntry]:

@@ -5,23 +5,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from runner_api.catalog.models import ActionKind
 from runner_api.database import Base
+from runner_api.dispatch.run_events import Later, RunEvents
 from runner_api.metrics import Metrics
 from runner_api.notify.outbox import notices_for
 from runner_api.reveals.service import RevealService
-from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
-from runner_api.runs.models import RunEvent
+from runner_api.runs.context import Executor, Outcome, RunContext
+from runner_api.runs.models import Run
 from runner_api.runs.service import Job
 from runner_api.runs.signals import RunSignals
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunStore
+from runner_api.runs.store import EndRows, RunStore
 from runner_api.schedules.service import scheduled_rows
 from runner_api.types import utcnow
 
 log = logging.getLogger(__name__)
+
+# Ended runs kept for API waiters (POST /runs?wait), so they answer without reading them.
+_ENDED_KEPT = 256
+# The relays (notices, ticket write-back) are woken a moment after a run's end: its waiter
+# answers first instead of sharing the CPU with them. Deliveries are not that urgent.
+_RELAYS_AFTER_S = 0.01
 
 
 class JobRunner:
@@ -47,6 +56,9 @@ class JobRunner:
         self.metrics = metrics
         self.reveals = reveals
         self.signals = RunSignals()
+        self.later = Later()
+        self._ended: OrderedDict[str, Run] = OrderedDict()
+        self._ended_lock = threading.Lock()
 
     def run(self, job: Job, cancel: threading.Event, *, started: bool = False) -> RunStatus:
         """Execute a job whose target lock is held; returns the terminal status.
@@ -57,26 +69,7 @@ class JobRunner:
         ):
             self.store.release_target(job.run_id)
             return RunStatus(self.store.get(job.run_id).status)
-        lock, counter = threading.Lock(), [0]
-
-        def emit(event: EventIn) -> None:
-            with lock:
-                counter[0] += 1
-                seq = counter[0]
-            self.store.add_event(
-                RunEvent(
-                    run_id=job.run_id,
-                    seq=seq,
-                    created_at=utcnow(),
-                    kind=event.kind[:32],
-                    task=job.redactor.text(event.task)[:255] if event.task else None,
-                    host=event.host[:255] if event.host else None,
-                    message=job.redactor.text(event.message),
-                    data=job.redactor.data(dict(event.data)),
-                )
-            )
-            self.signals.changed(job.run_id)
-
+        events = RunEvents(job, self.store, self.signals, self.later)
         ctx = RunContext(
             run_id=job.run_id,
             ticket_id=job.ticket_id,
@@ -87,7 +80,7 @@ class JobRunner:
             check_mode=job.check_mode,
             redactor=job.redactor,
             timeout_s=job.timeout_s,
-            emit=emit,
+            emit=events.emit,
             reveal=self._revealer(job),
             cancel_requested=cancel,
             approved_by=job.approved_by,
@@ -95,11 +88,15 @@ class JobRunner:
         began = time.monotonic()
         self.signals.changed(job.run_id)
         outcome = self._execute(ctx)
-        status = self._finish(job, outcome)
-        self.signals.changed(job.run_id, ended=True)
+        status = self._finish(job, outcome, events.end())
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
         return status
+
+    def ended_run(self, run_id: str) -> Run | None:
+        """The run as this process recorded its end, if it did so recently."""
+        with self._ended_lock:
+            return self._ended.get(run_id)
 
     def _revealer(self, job: Job) -> Callable[[str], str] | None:
         reveals = self.reveals
@@ -127,41 +124,60 @@ class JobRunner:
                 error=f"internal error in the {ctx.action.kind} executor: {type(exc).__name__}",
             )
 
-    def _finish(self, job: Job, outcome: Outcome) -> RunStatus:
+    def finish(self, job: Job, outcome: Outcome) -> RunStatus:
+        """Record the end of a run executed elsewhere (a site worker's report)."""
+        return self._finish(job, outcome)
+
+    def _finish(
+        self, job: Job, outcome: Outcome, events: Sequence[Mapping[str, Any]] = ()
+    ) -> RunStatus:
+        """Record the end, with the run's last `events`, in one transaction."""
         redact = job.redactor
         status = outcome.status if outcome.status.terminal else RunStatus.FAILED
-        rows: list[Base] = []
         details = dict(outcome.details)
         if job.approved_by is not None:
             # Why it waited and who approved it stay on the run, next to its outcome.
             details = {"approval": self.store.get(job.run_id).details.get("approval"), **details}
-        if status is RunStatus.SUCCEEDED and (outcome.follow_ups or outcome.affected):
-            run = self.store.get(job.run_id)
-            rows += scheduled_rows(run, outcome.follow_ups)
-            notices = notices_for(run, outcome, redact.text)
-            rows += notices.rows
-            if notices.summary:
-                # On the run and in its audited end: P6 wants a failed notice flagged there.
-                details["notifications"] = notices.summary
         extra = self.end_rows(job, status, outcome) if self.end_rows is not None else []
-        rows += extra
-        moved = self.store.transition(
+
+        def rows_for(run: Run) -> EndRows:
+            # Built from the run as the end's UPDATE returned it: no read before the end.
+            if status is not RunStatus.SUCCEEDED or not (outcome.follow_ups or outcome.affected):
+                return EndRows(extra)
+            notices = notices_for(run, outcome, redact.text)
+            rows = [*extra, *scheduled_rows(run, outcome.follow_ups), *notices.rows]
+            # On the run and in its audited end: P6 wants a failed notice flagged there.
+            summary = {"notifications": redact.data(notices.summary)} if notices.summary else {}
+            return EndRows(rows, summary)
+
+        ended = self.store.end(
             job.run_id,
             status,
-            also_add=rows,
-            changed=outcome.changed,
-            summary=redact.text(outcome.summary),
-            diff=redact.data(dict(outcome.diff)) if outcome.diff is not None else None,
-            error=redact.text(outcome.error) if outcome.error else None,
-            details=redact.data(details),
-            versions=dict(outcome.versions),
+            {
+                "changed": outcome.changed,
+                "summary": redact.text(outcome.summary),
+                "diff": redact.data(dict(outcome.diff)) if outcome.diff is not None else None,
+                "error": redact.text(outcome.error) if outcome.error else None,
+                "details": redact.data(details),
+                "versions": dict(outcome.versions),
+            },
+            events=events,
+            rows_for=rows_for,
         )
-        if not moved:
+        if ended is None:
             # Someone else ended it meanwhile (e.g. recovery); never overwrite an end.
+            if events:
+                self.store.add_events(events)
             self.store.release_target(job.run_id)
+            self.signals.changed(job.run_id, ended=True)
             return RunStatus(self.store.get(job.run_id).status)
-        if details.get("notifications") and self.notices_committed is not None:
-            self.notices_committed()
+        with self._ended_lock:
+            self._ended[job.run_id] = ended
+            while len(self._ended) > _ENDED_KEPT:
+                self._ended.popitem(last=False)
+        self.signals.changed(job.run_id, ended=True)
+        if ended.details.get("notifications") and self.notices_committed is not None:
+            self.later.call(_RELAYS_AFTER_S, self.notices_committed)
         if extra and self.end_rows_committed is not None:
-            self.end_rows_committed()
+            self.later.call(_RELAYS_AFTER_S, self.end_rows_committed)
         return status

@@ -4,11 +4,16 @@ Nothing under /etc is read or written: RT_SITE_CONFIG and RT_SITE_CONFIG_DIR (bo
 Debian drop-ins win) point RT at this folder's config, database, Mason cache and logs.
 A fresh database takes about 3 s (init, an auth token for Fixline, server ready); the
 database is kept, so a later start only starts the server (under a second).
+
+The database is seeded with a ticket custom field Fixline writes back (FIELD) and an
+"On Create" scrip of QUEUE that sends Fixline the signed webhook of each new ticket, as a
+helpdesk's RT would: to the URL and with the secret of send_webhooks_to (none: nothing).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -25,6 +30,8 @@ SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
 RT_LIB = Path("/usr/share/request-tracker5/lib")
 PACKAGES = "request-tracker5 rt5-db-sqlite rt5-standalone"
 QUEUE = "General"
+FIELD = "Fixline Run"
+_SEEDED = "var/fixline-seed-1"  # marks a database seeded with this version of _INITIAL_DATA
 
 # Bcrypt cost 4, set before init: with RT's default of 12 every authenticated request
 # spends about 190 ms hashing; mail goes to a test file, logs to stderr (our log file).
@@ -52,6 +59,52 @@ Set($LogToSTDERR, 'warning');
 Set($LogToFile, undef);
 Set($MailCommand, 'testfile');
 Set($BcryptCost, 4);
+Set($FixlineWebhookFile, "$base/webhook.json");
+1;
+"""
+# The scrip signs like every Fixline sender: HMAC-SHA256 of "<timestamp>.<raw body>". It
+# runs inside RT's ticket creation, which waits for Fixline's answer (5 s at most).
+_INITIAL_DATA = r"""
+@CustomFields = (
+    {
+        Name        => 'Fixline Run',
+        Type        => 'FreeformSingle',
+        LookupType  => 'RT::Queue-RT::Ticket',
+        Queue       => 'General',
+        Description => 'Outcome and run id Fixline writes back',
+    },
+);
+@Scrips = (
+    {
+        Description       => 'Fixline: signed webhook on ticket create',
+        Queue             => 'General',
+        ScripCondition    => 'On Create',
+        ScripAction       => 'User Defined',
+        Template          => 'Blank',
+        CustomPrepareCode => 'return 1;',
+        CustomCommitCode  => <<'PERL',
+use LWP::UserAgent; use Digest::SHA qw(hmac_sha256_hex); use JSON ();
+my $file = RT->Config->Get('FixlineWebhookFile') or return 1;
+open(my $fh, '<', $file) or return 1;
+my $to = JSON::decode_json(do { local $/; <$fh> }); close $fh;
+my $t = $self->TicketObj; my $txn = $self->TransactionObj;
+my $body = JSON->new->canonical->utf8->encode({
+    event => 'ticket.created', ticket_id => $t->id, queue => $t->QueueObj->Name,
+    subject => $t->Subject, status => $t->Status, requestors => $t->RequestorAddresses,
+    transaction_id => $txn->id,
+});
+my $ts = time();
+my $ua = LWP::UserAgent->new(timeout => 5, agent => 'RT-Fixline/1.0');
+my $res = $ua->post($to->{url}, 'Content-Type' => 'application/json',
+    'X-Fixline-Timestamp' => $ts,
+    'X-Fixline-Signature' => 'sha256=' . hmac_sha256_hex("$ts.$body", $to->{secret}),
+    'Idempotency-Key' => 'rt-ticket-' . $t->id . '-' . $txn->id,
+    Content => $body);
+RT->Logger->warning("Fixline webhook: " . $res->status_line) unless $res->is_success;
+return 1;
+PERL
+    },
+);
 1;
 """
 _AUTH_SCRIPT = """\
@@ -110,6 +163,8 @@ class RequestTracker:
         )
         if not (self.folder / "token").exists():
             self._init()
+        if not (self.folder / _SEEDED).exists():
+            self._seed()
         if port_in_use("127.0.0.1", self.port):
             raise LabError(f"port {self.port} is taken: stop what listens there or pick another")
         with self.log_path.open("ab") as log:
@@ -158,12 +213,29 @@ class RequestTracker:
 
     def _init(self) -> None:
         (self.folder / "var/rt.sqlite").unlink(missing_ok=True)  # init refuses an existing one
+        (self.folder / _SEEDED).unlink(missing_ok=True)
         env = self._env()
         run([str(SETUP), "--action", "init"], env=env)
         script = self.folder / "make_token.pl"
         write_if_changed(script, _AUTH_SCRIPT.format(lib=RT_LIB), 0o600)
         token = run(["perl", str(script)], env=env).strip()
         write_if_changed(self.folder / "token", token + "\n", 0o600)
+
+    def send_webhooks_to(self, url: str | None, secret: str = "") -> None:
+        """Where the scrip sends new tickets of QUEUE, signed with secret (None: nowhere).
+        Read at each ticket: no restart needed."""
+        target = self.folder / "webhook.json"
+        if url is None:
+            target.unlink(missing_ok=True)
+        else:
+            write_if_changed(target, json.dumps({"url": url, "secret": secret}), 0o600)
+
+    def _seed(self) -> None:
+        """The custom field and the webhook scrip, once per database."""
+        datafile = self.folder / "etc/fixline-initialdata.pl"
+        write_if_changed(datafile, _INITIAL_DATA, 0o600)
+        run([str(SETUP), "--action", "insert", "--datafile", str(datafile)], env=self._env())
+        (self.folder / _SEEDED).touch()
 
     def _env(self) -> dict[str, str]:
         return {

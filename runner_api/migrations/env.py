@@ -15,6 +15,7 @@ from runner_api.reveals import models as _reveal_models  # noqa: F401
 from runner_api.runs import models as _run_models  # noqa: F401
 from runner_api.schedules import models as _schedule_models  # noqa: F401
 from runner_api.secrets import models as _secret_models  # noqa: F401
+from runner_api.sites import models as _site_models  # noqa: F401
 from runner_api.tickets import models as _ticket_models  # noqa: F401
 from runner_api.webhooks import models as _webhook_models  # noqa: F401
 

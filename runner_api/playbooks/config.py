@@ -8,6 +8,8 @@ from runner_api.playbooks.workspace import Workspace
 
 # The marker every process of a run inherits, so the whole tree can be found and killed.
 RUN_MARKER_ENV = "FIXLINE_RUN_ID"
+# Where the `fixline_secret` lookup finds the run's secret server (same name in the plugin).
+SECRETS_SOCKET_ENV = "FIXLINE_SECRETS_SOCKET"
 # Debian targets; inventories set ansible_python_interpreter per host where it differs.
 # Interpreter discovery is avoided on purpose: it picks broken pyenv shims on some hosts.
 DEFAULT_INTERPRETER = "/usr/bin/python3"
@@ -84,6 +86,7 @@ def run_env(ws: Workspace, run_id: str) -> dict[str, str]:
         # ANSIBLE_HOME does not move the ssh plugin's control path dir; set it on its own.
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(ws.control_path_dir),
         "SSH_AUTH_SOCK": str(ws.agent_socket),
+        SECRETS_SOCKET_ENV: str(ws.secrets_socket),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
     }

@@ -2,7 +2,9 @@
 
 Every run gets its own private_data_dir and socket folder (removed afterwards), its own
 ssh-agent (no key file), pinned host keys, and a process marker so that cancel and timeout
-kill the whole process tree, not just ansible-playbook's process group.
+kill the whole process tree, not just ansible-playbook's process group. Secret parameters
+never go into extra vars (runner writes those to env/extravars in the run folder): the
+playbook reads them with the `fixline_secret` lookup from the run's SecretServer.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from pydantic import SecretStr
 
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import inventory_hosts
-from runner_api.errors import FixlineError, NotVettedError
+from runner_api.errors import ExecutorError, FixlineError, NotVettedError
 from runner_api.playbooks.agent import SshAgent
 from runner_api.playbooks.config import RUN_MARKER_ENV, ansible_cfg, run_env
 from runner_api.playbooks.events import EventMapper, clean_text
 from runner_api.playbooks.outcome import StopReason, build_outcome, failed
 from runner_api.playbooks.process_tree import kill_run_processes
+from runner_api.playbooks.secret_server import SecretServer
 from runner_api.playbooks.workspace import Workspace, workspace
 from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
@@ -67,9 +70,10 @@ class _Watch:
 
 
 def _plain(value: Any) -> Any:
-    """Params as JSON-able values for extravars (secrets in clear: the playbook needs them)."""
+    """Params as JSON-able values for extravars; a secret is never one of them."""
     if isinstance(value, SecretStr):
-        return value.get_secret_value()
+        # Only top-level parameters are served as secrets; a nested one would go in clear.
+        raise ExecutorError("a secret nested inside a parameter cannot be handed to a playbook")
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -80,6 +84,25 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _split_secrets(ctx: RunContext) -> tuple[dict[str, Any], dict[str, str]]:
+    """The run's set parameters: plain ones (for extra vars) and secret ones (to serve).
+
+    Secret ones: the action's secret fields, and any SecretStr an executor added (such as
+    the key the CA just issued for the host).
+    """
+    secret_fields = ctx.action.secret_fields()
+    plain: dict[str, Any] = {}
+    secrets: dict[str, str] = {}
+    for name, value in ctx.params.items():
+        if isinstance(value, SecretStr):
+            secrets[name] = value.get_secret_value()
+        elif name in secret_fields and value is not None:
+            secrets[name] = str(value)
+        elif value is not None:  # unset optional parameters are absent: roles use default()
+            plain[name] = value
+    return plain, secrets
 
 
 class PlaybookExecutor:
@@ -136,6 +159,9 @@ class PlaybookExecutor:
                 return failed(
                     ctx, f"target {ctx.target!r} is not a host of the customer's inventory"
                 )
+            plain, secrets = _split_secrets(ctx)
+            for value in secrets.values():
+                ctx.redactor.add(value)  # whoever built the run may not have told it
             ws.known_hosts.write_text(credential.known_hosts)
             ws.write_private(
                 ws.ansible_cfg, ansible_cfg(ws, ctx.run_id, credential.user, self._pipelining)
@@ -148,12 +174,15 @@ class PlaybookExecutor:
             try:
                 lifetime = math.ceil(ctx.time_left()) + _KEY_LIFETIME_MARGIN_S
                 agent.start(credential.private_key, lifetime)
-                return self._run(ctx, ws, f"playbooks/{playbook}.yml")
+                with SecretServer(ws.secrets_socket, ctx.run_id, secrets):
+                    return self._run(ctx, ws, f"playbooks/{playbook}.yml", plain)
             finally:
                 kill_run_processes(ctx.run_id)
                 agent.stop()
 
-    def _run(self, ctx: RunContext, ws: Workspace, playbook_path: str) -> Outcome:
+    def _run(
+        self, ctx: RunContext, ws: Workspace, playbook_path: str, params: dict[str, Any]
+    ) -> Outcome:
         mapper = EventMapper(ctx.emit, ctx.redactor)
         watch = _Watch(ctx, mapper)
         # With binary= runner runs in "raw" mode and does not append the playbook itself.
@@ -165,7 +194,7 @@ class PlaybookExecutor:
             cmdline=shlex.join([*args, playbook_path]),
             inventory=str(ws.inventory_dir),
             limit=ctx.target,
-            extravars=self._extravars(ctx),
+            extravars=self._extravars(ctx, params),
             envvars=run_env(ws, ctx.run_id),
             quiet=True,
             settings={
@@ -180,11 +209,10 @@ class PlaybookExecutor:
         kill_run_processes(ctx.run_id, watch.roots())
         return build_outcome(ctx, mapper, watch.reason, str(runner.status), int(runner.rc))
 
-    def _extravars(self, ctx: RunContext) -> dict[str, Any]:
+    def _extravars(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
         allowlists = {name: sorted(values) for name, values in ctx.customer.allowlists.items()}
         extravars: dict[str, Any] = {
-            # Unset optional parameters are absent, so roles can use `default(...)`.
-            "fixline_params": _plain({k: v for k, v in ctx.params.items() if v is not None}),
+            "fixline_params": _plain(params),
             "fixline_allowlists": allowlists,
             "fixline_run_id": ctx.run_id,
             "fixline_ticket_id": ctx.ticket_id,

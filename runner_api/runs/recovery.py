@@ -41,8 +41,15 @@ def _owner_alive(worker: str | None) -> bool | None:
         return False
 
 
+# The owner of a run queued for a customer site's workers (sites/dispatcher.py): the
+# broker holds it, and the site sweep (not this recovery) ends it if no worker takes it.
+SITE_QUEUE_OWNER = "site-queue:"
+
+
 def _orphaned(run: Run, me: str, stale_after_s: float) -> bool:
     if run.worker == me:
+        return False
+    if run.status == RunStatus.QUEUED and (run.worker or "").startswith(SITE_QUEUE_OWNER):
         return False
     alive = _owner_alive(run.worker)
     if alive is not None:

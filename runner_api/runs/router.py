@@ -84,7 +84,11 @@ async def create_run(
         if left <= 0:
             break
         await core.runner.signals.wait(run.id, min(left, _RECHECK_S), until_ended=True)
-        run = await run_in_threadpool(core.runs.get_run, run.id)
+        # Ended here: the runner hands over the run as its end recorded it (no read).
+        ended = core.runner.ended_run(run.id)
+        if ended is None:
+            ended = await run_in_threadpool(core.runs.get_run, run.id)
+        run = ended
     return RunRead.model_validate(run)
 
 

@@ -78,7 +78,8 @@ class Dispatcher(Protocol):
         ...
 
 
-def _clear_params(model: BaseModel) -> dict[str, Any]:
+def clear_params(model: BaseModel) -> dict[str, Any]:
+    """A validated model's values for executors: Python types, secrets in clear (memory only)."""
     values = model.model_dump(mode="python")
     return {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()}
 
@@ -141,14 +142,22 @@ class RunService:
         self.limits = limits
         self.gate = gate
 
-    def start_run(self, request: RunRequest) -> Run:
-        """Validate, rate-limit, apply policy, record and queue one run (or hold it for
-        approval). Refusals are recorded too."""
+    def check(self, request: RunRequest) -> _Prepared:
+        """Validate a request as start_run does, writing nothing (a webhook answers on it and
+        is started later from its queue)."""
+        return self._checked(request)[2]
+
+    def _checked(self, request: RunRequest) -> tuple[ActionSpec, Customer, _Prepared]:
         spec = self.catalog.get(request.action)
         customer = self.customers.get(request.customer)
         if request.check_mode and not spec.supports_check_mode:
             raise InvalidRequestError(f"action {spec.name!r} has no check mode")
-        prepared = self._prepare(spec, customer, request.params)
+        return spec, customer, self._prepare(spec, customer, request.params)
+
+    def start_run(self, request: RunRequest, run_id: str | None = None) -> Run:
+        """Validate, rate-limit, apply policy, record and queue one run (or hold it for
+        approval). Refusals are recorded too. `run_id`: an id already handed out (webhooks)."""
+        spec, customer, prepared = self._checked(request)
         if self.limits is not None:
             self.limits.check(
                 Attempt(
@@ -161,7 +170,7 @@ class RunService:
                 )
             )
         run = Run(
-            id=str(uuid.uuid4()),
+            id=run_id or str(uuid.uuid4()),
             customer=customer.name,
             ticket_id=request.ticket_id,
             action=spec.name,
@@ -215,8 +224,9 @@ class RunService:
         self.store.insert(run, also_add=[approval], also_record=[requested])
         return True
 
-    def approved_job(self, run: Run, params: dict[str, Any], approved_by: str) -> Job:
-        """The Job of an approved run, built again from its unsealed parameters."""
+    def approved_job(self, run: Run, params: dict[str, Any], approved_by: str | None) -> Job:
+        """The Job of a run held with its parameters sealed (approved, or handed to a site),
+        built again from them."""
         spec = self.catalog.get(run.action)
         customer = self.customers.get(run.customer)
         prepared = self._prepare(spec, customer, params)
@@ -231,7 +241,7 @@ class RunService:
             raise InvalidParamsError(
                 f"parameters of {spec.name!r} are invalid", _field_errors(exc)
             ) from None
-        params = _clear_params(model)
+        params = clear_params(model)
         secret_fields = spec.secret_fields()
         redactor = Redactor(params[name] for name in secret_fields if params.get(name))
         target = str(params[spec.target_param])

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.database import Base, Database
 from runner_api.errors import InvalidTransitionError, RunNotFoundError
-from runner_api.runs.models import Run, RunEvent, TargetLock
+from runner_api.runs import statements
+from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
 from runner_api.types import utcnow
 
@@ -49,21 +50,17 @@ def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
     )
 
 
+@dataclass(frozen=True)
+class EndRows:
+    """What a run's end writes besides its status, derived from the run as it ended."""
+
+    rows: Sequence[Base] = ()
+    # Merged into the run's details (and its audited end), e.g. the notices' summary.
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
 class _NotStartedError(Exception):
     """Internal: the run may not start, so lock_and_start rolls its lock back."""
-
-
-def _event_values(event: RunEvent) -> dict[str, Any]:
-    return {
-        "run_id": event.run_id,
-        "seq": event.seq,
-        "created_at": event.created_at,
-        "kind": event.kind,
-        "task": event.task,
-        "host": event.host,
-        "message": event.message if event.message is not None else "",
-        "data": event.data if event.data is not None else {},
-    }
 
 
 class RunStore:
@@ -86,12 +83,10 @@ class RunStore:
         """Write a new run; `also_add` rows and `also_record` audit events (e.g. its approval
         request) go in the same transaction."""
         kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
-        with self.db.session() as session:
-            session.add(run)
-            session.flush()
-            session.add_all(also_add)
+        with self._writing(also_add) as connection:
+            connection.execute(statements.INSERT_RUN, statements.insert_values(run))
             self.audit.record(
-                session,
+                connection,
                 run_event(
                     kind,
                     run,
@@ -103,8 +98,20 @@ class RunStore:
                 ),
             )
             for event in also_record:
-                self.audit.record(session, event)
+                self.audit.record(connection, event)
         return run
+
+    @contextmanager
+    def _writing(self, rows: Sequence[Base] = ()) -> Iterator[Connection]:
+        """One transaction of the hot path: a plain connection, or a session's when ORM
+        `rows` go along (flushed at its commit, after the statements run here)."""
+        if not rows:
+            with self.db.connection() as connection:
+                yield connection
+            return
+        with self.db.session() as session:
+            session.add_all(rows)
+            yield session.connection()
 
     def get(self, run_id: str) -> Run:
         with self.db.session() as session:
@@ -156,58 +163,79 @@ class RunStore:
         """
         if to not in ALLOWED_FROM:
             raise InvalidTransitionError(f"no run may move to {to}")
+        with self._writing(also_add) as connection:
+            return self._move(connection, run_id, to, also_record, fields)
+
+    def end(
+        self,
+        run_id: str,
+        to: RunStatus,
+        fields: Mapping[str, Any],
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        rows_for: Callable[[Run], EndRows] | None = None,
+    ) -> Run | None:
+        """Record a run's end in ONE transaction: status and outcome `fields`, its last
+        `events` (statements.event_values), the rows `rows_for` derives from the run as
+        ended (notices, follow-ups, write-back) and the audit record. The run as ended, or
+        None when its status does not allow the move (nothing written then)."""
+        if not to.terminal:
+            raise InvalidTransitionError(f"{to} is not an end")
         with self.db.session() as session:
-            return self._move(session, run_id, to, also_add, also_record, fields)
+            connection = session.connection()
+            run = statements.move_run(connection, run_id, to, fields)
+            if run is None:
+                return None
+            if events:
+                connection.execute(statements.INSERT_EVENTS, [dict(e) for e in events])
+            extra = rows_for(run) if rows_for is not None else EndRows()
+            if extra.details:
+                run.details = {**run.details, **extra.details}
+                params = {"run_id": run_id, "new_details": run.details}
+                connection.execute(statements.SET_DETAILS, params)
+                fields = {**fields, "details": run.details}
+            session.add_all(extra.rows)
+            self._record_move(connection, run, fields)
+        return run
 
     def _move(
         self,
-        session: Session,
+        connection: Connection,
         run_id: str,
         to: RunStatus,
-        also_add: Sequence[Base],
         also_record: Sequence[AuditEvent],
         fields: dict[str, Any],
     ) -> bool:
         """The body of `transition`, in the caller's transaction."""
-        allowed = [status.value for status in ALLOWED_FROM[to]]
-        values = {"status": to.value, **fields}
-        if to.terminal:
-            values.setdefault("finished_at", utcnow())
-        # RETURNING: the run as updated comes back with the UPDATE itself, one statement
-        # instead of an UPDATE, a SELECT and a refresh (hot path of every run).
-        run = session.scalars(
-            update(Run)
-            .where(Run.id == run_id, Run.status.in_(allowed))
-            .values(**values)
-            .returning(Run)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
+        run = statements.move_run(connection, run_id, to, fields)
         if run is None:
             return False
-        if to.terminal:
-            session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
-        session.add_all(also_add)
-        audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
-        self.audit.record(
-            session, run_event(f"run.{to.value}", run, run.worker or "fixline", **audited)
-        )
+        self._record_move(connection, run, fields)
         for event in also_record:
-            self.audit.record(session, event)
+            self.audit.record(connection, event)
         return True
 
-    def lock_and_start(self, target: str, run_id: str) -> bool | None:
+    def _record_move(self, connection: Connection, run: Run, fields: Mapping[str, Any]) -> None:
+        """The audit record of a move: its outcome fields, never parameters."""
+        audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
+        event = run_event(f"run.{run.status}", run, run.worker or "fixline", **audited)
+        self.audit.record(connection, event)
+
+    def lock_and_start(self, target: str, run_id: str, **fields: Any) -> bool | None:
         """Take the target's lock and move the run to running, in ONE transaction.
 
         None: another run holds the target (nothing written). False: the run may not start
         (e.g. canceled while queued; the lock is not kept). True: locked and running, the
-        running record committed (before anything outside is touched).
+        running record committed (before anything outside is touched). `fields` are set
+        with the move (a site worker's claim names the worker that now owns the run).
         """
         # One commit instead of two on every run's way to the outside system.
         try:
-            with self.db.session() as session:
+            with self.db.connection() as connection:
                 values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
-                session.execute(insert(TargetLock), [values])
-                if self._move(session, run_id, RunStatus.RUNNING, (), (), {"started_at": utcnow()}):
+                connection.execute(statements.TAKE_TARGET, values)
+                moved = {"started_at": utcnow(), **fields}
+                if self._move(connection, run_id, RunStatus.RUNNING, (), moved):
                     return True
                 raise _NotStartedError  # rolls the lock back with the transaction
         except IntegrityError:
@@ -230,10 +258,15 @@ class RunStore:
             return set(session.scalars(query))
 
     def add_event(self, event: RunEvent) -> None:
+        self.add_events([statements.event_values(event)])
+
+    def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Write events (statements.event_values) in one INSERT and one commit."""
         # A plain INSERT, not the ORM's unit of work: events are on every run's hot path
-        # and nothing reads the object back.
-        with self.db.connection() as connection:
-            connection.execute(insert(RunEvent), _event_values(event))
+        # and nothing reads the objects back.
+        if events:
+            with self.db.connection() as connection:
+                connection.execute(statements.INSERT_EVENTS, [dict(event) for event in events])
 
     def events(self, run_id: str, after_seq: int = 0, limit: int = 1000) -> list[RunEvent]:
         query = (
@@ -251,14 +284,14 @@ class RunStore:
             with self.db.connection() as connection:
                 # A plain INSERT (hot path); the primary key on target makes it exclusive.
                 values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
-                connection.execute(insert(TargetLock), values)
+                connection.execute(statements.TAKE_TARGET, values)
         except IntegrityError:
             return False
         return True
 
     def release_target(self, run_id: str) -> None:
-        with self.db.session() as session:
-            session.execute(delete(TargetLock).where(TargetLock.run_id == run_id))
+        with self.db.connection() as connection:
+            connection.execute(statements.FREE_TARGET, {"run_id": run_id})
 
     def heartbeat(self, worker: str) -> None:
         """Mark this process's unfinished runs as still owned."""

@@ -8,6 +8,7 @@ Only runs a webhook source asked for (requested_by "webhook:<source>") are writt
 from __future__ import annotations
 
 import uuid
+from string import Template
 
 from runner_api.database import Base, Database
 from runner_api.outbox.listing import newest
@@ -69,7 +70,12 @@ class WriteBack:
                 run_status=status.value,
                 comment=comment,
                 new_status=source.status_on_success if succeeded else None,
-                fields={},
+                fields={
+                    name: Template(text).substitute(
+                        run_id=job.run_id, status=status.value, action=job.action.name
+                    )
+                    for name, text in source.custom_fields.items()
+                },
                 status=OutboxStatus.PENDING.value,
                 attempts=0,
                 next_attempt_at=now,

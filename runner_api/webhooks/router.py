@@ -1,4 +1,5 @@
-"""POST /webhooks/{source}: signed by HMAC instead of a bearer token (deps.SIGNED_PATHS).
+"""POST /webhooks/{source}: signed by HMAC instead of a bearer token (deps.SIGNED_PATHS);
+GET /webhooks/deliveries: what was received, and why deliveries were refused (admins).
 
 The answer is kept under the delivery's Idempotency-Key: a replay gets the same status and
 body, and a refused payload (422, 403) stays recorded there with its reason.
@@ -6,7 +7,6 @@ body, and a refused payload (422, 403) stays recorded there with its reason.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Annotated
 
@@ -15,14 +15,31 @@ from fastapi.responses import JSONResponse
 
 from runner_api.api.deps import CoreDep, get_core
 from runner_api.api.errors import ErrorResponse, body_of, status_of
-from runner_api.auth.errors import RateLimitedError
-from runner_api.errors import FixlineError, InvalidRequestError
-from runner_api.webhooks.deliveries import Answer
+from runner_api.core import Core
+from runner_api.errors import FixlineError, InvalidParamsError, InvalidRequestError
+from runner_api.outbox.routes import add_listing
+from runner_api.webhooks.deliveries import Answer, IdempotencyError, list_deliveries
+from runner_api.webhooks.models import DeliveryStatus
+from runner_api.webhooks.schemas import WebhookDeliveryRead
 from runner_api.webhooks.service import Delivery
 from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from runner_api.webhooks.sources import NAGIOS
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+add_listing(
+    router,
+    "/deliveries",
+    rows=list_deliveries,
+    statuses=DeliveryStatus,
+    read=WebhookDeliveryRead,
+    name="webhook_deliveries",
+    summary="Webhook deliveries received (never their bodies), newest first",
+    description="Filter by status (refused: answered 4xx, or its run was refused when it "
+    "started; accepted: answered 202, its run not started yet).",
+    what="the webhook deliveries",
+)
 
 
 async def verified_delivery(request: Request, source: str) -> Delivery:
@@ -62,28 +79,64 @@ def receive(
     core: CoreDep, delivery: Annotated[Delivery, Depends(verified_delivery)]
 ) -> JSONResponse:
     """Headers: X-Fixline-Timestamp, X-Fixline-Signature (sha256=HMAC of "<ts>.<body>"),
-    Idempotency-Key. Replays with the same key return the first answer."""
-    digest = hashlib.sha256(delivery.body).hexdigest()
-    claim = core.deliveries.claim(delivery.source_name, delivery.key, digest)
-    if isinstance(claim, Answer):
-        return JSONResponse(claim.body, claim.status_code)
+    Idempotency-Key. Answers 202 with the id its run will have (status "accepted"); the run
+    starts moments later. Replays with the same key return the first answer."""
+    # Replays are answered from a read: no write, no wait behind other deliveries.
+    answer = core.deliveries.find(delivery.source_name, delivery.key, delivery.body_sha256)
+    if answer is None:
+        if delivery.source_name == NAGIOS:
+            answer = _handled_now(core, delivery)
+        else:
+            answer = _accepted(core, delivery)
+    return JSONResponse(answer.body, answer.status_code)
+
+
+def _accepted(core: Core, delivery: Delivery) -> Answer:
     try:
-        answer = Answer(202, core.webhooks.handle(delivery))
-    except RateLimitedError:
-        core.deliveries.release(claim)  # the sender's retry may succeed later
+        return core.webhooks.accept(delivery)
+    except IdempotencyError:
         raise
     except FixlineError as exc:
         answer = Answer(status_of(exc), body_of(exc))
         if answer.status_code >= 500:
-            core.deliveries.release(claim)
+            raise  # not the sender's fault: nothing is kept, a retry may succeed
+        return core.deliveries.refuse(
+            delivery.source_name, delivery.key, delivery.body_sha256, answer, _reason(exc)
+        )
+
+
+def _handled_now(core: Core, delivery: Delivery) -> Answer:
+    """A monitoring event: handled inside the request under a claim of its key."""
+    claim = core.deliveries.claim(delivery.source_name, delivery.key, delivery.body_sha256)
+    if isinstance(claim, Answer):
+        return claim
+    try:
+        answer = Answer(202, core.webhooks.handle_event(delivery))
+    except FixlineError as exc:
+        answer = Answer(status_of(exc), body_of(exc))
+        if answer.status_code == 429 or answer.status_code >= 500:
+            core.deliveries.release(claim)  # the sender's retry may succeed later
             raise
     except BaseException:
         core.deliveries.release(claim)
         raise
-    core.deliveries.settle(claim, answer, answer.body.get("run_id") or _run_of(answer))
-    return JSONResponse(answer.body, answer.status_code)
+    core.deliveries.settle(claim, answer, _run_of(answer))
+    return answer
 
 
 def _run_of(answer: Answer) -> str | None:
-    run_id = answer.body.get("error", {}).get("details", {}).get("run_id")
+    """The run an answer names: started, reused, or refused (in the error's details)."""
+    run_id = answer.body.get("run_id") or answer.body.get("error", {}).get("details", {}).get(
+        "run_id"
+    )
     return str(run_id) if run_id else None
+
+
+def _reason(exc: FixlineError) -> str:
+    """What admins read of a refusal: the message, and for parameters which ones failed."""
+    if not isinstance(exc, InvalidParamsError):
+        return exc.message
+    fields = "; ".join(
+        ".".join(str(part) for part in error["loc"]) + f": {error['msg']}" for error in exc.errors
+    )
+    return f"{exc.message}: {fields}" if fields else exc.message

@@ -1,9 +1,15 @@
-"""From a verified delivery to a run: map it, check the source's customers, start_run."""
+"""From a verified delivery to a run: map it, check the source's customers and the action's
+parameters, then accept it (its run is started from the queue by starter.py).
+
+Monitoring events are the exception: they are handled inside their request (monitoring/).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +21,11 @@ from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.settings import Settings
 from runner_api.tickets.outbox import requester_of
-from runner_api.webhooks.deliveries import Deliveries
+from runner_api.webhooks.deliveries import Answer, Deliveries
 from runner_api.webhooks.mapping import UnmappedPayloadError, map_payload
+from runner_api.webhooks.queued import QueuedRun
 from runner_api.webhooks.signature import SignatureError, verify
-from runner_api.webhooks.sources import NAGIOS, Source, Sources
+from runner_api.webhooks.sources import Source, Sources
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,10 @@ class Delivery:
     source: Source
     key: str
     body: bytes
+
+    @property
+    def body_sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
 
 
 class WebhookService:
@@ -41,12 +52,15 @@ class WebhookService:
         runs: RunService,
         deliveries: Deliveries,
         monitoring: Monitoring,
+        accepted: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.sources = sources
         self.runs = runs
         self.deliveries = deliveries
         self.monitoring = monitoring
+        # Wakes the starter (starter.WebhookStarter.kick) once an accepted delivery is stored.
+        self.accepted = accepted
 
     def verified(
         self, source_name: str, timestamp: str | None, signature: str | None, body: bytes
@@ -67,38 +81,50 @@ class WebhookService:
             raise SignatureError("unknown source")
         return source
 
-    def handle(self, delivery: Delivery) -> dict[str, Any]:
-        """Start what the delivery maps to; domain errors propagate (and are recorded)."""
-        payload = _payload(delivery.body)
-        if delivery.source_name == NAGIOS:
-            try:
-                event = NagiosEvent.model_validate(payload)
-            except ValidationError as exc:
-                raise UnmappedPayloadError(
-                    f"not a Nagios event: {exc.error_count()} error(s)"
-                ) from None
-            return self.monitoring.handle(delivery.source_name, delivery.source, event)
-        mapped = map_payload(delivery.source_name, delivery.source, payload)
+    def accept(self, delivery: Delivery) -> Answer:
+        """Check what the delivery asks for and keep it to start: 202 with the run id it will
+        have (or the first copy's answer). Domain errors propagate, to be recorded."""
+        mapped = map_payload(delivery.source_name, delivery.source, _payload(delivery.body))
         if mapped.customer not in delivery.source.customers:
             raise PermissionDeniedError(
                 f"source {delivery.source_name!r} may not start runs for {mapped.customer!r}"
             )
-        run = self.runs.start_run(
-            RunRequest(
-                customer=mapped.customer,
-                ticket_id=mapped.ticket_id,
-                action=mapped.action,
-                params=mapped.params,
-                requested_by=requester_of(delivery.source_name),
-                channel=Channel.WEBHOOK,
-            )
+        request = RunRequest(
+            customer=mapped.customer,
+            ticket_id=mapped.ticket_id,
+            action=mapped.action,
+            params=mapped.params,
+            requested_by=requester_of(delivery.source_name),
+            channel=Channel.WEBHOOK,
         )
-        return {
-            "run_id": run.id,
-            "status": run.status,
-            "ticket_id": run.ticket_id,
-            "rule": mapped.rule,
-        }
+        # The action's schema now (422 at once); policy and rate limits when it starts.
+        checked = self.runs.check(request)
+        queued = QueuedRun(
+            customer=request.customer,
+            ticket_id=request.ticket_id,
+            action=request.action,
+            target=checked.target,
+            requested_by=request.requested_by,
+            channel=request.channel,
+            rule=mapped.rule,
+            masked_params=checked.stored,
+        )
+        answer, first = self.deliveries.accept(
+            delivery.source_name, delivery.key, delivery.body_sha256, queued, checked.sealable
+        )
+        if first:
+            self.accepted()
+        return answer
+
+    def handle_event(self, delivery: Delivery) -> dict[str, Any]:
+        """Handle a monitoring event now (it may open a ticket and start a run)."""
+        try:
+            event = NagiosEvent.model_validate(_payload(delivery.body))
+        except ValidationError as exc:
+            raise UnmappedPayloadError(
+                f"not a Nagios event: {exc.error_count()} error(s)"
+            ) from None
+        return self.monitoring.handle(delivery.source_name, delivery.source, event)
 
 
 def _payload(body: bytes) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from string import Template
 from typing import Any, Literal
 
 import yaml
@@ -24,6 +25,8 @@ from runner_api.tickets.models import TicketSystemKind
 GENERIC = "generic"
 NAGIOS = "nagios"
 SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+# What a custom field's text may name of a run's outcome.
+OUTCOME_FIELDS = ("run_id", "status", "action")
 
 
 class _Strict(BaseModel):
@@ -68,6 +71,9 @@ class Source(_Strict):
     # RT: the queue monitoring opens tickets in; the ticket status set after a success.
     queue: str = "General"
     status_on_success: str | None = None
+    # Ticket custom fields set with every outcome, after the comment: name -> text, which
+    # may name $run_id, $status and $action (e.g. {"Fixline Run": "$status $run_id"}).
+    custom_fields: dict[str, str] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     services: list[MonitoredService] = Field(default_factory=list)
 
@@ -75,6 +81,18 @@ class Source(_Strict):
     def _callback_url(self) -> Source:
         if self.ticket_system is TicketSystemKind.CALLBACK and not self.callback_url:
             raise ValueError("ticket_system callback needs callback_url")
+        return self
+
+    @model_validator(mode="after")
+    def _custom_fields(self) -> Source:
+        for name, text in self.custom_fields.items():
+            template = Template(text)
+            unknown = set(template.get_identifiers()) - set(OUTCOME_FIELDS)
+            if not name.strip() or not template.is_valid() or unknown:
+                raise ValueError(
+                    f"custom field {name!r}: a non-empty name, and a text naming only "
+                    f"{', '.join('$' + f for f in OUTCOME_FIELDS)}"
+                )
         return self
 
 

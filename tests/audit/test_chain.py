@@ -64,6 +64,18 @@ def test_appends_are_gapless_chained_and_verify(database: Database, audit: Audit
     assert report.last_checkpoint_covered == 100  # every 50 records
 
 
+def test_appends_on_a_plain_connection_chain_like_any(database: Database, audit: AuditLog) -> None:
+    # The run spine's hot path records within a Core connection's transaction.
+    fill(audit, 2)
+    with database.connection() as connection:
+        audit.record(connection, event(2))
+        audit.record(connection, event(3))
+    assert audit.append(event(4)) == 5
+    assert [r.seq for r in _records(database)] == [1, 2, 3, 4, 5]
+    with database.engine.connect() as connection:
+        assert verify_chain(connection, audit.signer.verifier).ok
+
+
 def test_a_rolled_back_transaction_takes_its_seq_back(database: Database, audit: AuditLog) -> None:
     fill(audit, 3)
     try:

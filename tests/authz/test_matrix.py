@@ -88,6 +88,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/tokens"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
     ("POST", "/tokens/{token_id}/revoke"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
     ("GET", "/tickets/updates"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
+    ("GET", "/webhooks/deliveries"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
+    # Site workers only (admins included are refused); a run outside the token's customers
+    # does not exist for it. The planted runs have ended, so an allowed claim gets 409.
+    ("POST", "/worker/runs/{run_id}/claim"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
+    ("POST", "/worker/runs/{run_id}/events"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
+    ("POST", "/worker/runs/{run_id}/reveals"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
+    ("POST", "/worker/runs/{run_id}/finish"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
+    ("POST", "/worker/heartbeat"): Rule(Permission.WORKER_EXECUTE, Scope.OPEN),
     # Unsigned: every caller, bootstrap admin included, gets 401.
     ("POST", "/webhooks/{source}"): Rule(None, Scope.SIGNED),
 }
@@ -100,6 +108,7 @@ IDENTITIES: dict[str, tuple[Role, list[str] | None]] = {
     "senior-lab": (Role.SENIOR_AGENT, ["lab"]),
     "auditor": (Role.AUDITOR, None),
     "admin-token": (Role.ADMIN, None),
+    "worker-lab": (Role.WORKER, ["lab"]),
 }
 OWNER = {Own.SELF: "agent-lab", Own.PEER: "agent2-lab", Own.FOREIGN: "agent-contoso"}
 
@@ -258,7 +267,20 @@ def _request(method: str, path: str, world: World, own: Own) -> tuple[str, dict[
         kwargs["json"] = {"comment": "matrix"}
     if path.endswith("/events"):
         kwargs["params"] = {"stream": False}
+    if path.startswith("/worker/"):
+        kwargs["json"] = _worker_body(path)
     return url, kwargs
+
+
+def _worker_body(path: str) -> dict[str, Any]:
+    worker = {"worker": "matrix:1:1"}
+    if path.endswith("/claim") or path.endswith("/heartbeat"):
+        return {**worker, "site": "local"}
+    if path.endswith("/events"):
+        return {**worker, "events": []}
+    if path.endswith("/reveals"):
+        return {**worker, "secret": "matrix-secret"}
+    return {**worker, "outcome": {"status": "succeeded"}}
 
 
 def _ownerships(path: str, rule: Rule) -> list[Own]:

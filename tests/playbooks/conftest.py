@@ -26,6 +26,7 @@ from runner_api.customers.registry import load_customer
 from runner_api.playbooks import PlaybookExecutor
 from runner_api.runs.context import EventIn, Outcome, RunContext
 from runner_api.secrets.redactor import Redactor
+from tests.api.conftest import client, settings  # noqa: F401  (the app fixtures of the lab tests)
 from tests.plugins.lab import LabHandle
 
 TEST_PROJECT = Path(__file__).parent / "project"
@@ -177,7 +178,8 @@ def _forms(secret: str) -> list[str]:
 
 
 def assert_no_trace(run: Run, outcome: Outcome, work_dir: Path) -> None:
-    """The canary is in no event, no Outcome field, no file left in work_dir or /tmp/fx-*."""
+    """The canary is in no event, no Outcome field, no file left in work_dir or the socket
+    folders (/dev/shm/fx-*)."""
     forms = _forms(run.canary)
     for event in run.events:
         text = json.dumps(dataclasses.asdict(event), default=str)
@@ -187,7 +189,7 @@ def assert_no_trace(run: Run, outcome: Outcome, work_dir: Path) -> None:
     assert not (work_dir / run.ctx.run_id).exists(), "private_data_dir left behind"
     leftovers = [p for p in work_dir.rglob("*")] if work_dir.exists() else []
     assert leftovers == [], leftovers
-    for path in _files(Path("/tmp"), "fx-*"):
+    for path in _files(Path("/dev/shm"), "fx-*"):
         content = path.read_bytes().decode(errors="replace")
         assert not [form for form in forms if form in content], path
     assert marker_processes(run.marker) == []

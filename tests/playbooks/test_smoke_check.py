@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.vetting import VettingLock
 from runner_api.playbooks import PlaybookExecutor
 from runner_api.runs.status import RunStatus
@@ -21,7 +22,10 @@ def test_smoke_check_with_a_secret(
     work_dir = tmp_path / "work"
     executor = PlaybookExecutor(lab.project_dir, work_dir, lock, lab.credentials)
     run = make_run("smoke_check")
-    run.ctx = type(run.ctx)(**{**vars(run.ctx), "params": {"secret": run.canary}})
+    # The catalog's own spec: its `secret` field is what makes the executor serve it.
+    (spec,) = [action for action in builtin_actions() if action.name == "smoke_check"]
+    params = {"host": "lab-host", "secret": run.canary}
+    run.ctx = type(run.ctx)(**{**vars(run.ctx), "action": spec, "params": params})
 
     outcome, elapsed = run.execute(executor)
 

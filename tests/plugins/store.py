@@ -48,6 +48,12 @@ def _postgres_schema_url(admin_url: str) -> Iterator[str]:
         engine.dispose()
 
 
+@pytest.fixture
+def postgres_schema_url(postgres_admin_url: str) -> Iterator[str]:
+    """A private, empty schema on the PostgreSQL server (dropped afterwards)."""
+    yield from _postgres_schema_url(postgres_admin_url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty store URL: a SQLite file, then a private PostgreSQL schema."""

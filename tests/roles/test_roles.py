@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 
 from runner_api.lab import lab_service
+from runner_api.playbooks.config import RUN_MARKER_ENV, SECRETS_SOCKET_ENV
+from runner_api.playbooks.secret_server import SecretServer
 from tests.plugins.lab import LabHandle
 
+RUN_ID = "run-test"
 ALLOWLISTS = {"services": ["fixline-lab-web"], "packages": ["fixline-lab-hello"]}
 PACKAGE = "fixline-lab-hello"
 
@@ -43,19 +46,31 @@ class Played:
 
 @pytest.fixture
 def play(lab: LabHandle, tmp_path: Path, control_path_dir: Path) -> Any:
-    """Runs playbooks/<name>.yml on lab-host with the executor's extra vars."""
+    """Runs playbooks/<name>.yml on lab-host with the executor's extra vars; secrets are
+    served to the `fixline_secret` lookup, as the executor does."""
 
-    def run(name: str, params: dict[str, Any], *, check: bool = False) -> Played:
+    def run(
+        name: str,
+        params: dict[str, Any],
+        *,
+        check: bool = False,
+        secrets: dict[str, str] | None = None,
+    ) -> Played:
         extra = {
             "fixline_params": {"host": "lab-host", **params},
             "fixline_allowlists": ALLOWLISTS,
-            "fixline_run_id": "run-test",
+            "fixline_run_id": RUN_ID,
             "fixline_ticket_id": "T-1",
             "ansible_port": lab.ssh_port,
             "ansible_ssh_common_args": lab.ssh_common_args(),
         }
         env = lab.ansible_env(tmp_path, control_path_dir)
-        env["ANSIBLE_SHOW_CUSTOM_STATS"] = "True"
+        socket_path = control_path_dir / "secrets"
+        env |= {
+            "ANSIBLE_SHOW_CUSTOM_STATS": "True",
+            RUN_MARKER_ENV: RUN_ID,
+            SECRETS_SOCKET_ENV: str(socket_path),
+        }
         args = [
             str(Path(sys.executable).parent / "ansible-playbook"),
             "-i", str(lab.inventory_path),
@@ -66,9 +81,10 @@ def play(lab: LabHandle, tmp_path: Path, control_path_dir: Path) -> Any:
         ]  # fmt: skip
         if check:
             args.append("--check")
-        done = subprocess.run(
-            args, cwd=lab.project_dir, env=env, capture_output=True, text=True, timeout=120
-        )
+        with SecretServer(socket_path, RUN_ID, secrets or {}):
+            done = subprocess.run(
+                args, cwd=lab.project_dir, env=env, capture_output=True, text=True, timeout=120
+            )
         return Played(done)
 
     return run
@@ -112,7 +128,7 @@ def test_smoke_check_reports_the_host(play: Any) -> None:
 def test_smoke_check_round_trips_a_secret_without_leaking_it(play: Any) -> None:
     secret = "s3cr3t-Fixline-7f1e2d"
 
-    played = play("smoke_check", {"secret": secret})
+    played = play("smoke_check", {}, secrets={"secret": secret})
 
     assert played.rc == 0, played.output
     assert "secret arrived intact" in played.result["summary"]

@@ -1,22 +1,22 @@
-"""End to end against a real Request Tracker 5: an RT ticket, the signed webhook its scrip
-sends, a real service_restart on the lab host, and the outcome as a comment on that ticket
-(and the ticket resolved), seen through RT's own REST 2 API."""
+"""End to end against a real Request Tracker 5: an RT ticket, the signed webhook RT's own
+"On Create" scrip sends, a real service_restart on the lab host, and the outcome as a
+comment on that ticket (the ticket resolved, its custom field set), seen through RT's own
+REST 2 API."""
 
 from __future__ import annotations
 
 import base64
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from runner_api.lab.rt import QUEUE, RequestTracker
-from runner_api.webhooks.sender import signed_headers
+from runner_api.lab.rt import FIELD, QUEUE, RequestTracker
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import Server
 from tests.plugins.webhooks import SECRET, webhook_env
+from tests.webhooks.hooks import started_run
 
 SOURCES = """\
 version: 1
@@ -25,6 +25,7 @@ sources:
     customers: [lab]
     ticket_system: rt
     status_on_success: resolved
+    custom_fields: {"Fixline Run": "$status $run_id"}
     rules:
       - name: restart-lab-web
         match: {queue: General, event: ticket.created}
@@ -53,7 +54,9 @@ def test_rt_ticket_gets_the_runs_comment(
     )
     server = Server(tmp_path / "data", lab, tmp_path / "service.log", extra_env=env)
     server.start()
+    request_tracker.send_webhooks_to(f"{server.client.base_url}/webhooks/rt", SECRET)
     try:
+        # RT's scrip sends the signed webhook while it creates the ticket.
         created = rt.post(
             "/ticket",
             json={
@@ -66,37 +69,33 @@ def test_rt_ticket_gets_the_runs_comment(
         )
         assert created.status_code == 201, created.text
         ticket_id = int(created.json()["id"])
-        # The JSON an RT "On Create" scrip sends: canonical, compact, signed over the bytes.
-        body = json.dumps(
-            {
-                "event": "ticket.created",
-                "ticket_id": ticket_id,
-                "queue": QUEUE,
-                "subject": "fixline-lab-web is down",
-                "status": "new",
-                "requestors": "alice@example.com",
-                "transaction_id": ticket_id * 100,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        ).encode()
-        headers = signed_headers(SECRET, body, f"rt-{ticket_id}-created")
-        started = time.monotonic()
-        answer = server.client.post("/webhooks/rt", content=body, headers=headers)
-        assert answer.status_code == 202, answer.text
-        assert time.monotonic() - started < 1.0
-        run = server.wait_for(answer.json()["run_id"], {"succeeded", "failed"}, timeout=120)
+        delivery = delivery_of(server, ticket_id)
+        assert (delivery["source"], delivery["status_code"]) == ("rt", 202), delivery
+        run = started_run(server, delivery["run_id"], {"succeeded", "failed"}, timeout=120)
         assert run["status"] == "succeeded", run
         assert run["ticket_id"] == str(ticket_id)
         comment = wait_for_comment(rt, ticket_id)
-        ticket = rt.get(f"/ticket/{ticket_id}").json()
+        ticket = wait_for_field(rt, ticket_id)
     finally:
+        request_tracker.send_webhooks_to(None)
         server.stop()
         server.client.close()
         rt.close()
     assert "Fixline: service_restart on lab-host succeeded." in comment
     assert f"Run: {run['id']}" in comment
     assert ticket["Status"] == "resolved"
+    assert field_value(ticket) == f"succeeded {run['id']}"
+
+
+def delivery_of(server: Server, ticket_id: int, timeout: float = 30) -> dict[str, Any]:
+    """The delivery RT's scrip sent for the ticket (its key is rt-ticket-<ticket>-<transaction>)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for item in server.client.get("/webhooks/deliveries").json():
+            if item["key"].startswith(f"rt-ticket-{ticket_id}-"):
+                return dict(item)
+        time.sleep(0.1)
+    raise AssertionError(f"RT sent no webhook for ticket {ticket_id}")
 
 
 def wait_for_comment(rt: httpx.Client, ticket_id: int, timeout: float = 60) -> str:
@@ -109,6 +108,22 @@ def wait_for_comment(rt: httpx.Client, ticket_id: int, timeout: float = 60) -> s
             return _content(rt, comments[0]["id"])
         time.sleep(0.2)
     raise AssertionError(f"no comment appeared on RT ticket {ticket_id}")
+
+
+def wait_for_field(rt: httpx.Client, ticket_id: int, timeout: float = 60) -> dict[str, Any]:
+    """The ticket, once Fixline's custom field is set on it (after the comment)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ticket: dict[str, Any] = rt.get(f"/ticket/{ticket_id}").json()
+        if field_value(ticket):
+            return ticket
+        time.sleep(0.2)
+    raise AssertionError(f"{FIELD} was never set on RT ticket {ticket_id}")
+
+
+def field_value(ticket: dict[str, Any]) -> str | None:
+    values = [f["values"] for f in ticket.get("CustomFields", []) if f["name"] == FIELD]
+    return values[0][0] if values and values[0] else None
 
 
 def _content(rt: httpx.Client, transaction_id: Any) -> str:

@@ -17,6 +17,7 @@ from runner_api.webhooks.sender import deliver
 from runner_api.webhooks.signature import sign
 from tests.plugins.server import Server, free_port
 from tests.plugins.webhooks import SECRET, no_lab, webhook_env
+from tests.webhooks.hooks import started_run
 
 
 class Receiver:
@@ -67,6 +68,7 @@ def test_write_back_is_retried_while_down_and_delivered_once(
         "version: 1\nsources:\n  generic:\n    customers: [lab]\n"
         "    ticket_system: callback\n"
         f"    callback_url: http://127.0.0.1:{receiver.port}/tickets\n"
+        '    custom_fields: {"Fixline Run": "$status $run_id"}\n'
     )
     env = webhook_env(sources, FIXLINE_TICKET_BACKOFF_S="0.2", FIXLINE_HEARTBEAT_S="0.3")
     server = Server(tmp_path / "data", no_lab(tmp_path), tmp_path / "service.log", extra_env=env)
@@ -80,7 +82,7 @@ def test_write_back_is_retried_while_down_and_delivered_once(
         }
         answer = deliver(server.client, "generic", SECRET, payload, "callback-delivery-1")
         assert answer.status_code == 202, answer.text
-        run = server.wait_for(answer.json()["run_id"], {"failed", "succeeded"})
+        run = started_run(server, answer.json()["run_id"], {"failed", "succeeded"})
         update = wait_for_update(server, lambda u: u["attempts"] >= 2)
         assert update["status"] == "pending" and "ConnectError" in update["last_error"]
         receiver.start()
@@ -91,6 +93,8 @@ def test_write_back_is_retried_while_down_and_delivered_once(
         server.client.close()
     comments = [body for _, body in receiver.received if body["type"] == "comment"]
     assert len(comments) == 1
+    updates = [body for _, body in receiver.received if body["type"] == "update"]
+    assert [u["fields"] for u in updates] == [{"Fixline Run": f"failed {run['id']}"}]
     assert comments[0]["ticket_id"] == "CB-1"
     assert f"Run: {run['id']}" in comments[0]["text"]
     assert "account_unlock" in comments[0]["text"] and "failed" in comments[0]["text"]

@@ -1,5 +1,6 @@
-"""W2/W3 against a real server: replays (part concurrent) give exactly one run per delivery;
-stale, tampered and unsigned deliveries are refused; unmatched payloads are recorded."""
+"""W2/W3 against a real server: replays (part concurrent) give exactly one run per delivery,
+started after the answer under the id it announced, also across a restart; stale, tampered
+and unsigned deliveries are refused; unmatched payloads are recorded and shown to admins."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 from runner_api.webhooks.sender import signed_headers
 from tests.plugins.server import Server
 from tests.plugins.webhooks import OLD_SECRET, SECRET, rows
+from tests.webhooks.hooks import started_run, wait_rows
 
 DELIVERIES = 200
 COPIES = 5  # 200 x 5 = 1,000 sends
@@ -54,13 +56,15 @@ def test_a_thousand_replays_give_exactly_one_run_each(hook_server: Server) -> No
         body = answer.json()
         by_delivery.setdefault(body["ticket_id"], set()).add(body["run_id"])
     assert all(len(ids) == 1 for ids in by_delivery.values())
-    counts = rows(
-        hook_server,
-        "SELECT ticket_id, COUNT(*) FROM runs WHERE requested_by = 'webhook:generic' "
-        "GROUP BY ticket_id",
+    # Every run is started under the id its delivery announced, and only once.
+    wait_rows(
+        hook_server, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'accepted'", [(0,)]
     )
-    assert len(counts) == DELIVERIES
-    assert {count for _, count in counts} == {1}
+    started = rows(
+        hook_server,
+        "SELECT ticket_id, id FROM runs WHERE requested_by = 'webhook:generic' ORDER BY ticket_id",
+    )
+    assert sorted(started) == sorted((ticket, ids.pop()) for ticket, ids in by_delivery.items())
     assert rows(hook_server, "SELECT DISTINCT channel FROM runs") == [("webhook",)]
 
 
@@ -96,6 +100,9 @@ def test_same_key_with_another_body_is_an_idempotency_error(hook_server: Server)
     answer = client.post("/webhooks/generic", content=body, headers=headers)
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "idempotency_error"
+    wait_rows(
+        hook_server, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'accepted'", [(0,)]
+    )
     assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
 
 
@@ -120,9 +127,13 @@ def test_an_unmatched_payload_is_recorded_with_its_reason_and_nothing_runs(
     assert answer2.json()["error"]["code"] == "invalid_params"
     assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(0,)]
     recorded = rows(
-        hook_server, "SELECT key, status_code, run_id FROM webhook_deliveries ORDER BY key"
+        hook_server,
+        "SELECT key, status, status_code, run_id FROM webhook_deliveries ORDER BY key",
     )
-    assert recorded == [("rt-txn-1001", 422, None), ("rt-txn-1002", 422, None)]
+    assert recorded == [
+        ("rt-txn-1001", "refused", 422, None),
+        ("rt-txn-1002", "refused", 422, None),
+    ]
     # A replay gets the recorded answer again.
     again = client.post(
         "/webhooks/helpdesk", content=body, headers=signed_headers(SECRET, body, "rt-txn-1001")
@@ -142,7 +153,9 @@ def test_a_matching_rule_starts_the_mapped_run(hook_server: Server) -> None:
         "/webhooks/helpdesk", content=body, headers=signed_headers(SECRET, body, "rt-txn-1003")
     )
     assert answer.status_code == 202, answer.text
-    run = hook_server.client.get(f"/runs/{answer.json()['run_id']}").json()
+    assert answer.json()["status"] == "accepted"  # answered before the run is started
+    run = started_run(hook_server, answer.json()["run_id"])
+    assert run["id"] == answer.json()["run_id"]
     assert (run["action"], run["ticket_id"], run["params"]) == (
         "account_unlock",
         "44",

@@ -1,0 +1,107 @@
+"""The statements on every run's way, built once and run on plain connections.
+
+Building an ORM statement for each move of each run, and loading its result through
+the ORM, cost several times the database's own work (measured with bench/directory.py).
+These are Core statements with bound parameters: built and compiled once, portable
+between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    update,
+)
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+from runner_api.runs.models import Run, RunEvent, TargetLock
+from runner_api.runs.status import ALLOWED_FROM, RunStatus
+from runner_api.types import utcnow
+
+RUNS = cast(Table, Run.__table__)
+_LOCKS = cast(Table, TargetLock.__table__)
+
+INSERT_RUN: Insert = insert(RUNS)
+INSERT_EVENTS: Insert = insert(cast(Table, RunEvent.__table__))
+TAKE_TARGET: Insert = insert(_LOCKS)
+FREE_TARGET: Delete = delete(_LOCKS).where(_LOCKS.c.run_id == bindparam("run_id"))
+SET_DETAILS: Update = (
+    update(RUNS).where(RUNS.c.id == bindparam("run_id")).values(details=bindparam("new_details"))
+)
+
+
+def move_run(
+    connection: Connection, run_id: str, to: RunStatus, fields: Mapping[str, Any]
+) -> Run | None:
+    """Move the run to `to`, setting `fields` (an end also frees its target); the run as
+    moved, or None when its status does not allow the move."""
+    allowed = [status.value for status in ALLOWED_FROM[to]]
+    values = {"status": to.value, **fields}
+    if to.terminal:
+        values.setdefault("finished_at", utcnow())
+    params = {f"new_{name}": value for name, value in values.items()}
+    # RETURNING: the run as updated comes back with the UPDATE itself, one statement
+    # instead of an UPDATE, a SELECT and a refresh.
+    row = connection.execute(
+        _move(tuple(values)), {"run_id": run_id, "allowed": allowed, **params}
+    ).one_or_none()
+    if row is None:
+        return None
+    if to.terminal:
+        connection.execute(FREE_TARGET, {"run_id": run_id})
+    # Not attached to any session: read it, never add it to one.
+    return Run(**row._mapping)
+
+
+@functools.cache
+def _move(columns: tuple[str, ...]) -> Update:
+    """UPDATE runs SET `columns` (bound as new_<column>) WHERE id = :run_id AND status IN
+    :allowed, RETURNING the whole run; one statement per set of columns."""
+    return (
+        update(RUNS)
+        .where(
+            RUNS.c.id == bindparam("run_id"),
+            RUNS.c.status.in_(bindparam("allowed", expanding=True)),
+        )
+        .values({RUNS.c[name]: bindparam(f"new_{name}") for name in columns})
+        .returning(*RUNS.c)
+    )
+
+
+def event_values(event: RunEvent) -> dict[str, Any]:
+    """The columns of a run event, as INSERT_EVENTS writes them."""
+    return {
+        "run_id": event.run_id,
+        "seq": event.seq,
+        "created_at": event.created_at,
+        "kind": event.kind,
+        "task": event.task,
+        "host": event.host,
+        "message": event.message if event.message is not None else "",
+        "data": event.data if event.data is not None else {},
+    }
+
+
+def insert_values(run: Run) -> dict[str, Any]:
+    """The columns of a new run; unset ones get their defaults, on the run as well."""
+    values: dict[str, Any] = {}
+    for column in RUNS.c:
+        if column.key not in run.__dict__:
+            default = column.default
+            if isinstance(default, CallableColumnDefault):
+                setattr(run, column.key, default.arg(None))  # type: ignore[arg-type]
+            elif isinstance(default, ScalarElementColumnDefault):
+                setattr(run, column.key, default.arg)
+        values[column.key] = getattr(run, column.key)
+    return values
