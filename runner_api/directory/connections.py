@@ -6,12 +6,13 @@ import contextlib
 import math
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-from ldap3 import NONE, SIMPLE, Connection, Server, Tls
+from ldap3 import BASE, NONE, SIMPLE, Connection, Server, Tls
 from ldap3.core.exceptions import (
     LDAPCommunicationError,
     LDAPException,
@@ -128,6 +129,20 @@ def open_connection(customer: Customer, credential: DirectoryCredential) -> Conn
     return conn
 
 
+# A write on a pooled connection idle longer than this first proves the link with one
+# RootDSE read: DCs drop idle connections (AD's MaxConnIdleTime, and restarts), and a write
+# sent into a dropped link would end "outcome unknown" although it never reached the DC.
+PROBE_IDLE_S = 1.0
+
+
+def _alive(conn: Connection) -> bool:
+    try:
+        conn.search("", "(objectClass=*)", BASE, attributes=["1.1"])
+    except LDAPException:
+        return False
+    return int(conn.result.get("result", -1)) == 0
+
+
 class ConnectionPool:
     """Idle bound connections per customer; each is used by one thread at a time."""
 
@@ -137,14 +152,30 @@ class ConnectionPool:
         # Keyed by the customer's directory settings too: a changed URL or CA never
         # reuses a connection made for the old ones.
         self._idle: dict[tuple[str, DirectoryConfig], list[Connection]] = {}
+        # id() of an idle connection -> when it went idle (time.monotonic()).
+        self._since: dict[int, float] = {}
         self._lock = threading.Lock()
 
     @contextmanager
-    def connection(self, customer: Customer) -> Iterator[tuple[Connection, bool]]:
-        """A bound connection and whether it was reused; dropped from the pool on link errors."""
+    def connection(
+        self, customer: Customer, *, writing: bool = False
+    ) -> Iterator[tuple[Connection, bool]]:
+        """A bound connection and whether it was reused; dropped from the pool on link errors.
+
+        writing: the caller will send a write, which is never repeated, so a connection
+        that sat idle is proven alive first (a dead one is replaced, nothing was sent)."""
         with self._lock:
             idle = self._idle.setdefault(_key(customer), [])
             conn = idle.pop() if idle else None
+            since = self._since.pop(id(conn), None) if conn is not None else None
+        if (
+            conn is not None
+            and writing
+            and (since is None or time.monotonic() - since > PROBE_IDLE_S)
+            and not _alive(conn)
+        ):
+            _close(conn)
+            conn = None
         reused = conn is not None
         if conn is None:
             conn = open_connection(customer, self._credentials.directory_credential(customer.name))
@@ -169,6 +200,7 @@ class ConnectionPool:
             idle = self._idle.setdefault(_key(customer), [])
             if len(idle) < self._size and not conn.closed:
                 idle.append(conn)
+                self._since[id(conn)] = time.monotonic()
                 surplus = None
         if surplus is not None:
             _close(surplus)
@@ -178,6 +210,7 @@ class ConnectionPool:
         with self._lock:
             conns = [conn for idle in self._idle.values() for conn in idle]
             self._idle.clear()
+            self._since.clear()
         for conn in conns:
             _close(conn)
 

@@ -249,7 +249,7 @@ class LdapDirectory:
     ) -> int:
         config = directory_of(customer)
         # Opening the connection sends nothing: a failure there is a plain "unreachable".
-        with self._pool.connection(customer) as (conn, _reused):
+        with self._pool.connection(customer, writing=True) as (conn, _reused):
             try:
                 op(conn)
             except LINK_ERRORS as exc:
