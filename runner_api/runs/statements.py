@@ -9,7 +9,7 @@ between SQLite and PostgreSQL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -23,8 +23,10 @@ from sqlalchemy import (
     insert,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
+from runner_api.database import Base
 from runner_api.runs.models import Run, RunEvent, TargetLock
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
 from runner_api.types import utcnow
@@ -95,13 +97,31 @@ def event_values(event: RunEvent) -> dict[str, Any]:
 
 def insert_values(run: Run) -> dict[str, Any]:
     """The columns of a new run; unset ones get their defaults, on the run as well."""
+    return _column_values(run)
+
+
+def insert_rows(connection: Connection, rows: Sequence[Base]) -> None:
+    """INSERT rows other features add to a run's end (notices, follow-ups, write-back) with
+    Core, one statement per table: the ORM's unit of work cost more than the inserts."""
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for row in rows:
+        table = cast(Table, sa_inspect(row).mapper.local_table)
+        by_table.setdefault(table, []).append(_column_values(row))
+    for table, values in by_table.items():
+        connection.execute(insert(table), values)
+
+
+def _column_values(row: Base) -> dict[str, Any]:
+    # As the ORM would insert them: unset columns take their (Python-side) defaults, set on
+    # the object too. Runs and the end's rows have no server defaults or relationships.
     values: dict[str, Any] = {}
-    for column in RUNS.c:
-        if column.key not in run.__dict__:
+    for prop in sa_inspect(row).mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key not in row.__dict__:
             default = column.default
             if isinstance(default, CallableColumnDefault):
-                setattr(run, column.key, default.arg(None))  # type: ignore[arg-type]
+                setattr(row, prop.key, default.arg(None))  # type: ignore[arg-type]
             elif isinstance(default, ScalarElementColumnDefault):
-                setattr(run, column.key, default.arg)
-        values[column.key] = getattr(run, column.key)
+                setattr(row, prop.key, default.arg)
+        values[column.key] = getattr(row, prop.key)
     return values

@@ -181,8 +181,7 @@ class RunStore:
         None when its status does not allow the move (nothing written then)."""
         if not to.terminal:
             raise InvalidTransitionError(f"{to} is not an end")
-        with self.db.session() as session:
-            connection = session.connection()
+        with self.db.connection() as connection:
             run = statements.move_run(connection, run_id, to, fields)
             if run is None:
                 return None
@@ -194,7 +193,7 @@ class RunStore:
                 params = {"run_id": run_id, "new_details": run.details}
                 connection.execute(statements.SET_DETAILS, params)
                 fields = {**fields, "details": run.details}
-            session.add_all(extra.rows)
+            statements.insert_rows(connection, extra.rows)
             self._record_move(connection, run, fields)
         return run
 
