@@ -142,6 +142,7 @@ class Core:
             self.metrics,
             self.reveals,
             notices_committed=self.relay.kick,
+            notices_waiting=self.relay.waiting_reason,
             end_rows=WriteBack(self.sources).rows_for,
             end_rows_committed=self.ticket_relay.kick,
         )

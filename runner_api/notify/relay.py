@@ -41,10 +41,24 @@ class Relay(OutboxRelay[Notification]):
         self.transport = transport
         self.sender = sender
         self._warned = False
+        self._swept = False
+
+    @property
+    def waiting_reason(self) -> str | None:
+        """Why new notices will wait (they are written with it), or None when they go out."""
+        return UNCONFIGURED if self.transport is None else None
+
+    def kick(self) -> None:
+        # Without a server, one round at start marks what earlier processes left; notices of
+        # this process are written marked. Rounds after that found nothing, on every run.
+        if self.transport is None and self._swept:
+            return
+        super().kick()
 
     def deliver_due(self, now: datetime | None = None) -> int:
         if self.transport is None:
             self._unconfigured()
+            self._swept = True
             return 0
         return super().deliver_due(now)
 

@@ -8,6 +8,7 @@ do scheduled follow-ups (they undo grants, and must not wait behind a busy agent
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -65,13 +66,20 @@ class RateLimits:
         """RateLimitedError (with Retry-After) when the attempt would exceed a limit."""
         if attempt.channel is Channel.SCHEDULE:
             return
-        scopes: list[tuple[Limit, list[ColumnElement[bool]]]] = [
-            (self.requester, [Run.requested_by == attempt.requested_by]),
-            (self.target, [Run.customer == attempt.customer, Run.target == attempt.target]),
-            (self.action, [Run.action == attempt.action]),
+        # Filters built only for limits that are on: building them cost more than the
+        # whole check when limits are off.
+        scopes: list[tuple[Limit, Callable[[], list[ColumnElement[bool]]]]] = [
+            (self.requester, lambda: [Run.requested_by == attempt.requested_by]),
+            (
+                self.target,
+                lambda: [Run.customer == attempt.customer, Run.target == attempt.target],
+            ),
+            (self.action, lambda: [Run.action == attempt.action]),
         ]
         for limit, where in scopes:
-            retry_after_s = self._retry_after(limit, where)
+            if not limit.max_runs:
+                continue
+            retry_after_s = self._retry_after(limit, where())
             if retry_after_s is not None:
                 self._record(attempt, limit, retry_after_s)
                 raise RateLimitedError(
@@ -83,8 +91,6 @@ class RateLimits:
 
     def _retry_after(self, limit: Limit, where: list[ColumnElement[bool]]) -> int | None:
         """Seconds until a slot frees (None: a slot is free now)."""
-        if not limit.max_runs:
-            return None
         now = utcnow()
         query = (
             select(Run.created_at)
