@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from runner_api.audit.errors import AuditUnavailableError
 from runner_api.audit.sink import AuditEvent
@@ -54,6 +55,11 @@ def get_core(request: Request) -> Core:
     return core
 
 
+async def _core(request: Request) -> Core:
+    # Async: FastAPI runs a sync dependency in the thread pool, a hop on every request.
+    return get_core(request)
+
+
 def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: object) -> None:
     """Authentication and authorization failures are audited (and never block the answer)."""
     client = request.client.host if request.client else None
@@ -82,7 +88,7 @@ async def _form_csrf_token(request: Request) -> str | None:
     return fields.get(CSRF_FIELD) if fields else None
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session_token: Annotated[str | None, Depends(_cookie)],
@@ -93,43 +99,55 @@ def authenticate(
     A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) also needs the
     session's CSRF token, as header X-CSRF-Token or form field csrf_token (else 403).
     """
+    # Async, with only the store lookups in the thread pool: a sync dependency costs a
+    # thread hop on every request, even for the bootstrap token that needs no lookup.
     core = get_core(request)
     try:
         if credentials is not None:
-            return _from_bearer(core, credentials.credentials)
+            token = credentials.credentials
+            principal = _bootstrap(core, token)
+            if principal is None:
+                principal = await run_in_threadpool(core.tokens.principal, token)
+            return principal
         if session_token:
             csrf = request.headers.get(CSRF_HEADER) or form_csrf_token
-            return core.sessions.principal(session_token, request.method, csrf)
+            return await run_in_threadpool(
+                core.sessions.principal, session_token, request.method, csrf
+            )
     except AuthenticationError as exc:
-        _audit_denial(core, "auth.failed", "unknown", request, reason=exc.message)
+        await run_in_threadpool(
+            _audit_denial, core, "auth.failed", "unknown", request, reason=exc.message
+        )
         raise
     raise AuthenticationError(
         "sign in, or send `Authorization: Bearer <token>` (fixline tokens create)"
     )
 
 
-def _from_bearer(core: Core, token: str) -> Principal:
+def _bootstrap(core: Core, token: str) -> Principal | None:
+    """The bootstrap admin, when the token is the bootstrap token of settings."""
     bootstrap = core.settings.bootstrap_token
-    if bootstrap is not None and hmac.compare_digest(
+    if bootstrap is None or not hmac.compare_digest(
         token.encode(), bootstrap.get_secret_value().encode()
     ):
-        return Principal(
-            name=core.settings.bootstrap_user,
-            roles=frozenset({Role.ADMIN}),
-            method=AuthMethod.BOOTSTRAP,
-            credential_id="bootstrap",
-        )
-    return core.tokens.principal(token)
+        return None
+    return Principal(
+        name=core.settings.bootstrap_user,
+        roles=frozenset({Role.ADMIN}),
+        method=AuthMethod.BOOTSTRAP,
+        credential_id="bootstrap",
+    )
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks one permission of the role table."""
 
-    def dependency(
+    async def dependency(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> Principal:
         if not principal.has(permission):
-            _audit_denial(
+            await run_in_threadpool(
+                _audit_denial,
                 get_core(request),
                 "auth.denied",
                 principal.name,
@@ -146,4 +164,4 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
-CoreDep = Annotated[Core, Depends(get_core)]
+CoreDep = Annotated[Core, Depends(_core)]
