@@ -33,12 +33,12 @@ from typing import Any
 
 import httpx
 import redis
-from sqlalchemy import create_engine, text
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from runner_api.lab import Lab  # noqa: E402
+from runner_api.lab.postgres import private_schema  # noqa: E402
 from runner_api.lab.process import machine_lock  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
@@ -68,20 +68,6 @@ def _free_port() -> int:
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-@contextmanager
-def _schema(admin_url: str) -> Iterator[str]:
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield f"{admin_url}?options=-csearch_path%3D{name}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        engine.dispose()
 
 
 def _project_copy(target: Path) -> Path:
@@ -201,7 +187,7 @@ def _measure(
         "FIXLINE_BROKER_URL": args.broker_url,
         "FIXLINE_QUEUE_PREFIX": prefix,
     }
-    with _schema(args.database_url) as database_url:
+    with private_schema(args.database_url, "bench") as database_url:
         central = {
             **base,
             "FIXLINE_DATA_DIR": str(scratch / f"{mode}-central"),

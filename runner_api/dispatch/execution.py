@@ -33,6 +33,22 @@ _ENDED_KEPT = 256
 _RELAYS_AFTER_S = 0.01
 
 
+def execute_boundary(executors: Mapping[ActionKind, Executor], ctx: RunContext) -> Outcome:
+    """Run ctx with the executor of its kind; a missing or crashing executor is a FAILED
+    Outcome, never an exception (here and in a site worker)."""
+    executor = executors.get(ctx.action.kind)
+    if executor is None:
+        return Outcome(RunStatus.FAILED, error=f"no executor for {ctx.action.kind} actions here")
+    try:
+        return executor.execute(ctx)
+    except Exception as exc:  # the boundary: an executor bug must still end the run
+        log.exception("executor crashed on run %s", ctx.run_id)
+        return Outcome(
+            RunStatus.FAILED,
+            error=f"internal error in the {ctx.action.kind} executor: {type(exc).__name__}",
+        )
+
+
 class JobRunner:
     """Runs jobs with the executor of their kind; never raises, always records an end."""
 
@@ -90,7 +106,7 @@ class JobRunner:
         )
         began = time.monotonic()
         self.signals.changed(job.run_id)
-        outcome = self._execute(ctx)
+        outcome = execute_boundary(self.executors, ctx)
         status = self._finish(job, outcome, events.end())
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
@@ -111,21 +127,6 @@ class JobRunner:
             return reveals.create(job.run_id, job.requested_by, secret)
 
         return reveal
-
-    def _execute(self, ctx: RunContext) -> Outcome:
-        executor = self.executors.get(ctx.action.kind)
-        if executor is None:
-            return Outcome(
-                RunStatus.FAILED, error=f"no executor for {ctx.action.kind} actions here"
-            )
-        try:
-            return executor.execute(ctx)
-        except Exception as exc:  # the boundary: an executor bug must still end the run
-            log.exception("executor crashed on run %s", ctx.run_id)
-            return Outcome(
-                RunStatus.FAILED,
-                error=f"internal error in the {ctx.action.kind} executor: {type(exc).__name__}",
-            )
 
     def finish(self, job: Job, outcome: Outcome) -> RunStatus:
         """Record the end of a run executed elsewhere (a site worker's report)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -55,10 +55,13 @@ class Job:
     customer: Customer
     action: ActionSpec
     target: str
-    params: dict[str, Any]
+    # Secrets in clear: kept out of repr, so a logged Job never shows them.
+    params: dict[str, Any] = field(repr=False)
     check_mode: bool
     redactor: Redactor
     timeout_s: int
+    # JSON values, secrets in clear: what a site's queue seals (never stored in clear).
+    sealable: dict[str, Any] = field(repr=False)
     requested_by: str = ""
     # Set when the run waited for approval; the executor's guardrails may check it.
     approved_by: str | None = None
@@ -285,6 +288,7 @@ class RunService:
             timeout_s=run.timeout_s,
             requested_by=run.requested_by,
             approved_by=approved_by,
+            sealable=prepared.sealable,
         )
 
     def _check_policy(self, spec: ActionSpec, customer: Customer, params: dict[str, Any]) -> None:

@@ -302,7 +302,11 @@ class RunStore:
                 .values(heartbeat_at=utcnow())
             )
 
-    def unfinished(self) -> list[Run]:
+    def unfinished(self, worker: str | None = None) -> list[Run]:
+        """Queued and running runs; only those `worker` owns when named (filtered in SQL)."""
         active = [RunStatus.QUEUED.value, RunStatus.RUNNING.value]
+        query = select(Run).where(Run.status.in_(active))
+        if worker is not None:
+            query = query.where(Run.worker == worker)
         with self.db.session() as session:
-            return list(session.scalars(select(Run).where(Run.status.in_(active))))
+            return list(session.scalars(query))

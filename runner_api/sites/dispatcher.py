@@ -7,7 +7,6 @@ where a run executes.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from runner_api.dispatch.pool import LocalPool
 from runner_api.runs.service import Job
@@ -15,16 +14,6 @@ from runner_api.sites.jobs import SiteJobs
 from runner_api.sites.queues import Publisher
 
 log = logging.getLogger(__name__)
-
-
-def sealable_params(job: Job) -> dict[str, Any]:
-    """The job's parameters as JSON values, secrets in clear (to be sealed, never stored)."""
-    model = job.action.params_model.model_validate(dict(job.params))
-    as_json = model.model_dump(mode="json")
-    secrets = {
-        name: job.params[name] for name in job.action.secret_fields() if job.params.get(name)
-    }
-    return {**as_json, **secrets}
 
 
 class SiteDispatcher:
@@ -43,7 +32,7 @@ class SiteDispatcher:
         if site in self.local_sites:
             self.local.submit(job)
             return
-        if self.jobs.add(job.run_id, site, sealable_params(job), job.approved_by):
+        if self.jobs.add(job.run_id, site, job.sealable, job.approved_by):
             # A failed publish is logged; the sweep tries again (the run stays queued).
             self.publisher.publish(site, job.run_id)
 

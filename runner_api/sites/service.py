@@ -11,7 +11,6 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from runner_api.auth.authorize import require_run_visible
@@ -147,7 +146,7 @@ class SiteRuns:
         running = set(body.running)
         cutoff = utcnow() - timedelta(seconds=_LOST_AFTER_S)
         mine: list[str] = []
-        for run in self._runs_of(body.worker):
+        for run in self.store.unfinished(body.worker):
             if not principal.sees_customer(run.customer):
                 continue
             if run.id in running:
@@ -183,14 +182,6 @@ class SiteRuns:
             log.warning("run %s %s: %s", run_id, status.value, reason)
             self.runner.signals.changed(run_id, ended=True)
         self._forget(run_id)
-
-    def _runs_of(self, worker: str) -> list[Run]:
-        """The unfinished runs a worker owns (asked every heartbeat: filtered in SQL)."""
-        query = select(Run).where(
-            Run.worker == worker, Run.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])
-        )
-        with self.store.db.session() as session:
-            return list(session.scalars(query))
 
     def _visible(self, principal: Principal, run_id: str) -> Run:
         run = self.store.get(run_id)

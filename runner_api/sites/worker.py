@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from runner_api.catalog.models import ActionKind
 from runner_api.catalog.registry import Catalog
 from runner_api.customers.registry import CustomerRegistry
+from runner_api.dispatch.execution import execute_boundary
 from runner_api.errors import FixlineError
 from runner_api.runs.context import EventIn, Executor, Outcome, RunContext
 from runner_api.runs.service import clear_params
@@ -121,7 +122,7 @@ class SiteWorker:
         with self._lock:
             self._active[run_id] = active
         try:
-            outcome = self._run(ctx)
+            outcome = execute_boundary(self.executors, ctx)
             return self._report(run_id, active, outcome)
         finally:
             with self._lock:
@@ -168,16 +169,6 @@ class SiteWorker:
             approved_by=job.approved_by,
         )
         return ctx, active
-
-    def _run(self, ctx: RunContext) -> Outcome:
-        executor = self.executors.get(ctx.action.kind)
-        if executor is None:
-            return Outcome(RunStatus.FAILED, error=f"no executor for {ctx.action.kind} actions")
-        try:
-            return executor.execute(ctx)
-        except Exception as exc:  # the boundary: an executor bug must still end the run
-            log.exception("executor crashed on run %s", ctx.run_id)
-            return Outcome(RunStatus.FAILED, error=f"internal error: {type(exc).__name__}")
 
     def _report(self, run_id: str, active: _Active, outcome: Outcome) -> RunStatus | None:
         redact = active.redactor

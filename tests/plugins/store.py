@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from runner_api.database import Database
+from runner_api.lab.postgres import private_schema
 
 POSTGRES_URL = os.environ.get(
     "FIXLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -35,23 +35,11 @@ def postgres_admin_url() -> str:
     return POSTGRES_URL
 
 
-def _postgres_schema_url(admin_url: str) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{admin_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
 @pytest.fixture
 def postgres_schema_url(postgres_admin_url: str) -> Iterator[str]:
     """A private, empty schema on the PostgreSQL server (dropped afterwards)."""
-    yield from _postgres_schema_url(postgres_admin_url)
+    with private_schema(postgres_admin_url, "t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -60,7 +48,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fixline.db'}"
     else:
-        yield from _postgres_schema_url(request.getfixturevalue("postgres_admin_url"))
+        with private_schema(request.getfixturevalue("postgres_admin_url"), "t") as url:
+            yield url
 
 
 @pytest.fixture

@@ -79,4 +79,5 @@ def make_job(run: Run, timeout_s: int = 60, secrets: tuple[str, ...] = ()) -> Jo
         check_mode=False,
         redactor=Redactor(secrets),
         timeout_s=timeout_s,
+        sealable=dict(run.params),
     )
