@@ -229,9 +229,15 @@ class Core:
         self._work_dir = work_dir
         self._started = False
 
-    def start(self) -> None:
+    def start(self, *, serving: bool = True) -> None:
         """Open the store, import the credentials folder, end runs orphaned by a crash, then
-        start the workers."""
+        start the workers.
+
+        serving=False (a CLI command running one fix): only the pool and the heartbeat of
+        its own runs. The service's duties (due scheduled runs, accepted webhooks, relays,
+        expiries) stay with the service: a short-lived process that took a scheduled run
+        would leave it interrupted when it exits.
+        """
         self.open_store()
         import_folder(self.settings.resolved_credentials_dir, self.credentials)
         _prepare_private_dir(self._work_dir)
@@ -246,10 +252,11 @@ class Core:
                 len(interrupted),
             )
         self.pool.start()
-        self.heartbeat.start()
-        self.relay.start()
-        self.ticket_relay.start()
-        self.webhook_starter.start()
+        self.heartbeat.start(chores=serving)
+        if serving:
+            self.relay.start()
+            self.ticket_relay.start()
+            self.webhook_starter.start()
         self._started = True
 
     def open_store(self) -> None:

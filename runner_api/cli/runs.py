@@ -49,7 +49,7 @@ def run_action(
     from runner_api.core import Core
 
     core = Core(load_settings())
-    core.start()
+    core.start(serving=False)
     try:
         try:
             run = core.runs.start_run(

@@ -36,7 +36,10 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="fixline-heartbeat", daemon=True)
 
-    def start(self) -> None:
+    def start(self, *, chores: bool = True) -> None:
+        """chores=False: only this process's runs (heartbeats, cancels, orphans)."""
+        if not chores:
+            self.chores = ()
         self._thread.start()
 
     def stop(self) -> None:
