@@ -53,6 +53,7 @@ ansible-lint: venv
 
 bench: venv system-deps ## run the benchmarks
 	$(BIN)/python bench/playbook_overhead.py
+	$(BIN)/python bench/directory.py
 
 clean: ## remove the venv and local state
 	rm -rf $(VENV) .fixline

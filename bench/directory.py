@@ -167,7 +167,7 @@ def _compare(
         bound = 1.5 * floor + 10
         verdict = "ok" if fix <= bound else "MISSED"
         print(
-            f"{action:<15} Fixline/raw {fix / floor:5.2f}x   "
+            f"{action:<15} Fixline/raw {fix / floor:5.2f}x   Fixline-raw {fix - floor:5.1f} ms   "
             f"target p50 <= {bound:.1f} ms: {verdict}"
         )
     unlock = statistics.median(times[("account_unlock", "Fixline")])
