@@ -36,7 +36,7 @@ from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
 from runner_api.outbox.relay import Retry
 from runner_api.pki.actions import pki_actions
-from runner_api.playbooks.process_tree import kill_run_processes
+from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
 from runner_api.reveals.service import RevealService
 from runner_api.runs.limits import RateLimits
@@ -246,6 +246,7 @@ class Core:
         )
         self._sweep_work_dir()
         sweep_socket_folders()
+        reap_orphans()  # processes of runs whose Fixline process died, on this host
         if interrupted:
             log.warning(
                 "%d run(s) left unfinished by a stopped process are now interrupted",

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import shlex
 
+import psutil
+
 from runner_api.playbooks.workspace import Workspace
 
 # The marker every process of a run inherits, so the whole tree can be found and killed.
 RUN_MARKER_ENV = "FIXLINE_RUN_ID"
+# And the process that started the run ("<pid>:<start time>"): when it is gone, the run's
+# processes are orphans that the next Fixline process on the host kills (process_tree).
+RUN_OWNER_ENV = "FIXLINE_RUN_OWNER"
 # Where the `fixline_secret` lookup finds the run's secret server (same name in the plugin).
 SECRETS_SOCKET_ENV = "FIXLINE_SECRETS_SOCKET"
 # Debian targets; inventories set ansible_python_interpreter per host where it differs.
@@ -78,6 +83,7 @@ def run_env(ws: Workspace, run_id: str) -> dict[str, str]:
     """Environment variables for ansible-playbook and everything it starts."""
     return {
         RUN_MARKER_ENV: run_id,
+        RUN_OWNER_ENV: owner_marker(),
         "ANSIBLE_CONFIG": str(ws.ansible_cfg),
         # ansible-runner sets ANSIBLE_HOST_KEY_CHECKING=False unless the variable is present.
         "ANSIBLE_HOST_KEY_CHECKING": "True",
@@ -90,3 +96,9 @@ def run_env(ws: Workspace, run_id: str) -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
     }
+
+
+def owner_marker() -> str:
+    """This process as RUN_OWNER_ENV names it: its pid and start time (a reused pid differs)."""
+    me = psutil.Process()
+    return f"{me.pid}:{me.create_time():.2f}"

@@ -25,7 +25,13 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import inventory_hosts
 from runner_api.errors import ExecutorError, FixlineError, NotVettedError
 from runner_api.playbooks.agent import SshAgent
-from runner_api.playbooks.config import RUN_MARKER_ENV, ansible_cfg, run_env
+from runner_api.playbooks.config import (
+    RUN_MARKER_ENV,
+    RUN_OWNER_ENV,
+    ansible_cfg,
+    owner_marker,
+    run_env,
+)
 from runner_api.playbooks.events import EventMapper, clean_text
 from runner_api.playbooks.outcome import StopReason, build_outcome, failed
 from runner_api.playbooks.process_tree import kill_run_processes
@@ -169,6 +175,7 @@ class PlaybookExecutor:
             agent_env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 RUN_MARKER_ENV: ctx.run_id,
+                RUN_OWNER_ENV: owner_marker(),
             }
             agent = SshAgent(ws.agent_socket, agent_env)
             try:

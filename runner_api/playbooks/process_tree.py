@@ -8,13 +8,16 @@ descendant, setsid or not) and by parentage.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 import psutil
 
-from runner_api.playbooks.config import RUN_MARKER_ENV
+from runner_api.playbooks.config import RUN_MARKER_ENV, RUN_OWNER_ENV
+
+log = logging.getLogger(__name__)
 
 _GONE_POLL_S = 0.02
 _ROUNDS = 5
@@ -80,3 +83,46 @@ def kill_run_processes(run_id: str, roots: Iterable[int] = (), wait_s: float = 5
         while any(_alive(proc) for proc in procs) and time.monotonic() < deadline:
             time.sleep(_GONE_POLL_S)
     return len(killed)
+
+
+def reap_orphans(only_runs: Container[str] | None = None) -> int:
+    """Kill the processes of runs whose starting process is gone; returns how many.
+
+    A Fixline process that died mid-run (SIGKILL, OOM, power to the service only) leaves
+    ansible-playbook and its workers running, still changing hosts while the store says
+    the run was interrupted. The API reaps the runs it ends itself; this also covers a
+    site worker restarted on another host, and runs of any earlier process here. Owners
+    still alive (another server or worker on this host) keep their runs.
+    `only_runs`: restrict to these run ids (tests).
+    """
+    orphaned: set[str] = set()
+    for proc in psutil.process_iter():
+        try:
+            env = proc.environ()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        run_id, owner = env.get(RUN_MARKER_ENV), env.get(RUN_OWNER_ENV)
+        if run_id is None or owner is None or run_id in orphaned:
+            continue
+        if (only_runs is None or run_id in only_runs) and not _owner_alive(owner):
+            orphaned.add(run_id)
+    killed = sum(kill_run_processes(run_id) for run_id in orphaned)
+    if killed:
+        log.warning(
+            "killed %d process(es) of %d run(s) whose Fixline process had died: %s",
+            killed,
+            len(orphaned),
+            ", ".join(sorted(orphaned)),
+        )
+    return killed
+
+
+def _owner_alive(owner: str) -> bool:
+    pid_text, _, started = owner.partition(":")
+    try:
+        proc = psutil.Process(int(pid_text))
+        return f"{proc.create_time():.2f}" == started and _alive(proc)
+    except (ValueError, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except psutil.AccessDenied:
+        return True  # someone else's process: not ours to judge

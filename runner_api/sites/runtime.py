@@ -16,6 +16,7 @@ from runner_api.dispatch.executors import ExecutorSet, build_executors
 from runner_api.errors import ConfigurationError
 from runner_api.mailbox import mailbox_actions
 from runner_api.pki.actions import pki_actions
+from runner_api.playbooks.process_tree import reap_orphans
 from runner_api.runs.recovery import worker_identity
 from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
@@ -107,6 +108,9 @@ def run_worker(settings: Settings, site: str, concurrency: int) -> None:
         runtime.worker.execute(run_id)
 
     queue = queue_name(settings.queue_prefix, site)
+    # A predecessor killed mid-run left its playbooks running here; the API cannot reach
+    # this host to stop them (it records their runs interrupted, never re-run).
+    reap_orphans()
     runtime.worker.start()
     log.info("site worker %s consuming %s", runtime.client.worker, queue)
     try:
