@@ -35,6 +35,9 @@ class LocalPool:
         self.workers = workers
         self._cond = threading.Condition()
         self._queue: list[_Slot] = []
+        # Handed over already running (see reserve/hand), and the targets held for them.
+        self._handed: list[_Slot] = []
+        self._reserved: set[str] = set()
         self._running: dict[str, _Slot] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = False
@@ -52,16 +55,43 @@ class LocalPool:
             self._queue.append(_Slot(job))
             self._cond.notify()
 
+    def reserve(self, job: Job) -> bool:
+        """Hold an idle worker for `job` when nothing waits and no run of this process has
+        its target; then the caller records it running itself and calls `hand` (or
+        `release`). Saves the worker's own start transaction and a wake-up per run."""
+        with self._cond:
+            busy = {slot.job.lock_key for slot in self._running.values()} | self._reserved
+            taken = len(self._running) + len(self._handed) + len(self._reserved)
+            if self._stopping or self._queue or taken >= self.workers or job.lock_key in busy:
+                return False
+            self._reserved.add(job.lock_key)
+            return True
+
+    def hand(self, job: Job) -> None:
+        """Give a reserved worker its job, recorded running with its target locked."""
+        with self._cond:
+            self._reserved.discard(job.lock_key)
+            self._handed.append(_Slot(job))
+            self._cond.notify()
+
+    def release(self, job: Job) -> None:
+        """Give back a reservation that was not used."""
+        with self._cond:
+            self._reserved.discard(job.lock_key)
+            self._cond.notify()
+
     def cancel(self, run_id: str) -> None:
         with self._cond:
             self._queue = [slot for slot in self._queue if slot.job.run_id != run_id]
-            slot = self._running.get(run_id)
+            slot = self._running.get(run_id) or next(
+                (s for s in self._handed if s.job.run_id == run_id), None
+            )
         if slot is not None:
             slot.cancel.set()
 
     def running_ids(self) -> list[str]:
         with self._cond:
-            return list(self._running)
+            return [*self._running, *(slot.job.run_id for slot in self._handed)]
 
     def queued_count(self) -> int:
         with self._cond:
@@ -71,8 +101,9 @@ class LocalPool:
         """Cancel what runs, drop what waits (ids returned), and wait for the workers."""
         with self._cond:
             self._stopping = True
-            dropped = [slot.job.run_id for slot in self._queue]
+            dropped = [slot.job.run_id for slot in [*self._handed, *self._queue]]
             self._queue.clear()
+            self._handed.clear()
             for slot in self._running.values():
                 slot.cancel.set()
             self._cond.notify_all()
@@ -84,7 +115,11 @@ class LocalPool:
         """The first queued job whose target is free (lock taken), or None when stopping."""
         with self._cond:
             while not self._stopping:
-                busy = {slot.job.lock_key for slot in self._running.values()}
+                if self._handed:  # running and locked already: its worker was held for it
+                    slot = self._handed.pop(0)
+                    self._running[slot.job.run_id] = slot
+                    return slot
+                busy = {slot.job.lock_key for slot in self._running.values()} | self._reserved
                 for slot in list(self._queue):
                     key = slot.job.lock_key
                     if key in busy:

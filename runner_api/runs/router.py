@@ -75,7 +75,8 @@ async def create_run(
         channel=Channel.API,
         check_mode=body.check_mode,
     )
-    run = await run_in_threadpool(core.runs.start_run, request)
+    # A caller that waits gets its run started in the same transaction when a worker is free.
+    run = await run_in_threadpool(core.runs.start_run, request, start_now=wait > 0)
     deadline = time.monotonic() + wait
     # A run awaiting approval waits for a person, not for `wait`: answer at once.
     held = run.status == RunStatus.AWAITING_APPROVAL

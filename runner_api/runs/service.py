@@ -76,6 +76,19 @@ class Dispatcher(Protocol):
         """Queue a job; it starts when a worker and its target are free."""
         ...
 
+    def reserve(self, job: Job) -> bool:
+        """Hold a free worker of this process for the job, if there is one right now; the
+        caller then records the run running with its lock and calls `hand`, or `release`."""
+        ...
+
+    def hand(self, job: Job) -> None:
+        """Give the reserved worker its job (recorded running, target locked)."""
+        ...
+
+    def release(self, job: Job) -> None:
+        """Give back a reservation that was not used."""
+        ...
+
     def cancel(self, run_id: str) -> None:
         """Stop a queued or running job of this dispatcher, if it has it."""
         ...
@@ -157,9 +170,15 @@ class RunService:
             raise InvalidRequestError(f"action {spec.name!r} has no check mode")
         return spec, customer, self._prepare(spec, customer, request.params)
 
-    def start_run(self, request: RunRequest, run_id: str | None = None) -> Run:
+    def start_run(
+        self, request: RunRequest, run_id: str | None = None, *, start_now: bool = False
+    ) -> Run:
         """Validate, rate-limit, apply policy, record and queue one run (or hold it for
-        approval). Refusals are recorded too. `run_id`: an id already handed out (webhooks)."""
+        approval). Refusals are recorded too. `run_id`: an id already handed out (webhooks).
+
+        start_now: when a worker of this process and the target are free, record the run
+        running in the same transaction and hand it over (for a caller that waits for the
+        end anyway: the answer never shows it queued)."""
         spec, customer, prepared = self._checked(request)
         if self.limits is not None:
             self.limits.check(
@@ -203,8 +222,19 @@ class RunService:
             raise
         if self.gate is not None and self._hold_for_approval(run, spec, customer, prepared):
             return run
+        job = self._job(run, customer, spec, prepared)
+        if start_now and self.dispatcher.reserve(job):
+            try:
+                started = self.store.insert_started(run, job.lock_key)
+            except BaseException:
+                self.dispatcher.release(job)
+                raise
+            if started:
+                self.dispatcher.hand(job)
+                return run
+            self.dispatcher.release(job)  # another process holds the target: queue it
         self.store.insert(run)
-        self.dispatcher.submit(self._job(run, customer, spec, prepared))
+        self.dispatcher.submit(job)
         return run
 
     def _hold_for_approval(

@@ -35,6 +35,20 @@ class RunFilter:
     requested_by: str | None = None
 
 
+def _requested(run: Run) -> AuditEvent:
+    """The audit record of a new run (its parameters are stored masked already)."""
+    kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
+    return run_event(
+        kind,
+        run,
+        run.requested_by,
+        channel=run.channel,
+        params=run.params,
+        check_mode=run.check_mode,
+        error=run.error,
+    )
+
+
 def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
     """The audit record of something that happened to a run (no parameters in `data`)."""
     return AuditEvent(
@@ -82,24 +96,37 @@ class RunStore:
     ) -> Run:
         """Write a new run; `also_add` rows and `also_record` audit events (e.g. its approval
         request) go in the same transaction."""
-        kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
+        requested = _requested(run)
         with self._writing(also_add) as connection:
             connection.execute(statements.INSERT_RUN, statements.insert_values(run))
-            self.audit.record(
-                connection,
-                run_event(
-                    kind,
-                    run,
-                    run.requested_by,
-                    channel=run.channel,
-                    params=run.params,
-                    check_mode=run.check_mode,
-                    error=run.error,
-                ),
-            )
+            self.audit.record(connection, requested)
             for event in also_record:
                 self.audit.record(connection, event)
         return run
+
+    def insert_started(self, run: Run, target: str) -> bool:
+        """Write a new queued run already moved to running, with its target's lock, in ONE
+        transaction: the records of `insert` and `lock_and_start` together, for a run a
+        free worker takes at once. False when another run holds the target (nothing
+        written, `run` as it came)."""
+        requested = _requested(run)
+        started = {"started_at": utcnow()}
+        try:
+            with self.db.connection() as connection:
+                run.status, run.started_at = RunStatus.RUNNING.value, started["started_at"]
+                connection.execute(statements.INSERT_RUN, statements.insert_values(run))
+                # After the run: the lock names it (foreign key). A held target rolls both back.
+                lock = {"target": target, "run_id": run.id, "acquired_at": started["started_at"]}
+                connection.execute(statements.TAKE_TARGET, lock)
+                self.audit.record(connection, requested)
+                self._record_move(connection, run, started)
+        except IntegrityError:
+            run.status, run.started_at = RunStatus.QUEUED.value, None
+            return False
+        except BaseException:
+            run.status, run.started_at = RunStatus.QUEUED.value, None
+            raise
+        return True
 
     @contextmanager
     def _writing(self, rows: Sequence[Base] = ()) -> Iterator[Connection]:

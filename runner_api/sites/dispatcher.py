@@ -36,6 +36,16 @@ class SiteDispatcher:
             # A failed publish is logged; the sweep tries again (the run stays queued).
             self.publisher.publish(site, job.run_id)
 
+    def reserve(self, job: Job) -> bool:
+        # Only the local pool takes a run at once; a site's run waits for its worker's claim.
+        return job.customer.site in self.local_sites and self.local.reserve(job)
+
+    def hand(self, job: Job) -> None:
+        self.local.hand(job)
+
+    def release(self, job: Job) -> None:
+        self.local.release(job)
+
     def cancel(self, run_id: str) -> None:
         # A site run's cancel reaches its worker through the store (cancel_requested), which
         # the worker's heartbeat reads; a queued one was already ended by RunService.

@@ -17,6 +17,7 @@ from runner_api.catalog.models import ActionKind
 from runner_api.database import Database
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.pool import LocalPool
+from runner_api.errors import RunNotFoundError
 from runner_api.runs.context import EventIn, Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
@@ -143,3 +144,51 @@ def test_secrets_are_scrubbed_from_events_and_outcome(store: RunStore) -> None:
     stored = repr(ended.__dict__) + repr([e.__dict__ for e in store.events(run.id)])
     assert canary not in stored
     assert ended.error == "bad ********"
+
+
+def test_a_run_handed_to_a_reserved_worker_starts_in_its_insert(
+    store: RunStore, recording: RecordingExecutor
+) -> None:
+    """reserve/insert_started/hand: one transaction records the run running with its lock;
+    the worker runs it without a start of its own, and a held target or a full pool says
+    no before anything is written."""
+    pool = _pool(store, recording, workers=2)
+    run = make_run(1, target="alice")
+    job = make_job(run)
+    assert pool.reserve(job)
+    assert not pool.reserve(make_job(make_run(2, target="alice"))), "target held by reservation"
+    assert store.insert_started(run, job.lock_key)
+    assert store.get(run.id).status == RunStatus.RUNNING and store.get(run.id).started_at
+    pool.hand(job)
+    _wait_terminal(store, [run.id])
+    assert store.get(run.id).status == RunStatus.SUCCEEDED
+    assert [target for target, _, _ in recording.spans] == ["alice"]
+
+    # Another process holds the target: nothing is written, the run stays as it came.
+    other = store.insert(make_run(3, target="bob"))
+    blocked = make_run(4, target="bob")
+    lock_key = make_job(blocked).lock_key
+    assert store.try_lock_target(lock_key, other.id)
+    assert not store.insert_started(blocked, lock_key)
+    assert blocked.status == RunStatus.QUEUED and blocked.started_at is None
+    with pytest.raises(RunNotFoundError):
+        store.get(blocked.id)
+    pool.stop()
+
+
+def test_reserve_says_no_while_runs_wait_or_every_worker_is_taken(store: RunStore) -> None:
+    pool = _pool(store, RecordingExecutor(seconds=30), workers=1)
+    first = store.insert(make_run(1, target="carol"))
+    pool.submit(make_job(first))
+    deadline = time.monotonic() + 5
+    while store.get(first.id).status != RunStatus.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not pool.reserve(make_job(make_run(2, target="dave"))), "the only worker is busy"
+    pool.cancel(first.id)
+    _wait_terminal(store, [first.id], timeout=5)
+    idle = make_job(make_run(3, target="dave"))
+    assert pool.reserve(idle)
+    pool.release(idle)
+    assert pool.reserve(idle)
+    pool.release(idle)
+    pool.stop()
