@@ -35,6 +35,11 @@ class RunFilter:
     requested_by: str | None = None
 
 
+def _lock(target: str, run_id: str) -> dict[str, Any]:
+    """The values of a target_locks row taken now (statements.TAKE_TARGET)."""
+    return {"target": target, "run_id": run_id, "acquired_at": utcnow()}
+
+
 def _requested(run: Run) -> AuditEvent:
     """The audit record of a new run (its parameters are stored masked already)."""
     kind = "run.refused" if run.status == RunStatus.REFUSED else "run.requested"
@@ -116,15 +121,13 @@ class RunStore:
                 run.status, run.started_at = RunStatus.RUNNING.value, started["started_at"]
                 connection.execute(statements.INSERT_RUN, statements.insert_values(run))
                 # After the run: the lock names it (foreign key). A held target rolls both back.
-                lock = {"target": target, "run_id": run.id, "acquired_at": started["started_at"]}
-                connection.execute(statements.TAKE_TARGET, lock)
+                connection.execute(statements.TAKE_TARGET, _lock(target, run.id))
                 self.audit.record(connection, requested)
                 self._record_move(connection, run, started)
-        except IntegrityError:
+        except BaseException as exc:
             run.status, run.started_at = RunStatus.QUEUED.value, None
-            return False
-        except BaseException:
-            run.status, run.started_at = RunStatus.QUEUED.value, None
+            if isinstance(exc, IntegrityError):
+                return False
             raise
         return True
 
@@ -258,8 +261,7 @@ class RunStore:
         # One commit instead of two on every run's way to the outside system.
         try:
             with self.db.connection() as connection:
-                values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
-                connection.execute(statements.TAKE_TARGET, values)
+                connection.execute(statements.TAKE_TARGET, _lock(target, run_id))
                 moved = {"started_at": utcnow(), **fields}
                 if self._move(connection, run_id, RunStatus.RUNNING, (), moved):
                     return True
@@ -309,8 +311,7 @@ class RunStore:
         try:
             with self.db.connection() as connection:
                 # A plain INSERT (hot path); the primary key on target makes it exclusive.
-                values = {"target": target, "run_id": run_id, "acquired_at": utcnow()}
-                connection.execute(statements.TAKE_TARGET, values)
+                connection.execute(statements.TAKE_TARGET, _lock(target, run_id))
         except IntegrityError:
             return False
         return True
