@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -40,7 +40,7 @@ from runner_api.database import Database
 from runner_api.types import utcnow
 
 _TAKE_NEXT = text(
-    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 "
+    "UPDATE audit_head SET seq = seq + :n WHERE id = 1 "
     "RETURNING seq, hash, checkpoint_seq, checkpoint_ts"
 )
 _LOCK_HEAD = text(
@@ -119,13 +119,18 @@ class AuditLog:
         self.clock = clock
         self._last_checkpoint_ts: tuple[str, datetime] | None = None
 
-    def record(self, session: Session | Connection, event: AuditEvent) -> None:
-        """Append within the caller's transaction; AuditUnavailableError aborts it."""
+    def record(self, session: Session | Connection, *events: AuditEvent) -> None:
+        """Append within the caller's transaction; AuditUnavailableError aborts it.
+
+        Several events take one turn at the head: the statements of one append, not one
+        append each (a run recorded running at once has two records, on every run's way)."""
+        if not events:
+            return
         try:
-            self._append(session, event)
+            self._append(session, events)
         except SQLAlchemyError as exc:
             raise AuditUnavailableError(
-                "the audit log cannot be written, so nothing was done", event=event.type
+                "the audit log cannot be written, so nothing was done", event=events[0].type
             ) from exc
 
     def append(self, event: AuditEvent) -> int:
@@ -133,7 +138,7 @@ class AuditLog:
         for attempt in range(_RETRIES):
             try:
                 with self.db.session() as session:
-                    return self._append(session, event)
+                    return self._append(session, (event,))
             except OperationalError as exc:
                 if attempt == _RETRIES - 1 or not _busy(exc):
                     raise AuditUnavailableError(
@@ -142,36 +147,43 @@ class AuditLog:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _append(self, session: Session | Connection, event: AuditEvent) -> int:
-        seq, prev_hash, checkpoint_seq, checkpoint_ts = session.execute(_TAKE_NEXT).one()
+    def _append(self, session: Session | Connection, events: Sequence[AuditEvent]) -> int:
+        """Chain `events` onto the head; the seq of the last."""
+        last, prev_hash, checkpoint_seq, checkpoint_ts = session.execute(
+            _TAKE_NEXT, {"n": len(events)}
+        ).one()
         now = self.clock()
-        values: dict[str, Any] = {
-            "seq": seq,
-            "ts": format_ts(now),
-            "type": neutralize(event.type),
-            "actor": neutralize(event.actor),
-            "customer": _clean(event.customer),
-            "ticket_id": _clean(event.ticket_id),
-            "run_id": _clean(event.run_id),
-            "action": _clean(event.action),
-            "target": _clean(event.target),
-            "outcome": _clean(event.outcome),
-            "data": canonical_json(neutralize_value(event.data)),
-            "version": self.version,
-            "prev_hash": prev_hash,
-        }
-        values["hash"] = chain_hash(prev_hash, _canonical_of(values))
+        ts = format_ts(now)
+        rows: list[dict[str, Any]] = []
+        for seq, event in enumerate(events, start=last - len(events) + 1):
+            values: dict[str, Any] = {
+                "seq": seq,
+                "ts": ts,
+                "type": neutralize(event.type),
+                "actor": neutralize(event.actor),
+                "customer": _clean(event.customer),
+                "ticket_id": _clean(event.ticket_id),
+                "run_id": _clean(event.run_id),
+                "action": _clean(event.action),
+                "target": _clean(event.target),
+                "outcome": _clean(event.outcome),
+                "data": canonical_json(neutralize_value(event.data)),
+                "version": self.version,
+                "prev_hash": prev_hash,
+            }
+            values["hash"] = prev_hash = chain_hash(prev_hash, _canonical_of(values))
+            rows.append(values)
         # Prepared statements with bound values: the append is on every run's hot path.
-        session.execute(_INSERT, values)
-        due = seq - checkpoint_seq >= self.checkpoint_records or (
+        session.execute(_INSERT, rows)
+        due = last - checkpoint_seq >= self.checkpoint_records or (
             (now - self._parsed(checkpoint_ts)).total_seconds() >= self.checkpoint_every_s
         )
         if due:
-            signed = self._sign(session, seq, values["hash"], "interval")
-            session.execute(_SET_HEAD, {"hash": values["hash"], **signed})
+            signed = self._sign(session, last, prev_hash, "interval")
+            session.execute(_SET_HEAD, {"hash": prev_hash, **signed})
         else:
-            session.execute(_SET_HASH, {"hash": values["hash"]})
-        return int(seq)
+            session.execute(_SET_HASH, {"hash": prev_hash})
+        return int(last)
 
     def _parsed(self, ts: str) -> datetime:
         # The head's checkpoint time changes once per checkpoint, not per append: parsing it

@@ -30,13 +30,13 @@ class AuditEvent:
 
 
 class AuditSink(Protocol):
-    def record(self, session: Session | Connection, event: AuditEvent) -> None:
-        """Append one record within the caller's transaction; raise to abort it."""
+    def record(self, session: Session | Connection, *events: AuditEvent) -> None:
+        """Append the records, in order, within the caller's transaction; raise to abort it."""
         ...
 
 
 class NoAudit:
     """For unit tests of other features: records nothing."""
 
-    def record(self, session: Session | Connection, event: AuditEvent) -> None:
+    def record(self, session: Session | Connection, *events: AuditEvent) -> None:
         return None

@@ -4,6 +4,9 @@ An account's DN changes rarely (a move or a rename), and finding it costs a subt
 before every fix. Only the DN is remembered: everything a guardrail decides on is read
 fresh at it, and guardrails.locate looks the DN up again when the entry read there is not
 that account any more.
+
+The same map, keyed by DN, keeps a manager's name and mail for the notices a fix sends
+(see LdapDirectory.read_person): nothing a guardrail decides on.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
 from runner_api.customers.models import Customer, DirectoryConfig
 from runner_api.directory.connections import directory_of
@@ -20,19 +24,21 @@ DN_MEMORY_S = 300.0
 _MAX_ENTRIES = 10_000
 
 _Key = tuple[str, DirectoryConfig, str]
+V = TypeVar("V")
 
 
-class DnMemory:
-    """Thread-safe, bounded, expiring username -> DN map."""
+class DnMemory(Generic[V]):
+    """Thread-safe, bounded, expiring map of a customer directory's names (a login, a DN)
+    to what was found there: username -> DN, and, for notices only, DN -> Person."""
 
     def __init__(self, ttl_s: float = DN_MEMORY_S, max_entries: int = _MAX_ENTRIES) -> None:
         self._ttl_s = ttl_s
         self._max = max_entries
         self._lock = threading.Lock()
-        self._dns: OrderedDict[_Key, tuple[float, str]] = OrderedDict()
+        self._dns: OrderedDict[_Key, tuple[float, V]] = OrderedDict()
 
-    def get(self, customer: Customer, username: str) -> str | None:
-        """The DN remembered for the account, unless it expired."""
+    def get(self, customer: Customer, username: str) -> V | None:
+        """What was remembered for the name, unless it expired."""
         key = _key(customer, username)
         with self._lock:
             found = self._dns.get(key)
@@ -43,8 +49,8 @@ class DnMemory:
                 return None
             return found[1]
 
-    def put(self, customer: Customer, username: str, dn: str | None) -> None:
-        """Remember where the account was found (None: forget it)."""
+    def put(self, customer: Customer, username: str, dn: V | None) -> None:
+        """Remember what was found for the name (None: forget it)."""
         key = _key(customer, username)
         with self._lock:
             self._dns.pop(key, None)

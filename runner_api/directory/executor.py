@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
+from runner_api.customers.models import Customer
 from runner_api.directory import fixes, guardrails
 from runner_api.directory.actions import (
     GroupAddParams,
@@ -16,6 +19,7 @@ from runner_api.directory.actions import (
 from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.fixes import Step, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
+from runner_api.directory.look_ahead import AheadReads
 from runner_api.directory.password import reset_password
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
@@ -29,7 +33,8 @@ class DirectoryExecutor:
 
     def __init__(self, gateway: DirectoryGateway, side: Executor | None = None) -> None:
         self._gateway = gateway
-        # Reads that may go out beside a write (the manager to notify); never a write.
+        # Reads that may go out beside others (the manager to notify, a target looked up
+        # while its run is recorded); never a write.
         self._side = side or ThreadPoolExecutor(4, thread_name_prefix="fixline-directory-read")
         self._versions = versions_of("ldap3")
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
@@ -40,14 +45,29 @@ class DirectoryExecutor:
             "group_add": lambda ctx: self._membership(ctx, True),
             "group_remove": lambda ctx: self._membership(ctx, False),
         }
+        # Every action here starts by reading its target (`username`): may start early.
+        located = partial(guardrails.locate, gateway)
+        self._ahead = AheadReads(self._side, located, set(self._actions))
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
-        return run_action(ctx, self._actions, SYSTEM, self._versions)
+        try:
+            return run_action(ctx, self._actions, SYSTEM, self._versions)
+        finally:
+            self._ahead.drop(ctx.run_id)  # a run refused before its lookup left it unused
+
+    def look_ahead(
+        self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
+    ) -> None:
+        """Start the target's lookup while the run is recorded (a read; see look_ahead.py)."""
+        self._ahead.start(run_id, customer, action, params)
+
+    def drop_ahead(self, run_id: str) -> None:
+        self._ahead.drop(run_id)
 
     def _target(self, ctx: RunContext, username: str) -> UserEntry:
         emit(ctx, "lookup", f"looking up {username}")
-        user = protect(self._gateway, ctx, username)
+        user = protect(self._gateway, ctx, username, self._ahead.take(ctx.run_id, username))
         checkpoint(ctx, SYSTEM)
         return user
 
@@ -80,7 +100,8 @@ class DirectoryExecutor:
     def _password_reset(self, ctx: RunContext) -> Outcome:
         params = PasswordResetParams.model_validate(ctx.params)
         emit(ctx, "lookup", f"looking up {params.username}")
-        return reset_password(ctx, self._gateway, params.username, params.unlock, self._side)
+        early = self._ahead.take(ctx.run_id, params.username)
+        return reset_password(ctx, self._gateway, params.username, params.unlock, self._side, early)
 
     def _unlock(self, ctx: RunContext) -> Outcome:
         user = self._target(ctx, UserParams.model_validate(ctx.params).username)

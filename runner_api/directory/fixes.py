@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,9 +165,19 @@ def unknown(ctx: RunContext, step: Step, why: str) -> Outcome:
     )
 
 
-def protect(gateway: DirectoryGateway, ctx: RunContext, username: str) -> UserEntry:
-    """Locate the target and run every guardrail; raises DirectoryRefusedError."""
-    user = guardrails.locate(gateway, ctx.customer, username)
+def protect(
+    gateway: DirectoryGateway,
+    ctx: RunContext,
+    username: str,
+    early: Future[UserEntry] | None = None,
+) -> UserEntry:
+    """Locate the target and run every guardrail; raises DirectoryRefusedError.
+
+    `early`: the same lookup, started for this run while it was recorded (look_ahead)."""
+    if early is not None:
+        user = early.result()  # bounded by the connection's timeouts, as the lookup is
+    else:
+        user = guardrails.locate(gateway, ctx.customer, username)
     guardrails.check_target(gateway, ctx.customer, user)
     emit(ctx, "guardrails", f"{user.username} is in scope and not protected", dn=user.dn)
     return user

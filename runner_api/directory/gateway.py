@@ -101,7 +101,8 @@ class DirectoryGateway(Protocol):
         ...
 
     def read_person(self, customer: Customer, dn: str) -> Person:
-        """A user's names and mail only (a cheap read); DirectoryError when none is there."""
+        """A user's names and mail only, for notices (may be remembered for a minute);
+        DirectoryError when none is there."""
         ...
 
     def search(self, customer: Customer, ldap_filter: str, limit: int) -> list[UserEntry]:

@@ -33,6 +33,7 @@ from runner_api.secrets.credentials import CredentialSource
 
 T = TypeVar("T")
 GROUP_CACHE_S = 60.0
+PERSON_CACHE_S = 60.0
 _SECURITY_GROUP = 0x80000000
 USER_ATTRIBUTES = (
     "sAMAccountName",
@@ -117,7 +118,10 @@ class LdapDirectory:
 
     def __init__(self, credentials: CredentialSource, pool_size: int = 4) -> None:
         self._pool = ConnectionPool(credentials, pool_size)
-        self._dns = DnMemory()
+        self._dns: DnMemory[str] = DnMemory()
+        # A manager's name and mail, for the notice after a fix: a lookup on every fix's
+        # way for what changes rarely. Never asked by a guardrail.
+        self._people: DnMemory[Person] = DnMemory(ttl_s=PERSON_CACHE_S)
         self._groups_lock = threading.Lock()
         self._groups: dict[tuple[str, DirectoryConfig, str], tuple[float, tuple[GroupEntry, ...]]]
         self._groups = {}
@@ -180,6 +184,8 @@ class LdapDirectory:
         return user
 
     def read_person(self, customer: Customer, dn: str) -> Person:
+        if (known := self._people.get(customer, dn)) is not None:
+            return known
         attrs = list(PERSON_ATTRIBUTES)
         found = self._read(
             customer, lambda c: self._search(c, dn, f"(&{filters.USER_CLASS})", BASE, attrs)
@@ -188,7 +194,9 @@ class LdapDirectory:
             raise DirectoryError(f"user {dn!r} vanished while it was being read")
         raw = found[0][1]
         username = _text(raw, "sAMAccountName") or ""
-        return Person(found[0][0], username, _text(raw, "displayName"), _text(raw, "mail"))
+        person = Person(found[0][0], username, _text(raw, "displayName"), _text(raw, "mail"))
+        self._people.put(customer, dn, person)
+        return person
 
     def search(self, customer: Customer, ldap_filter: str, limit: int) -> list[UserEntry]:
         config = directory_of(customer)

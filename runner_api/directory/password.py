@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 
 from runner_api.directory import passwords
 from runner_api.directory.affected import read_manager_early, with_affected
@@ -20,10 +20,13 @@ def reset_password(
     username: str,
     unlock: bool,
     side: Executor | None = None,
+    early: Future[UserEntry] | None = None,
 ) -> Outcome:
-    """Reset to a generated temporary password, must change at next logon; reveal it once."""
+    """Reset to a generated temporary password, must change at next logon; reveal it once.
+
+    `early`: the target's lookup, started while the run was recorded (see protect)."""
     if ctx.check_mode:
-        user = protect(gateway, ctx, username)
+        user = protect(gateway, ctx, username, early)
         step = reset_step(user, None, unlock)
         return succeeded(ctx, step, f"would reset the password of {user.username}" + _tail(step))
     if ctx.reveal is None:
@@ -35,7 +38,7 @@ def reset_password(
     # fails from here on, no event or error can carry it.
     password = passwords.generate([username])
     ctx.redactor.add(password)
-    user = protect(gateway, ctx, username)
+    user = protect(gateway, ctx, username, early)
     names = [user.username, user.display_name or ""]
     if not passwords.acceptable(password, names):
         # AD complexity also rejects display-name tokens, known only now.
@@ -43,7 +46,7 @@ def reset_password(
         ctx.redactor.add(password)
     step = reset_step(user, password, unlock)
     emit(ctx, "change", f"setting a temporary password for {user.username}", **step.after)
-    early = read_manager_early(gateway, ctx, user, side)
+    manager = read_manager_early(gateway, ctx, user, side)
     ended = _modify_once(ctx, gateway, user, step)
     if ended is not None:
         return ended
@@ -54,7 +57,7 @@ def reset_password(
         f"password of {user.username} reset; must be changed at next logon" + _tail(step),
         details={"reveal_id": reveal_id},
     )
-    return with_affected(gateway, ctx, user, done, early=early)
+    return with_affected(gateway, ctx, user, done, early=manager)
 
 
 def _tail(step: Step) -> str:

@@ -15,7 +15,7 @@ from runner_api.dispatch.run_events import Later, RunEvents
 from runner_api.metrics import Metrics
 from runner_api.notify.outbox import notices_for
 from runner_api.reveals.service import RevealService
-from runner_api.runs.context import Executor, Outcome, RunContext
+from runner_api.runs.context import Executor, LooksAhead, Outcome, RunContext
 from runner_api.runs.models import Run
 from runner_api.runs.service import Job
 from runner_api.runs.signals import RunSignals
@@ -111,6 +111,22 @@ class JobRunner:
         if self.metrics is not None:
             self.metrics.finished(job.action.name, status, time.monotonic() - began)
         return status
+
+    def look_ahead(self, job: Job) -> None:
+        """Let the job's executor start its first reads (a run about to start here)."""
+        executor = self.executors.get(job.action.kind)
+        if not isinstance(executor, LooksAhead):
+            return
+        try:
+            executor.look_ahead(job.run_id, job.customer, job.action.name, job.params)
+        except Exception:  # only a head start: the run reads again itself
+            log.exception("look-ahead failed for run %s", job.run_id)
+
+    def drop_ahead(self, job: Job) -> None:
+        """Drop the reads of a job that will not start at once."""
+        executor = self.executors.get(job.action.kind)
+        if isinstance(executor, LooksAhead):
+            executor.drop_ahead(job.run_id)
 
     def ended_run(self, run_id: str) -> Run | None:
         """The run as this process recorded its end, if it did so recently."""

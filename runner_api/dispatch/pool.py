@@ -58,14 +58,18 @@ class LocalPool:
     def reserve(self, job: Job) -> bool:
         """Hold an idle worker for `job` when nothing waits and no run of this process has
         its target; then the caller records it running itself and calls `hand` (or
-        `release`). Saves the worker's own start transaction and a wake-up per run."""
+        `release`). Saves the worker's own start transaction and a wake-up per run.
+
+        A reserved job's executor starts its first reads at once (JobRunner.look_ahead):
+        they overlap the caller's transaction."""
         with self._cond:
             busy = {slot.job.lock_key for slot in self._running.values()} | self._reserved
             taken = len(self._running) + len(self._handed) + len(self._reserved)
             if self._stopping or self._queue or taken >= self.workers or job.lock_key in busy:
                 return False
             self._reserved.add(job.lock_key)
-            return True
+        self.runner.look_ahead(job)
+        return True
 
     def hand(self, job: Job) -> None:
         """Give a reserved worker its job, recorded running with its target locked."""
@@ -75,7 +79,8 @@ class LocalPool:
             self._cond.notify()
 
     def release(self, job: Job) -> None:
-        """Give back a reservation that was not used."""
+        """Give back a reservation that was not used (the job may queue: its reads go)."""
+        self.runner.drop_ahead(job)
         with self._cond:
             self._reserved.discard(job.lock_key)
             self._cond.notify()

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer
@@ -115,4 +115,22 @@ class Executor(Protocol):
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Do the work; must honour ctx.cancel_requested and ctx.deadline, never raise."""
+        ...
+
+
+@runtime_checkable
+class LooksAhead(Protocol):
+    """An executor that can start a run's first reads while the run is being recorded.
+
+    Only reads, for a run a free worker takes the moment its record commits: they overlap
+    the commit instead of following it. Nothing may change before the record."""
+
+    def look_ahead(
+        self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
+    ) -> None:
+        """Start the reads; their results wait for the run (or are dropped)."""
+        ...
+
+    def drop_ahead(self, run_id: str) -> None:
+        """Forget the reads of a run that did not start at once (they would grow stale)."""
         ...

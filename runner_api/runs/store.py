@@ -54,6 +54,12 @@ def _requested(run: Run) -> AuditEvent:
     )
 
 
+def _moved(run: Run, fields: Mapping[str, Any]) -> AuditEvent:
+    """The audit record of a move: its outcome fields, never parameters."""
+    audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
+    return run_event(f"run.{run.status}", run, run.worker or "fixline", **audited)
+
+
 def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
     """The audit record of something that happened to a run (no parameters in `data`)."""
     return AuditEvent(
@@ -104,9 +110,7 @@ class RunStore:
         requested = _requested(run)
         with self._writing(also_add) as connection:
             connection.execute(statements.INSERT_RUN, statements.insert_values(run))
-            self.audit.record(connection, requested)
-            for event in also_record:
-                self.audit.record(connection, event)
+            self.audit.record(connection, requested, *also_record)
         return run
 
     def insert_started(self, run: Run, target: str) -> bool:
@@ -122,8 +126,7 @@ class RunStore:
                 connection.execute(statements.INSERT_RUN, statements.insert_values(run))
                 # After the run: the lock names it (foreign key). A held target rolls both back.
                 connection.execute(statements.TAKE_TARGET, _lock(target, run.id))
-                self.audit.record(connection, requested)
-                self._record_move(connection, run, started)
+                self.audit.record(connection, requested, _moved(run, started))
         except BaseException as exc:
             run.status, run.started_at = RunStatus.QUEUED.value, None
             if isinstance(exc, IntegrityError):
@@ -239,16 +242,11 @@ class RunStore:
         run = statements.move_run(connection, run_id, to, fields)
         if run is None:
             return False
-        self._record_move(connection, run, fields)
-        for event in also_record:
-            self.audit.record(connection, event)
+        self.audit.record(connection, _moved(run, fields), *also_record)
         return True
 
     def _record_move(self, connection: Connection, run: Run, fields: Mapping[str, Any]) -> None:
-        """The audit record of a move: its outcome fields, never parameters."""
-        audited = {k: v for k, v in fields.items() if k in _AUDITED_FIELDS}
-        event = run_event(f"run.{run.status}", run, run.worker or "fixline", **audited)
-        self.audit.record(connection, event)
+        self.audit.record(connection, _moved(run, fields))
 
     def lock_and_start(self, target: str, run_id: str, **fields: Any) -> bool | None:
         """Take the target's lock and move the run to running, in ONE transaction.

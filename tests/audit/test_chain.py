@@ -76,6 +76,22 @@ def test_appends_on_a_plain_connection_chain_like_any(database: Database, audit:
         assert verify_chain(connection, audit.signer.verifier).ok
 
 
+def test_several_records_in_one_call_chain_in_order(database: Database, audit: AuditLog) -> None:
+    # One turn at the head for a run recorded requested and running at once; a checkpoint
+    # falling due inside the batch signs its last record.
+    fill(audit, 48)
+    with database.connection() as connection:
+        audit.record(connection, event(48), event(49), event(50))
+    assert audit.append(event(51)) == 52
+    rows = _records(database)
+    assert [r.seq for r in rows] == list(range(1, 53))
+    assert [json.loads(r.data)["n"] for r in rows[48:52]] == [48, 49, 50, 51]
+    with database.engine.connect() as connection:
+        report = verify_chain(connection, audit.signer.verifier)
+    assert report.ok, report.problems
+    assert report.last_checkpoint_covered == 51
+
+
 def test_a_rolled_back_transaction_takes_its_seq_back(database: Database, audit: AuditLog) -> None:
     fill(audit, 3)
     try:

@@ -121,3 +121,26 @@ def test_a_remembered_dn_is_never_trusted_for_the_name(
     user = guardrails.locate(remembering, customer, USER)
     assert user.dn != remembered
     assert user.username == USER and user.display_name == "Ben Carter"
+
+
+def test_a_managers_contact_is_remembered_for_notices_only(
+    remembering: LdapDirectory, dlab: DirectoryLabView
+) -> None:
+    """read_person (whom a notice goes to) answers from memory for a minute; guardrail
+    reads never do (the tests above)."""
+    customer = lab_customer()
+    admin = dlab.admin()
+    try:
+        dn = dlab.dn(admin, USER)
+        first = remembering.read_person(customer, dn)
+        assert first.username == USER
+        admin.modify(dn, {"mail": [(MODIFY_REPLACE, ["moved@example.test"])]})
+        assert admin.result["result"] == 0
+    finally:
+        admin.unbind()
+    assert remembering.read_person(customer, dn) == first
+    fresh = LdapDirectory(dlab.credentials)
+    try:
+        assert fresh.read_person(customer, dn).mail == "moved@example.test"
+    finally:
+        fresh.close()

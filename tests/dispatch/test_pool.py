@@ -192,3 +192,33 @@ def test_reserve_says_no_while_runs_wait_or_every_worker_is_taken(store: RunStor
     assert pool.reserve(idle)
     pool.release(idle)
     pool.stop()
+
+
+class LookingAheadExecutor(RecordingExecutor):
+    """Notes which runs it was told to look ahead for, and which it was told to drop."""
+
+    def __init__(self) -> None:
+        super().__init__(seconds=0)
+        self.ahead: list[str] = []
+        self.dropped: list[str] = []
+
+    def look_ahead(self, run_id: str, customer: object, action: str, params: object) -> None:
+        self.ahead.append(run_id)
+
+    def drop_ahead(self, run_id: str) -> None:
+        self.dropped.append(run_id)
+
+
+def test_a_reserved_job_looks_ahead_and_a_released_one_drops_it(store: RunStore) -> None:
+    """Reads start when a worker is held for the job; a job that queues instead (its
+    reservation given back) has them dropped, so it never decides on a stale read."""
+    executor = LookingAheadExecutor()
+    pool = _pool(store, executor, workers=1)
+    held, other = make_job(make_run(1, target="erin")), make_job(make_run(2, target="fay"))
+    assert pool.reserve(held)
+    assert executor.ahead == [held.run_id] and executor.dropped == []
+    assert not pool.reserve(other), "the only worker is held"
+    assert executor.ahead == [held.run_id], "no reads for a job that did not get a worker"
+    pool.release(held)
+    assert executor.dropped == [held.run_id]
+    pool.stop()
