@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from runner_api.api.deps import CoreDep, require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.responses import model_response
 from runner_api.auth.authorize import (
     may_cancel,
     require_action,
@@ -45,6 +46,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "",
     status_code=202,
+    response_model=RunRead,
     summary="Start a run",
     responses={
         **_ERRORS,
@@ -60,7 +62,7 @@ async def create_run(
         float,
         Query(ge=0, le=60, description="Seconds to wait for the run to end before answering."),
     ] = 0,
-) -> RunRead:
+) -> Response:
     """Validate, check limits and policy, record and queue a run; answers with the queued
     run (or `awaiting_approval`, with the reasons in `details.approval`), or, with `wait`,
     with the run as it stands when it ended or the wait ran out."""
@@ -90,7 +92,8 @@ async def create_run(
         if ended is None:
             ended = await run_in_threadpool(core.runs.get_run, run.id)
         run = ended
-    return RunRead.model_validate(run)
+    # Written once by pydantic: every fix an agent clicks waits for this answer.
+    return model_response(RunRead.model_validate(run), 202)
 
 
 @router.get("", summary="List runs", responses=_ERRORS)

@@ -21,6 +21,8 @@ from sqlalchemy import (
     bindparam,
     delete,
     insert,
+    literal_column,
+    or_,
     update,
 )
 from sqlalchemy import inspect as sa_inspect
@@ -48,16 +50,13 @@ def move_run(
 ) -> Run | None:
     """Move the run to `to`, setting `fields` (an end also frees its target); the run as
     moved, or None when its status does not allow the move."""
-    allowed = [status.value for status in ALLOWED_FROM[to]]
     values = {"status": to.value, **fields}
     if to.terminal:
         values.setdefault("finished_at", utcnow())
     params = {f"new_{name}": value for name, value in values.items()}
     # RETURNING: the run as updated comes back with the UPDATE itself, one statement
     # instead of an UPDATE, a SELECT and a refresh.
-    row = connection.execute(
-        _move(tuple(values)), {"run_id": run_id, "allowed": allowed, **params}
-    ).one_or_none()
+    row = connection.execute(_move(to, tuple(values)), {"run_id": run_id, **params}).one_or_none()
     if row is None:
         return None
     if to.terminal:
@@ -67,14 +66,18 @@ def move_run(
 
 
 @functools.cache
-def _move(columns: tuple[str, ...]) -> Update:
-    """UPDATE runs SET `columns` (bound as new_<column>) WHERE id = :run_id AND status IN
-    :allowed, RETURNING the whole run; one statement per set of columns."""
+def _move(to: RunStatus, columns: tuple[str, ...]) -> Update:
+    """UPDATE runs SET `columns` (bound as new_<column>) WHERE id = :run_id AND status is one
+    `to` may follow, RETURNING the whole run; one statement per move and set of columns.
+
+    The statuses are our own constants, written into the statement: an expanding IN
+    parameter made SQLAlchemy rewrite the SQL text on every execution."""
+    allowed = sorted(status.value for status in ALLOWED_FROM[to])
     return (
         update(RUNS)
         .where(
             RUNS.c.id == bindparam("run_id"),
-            RUNS.c.status.in_(bindparam("allowed", expanding=True)),
+            or_(*(RUNS.c.status == literal_column(f"'{value}'") for value in allowed)),
         )
         .values({RUNS.c[name]: bindparam(f"new_{name}") for name in columns})
         .returning(*RUNS.c)
