@@ -92,6 +92,27 @@ def test_several_records_in_one_call_chain_in_order(database: Database, audit: A
     assert report.last_checkpoint_covered == 51
 
 
+def test_a_head_moved_by_another_writer_is_taken_again(database: Database, audit: AuditLog) -> None:
+    """This writer's last append rolled back and another writer (another process: its own
+    AuditLog) wrote the same seq with another record: the next append chains onto that
+    record, never onto what this writer last computed."""
+    fill(audit, 3)
+    other = AuditLog(database, audit.signer, checkpoint_records=50)
+    try:
+        with database.session() as session:
+            audit.record(session, event(3))  # seq 4, never committed
+            raise RuntimeError("the caller's change failed")
+    except RuntimeError:
+        pass
+    assert other.append(event(103)) == 4
+    assert audit.append(event(4)) == 5
+    assert other.append(event(105)) == 6
+    rows = _records(database)
+    assert [json.loads(r.data)["n"] for r in rows[3:]] == [103, 4, 105]
+    with database.engine.connect() as connection:
+        assert verify_chain(connection, audit.signer.verifier).ok
+
+
 def test_a_rolled_back_transaction_takes_its_seq_back(database: Database, audit: AuditLog) -> None:
     fill(audit, 3)
     try:
