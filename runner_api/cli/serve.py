@@ -109,8 +109,7 @@ def _serve(asgi_app: FastAPI, host: str, port: int) -> None:
     # about 3 ms less per request on the directory bench (bench/directory.py). Named, so a
     # missing one fails at start instead of falling back silently.
     # log_config=None: uvicorn's lines (the access log too) go through the one plain handler
-    # setup_logging made, in the service's format. Its own formatters copied every record
-    # and coloured it: a tenth of the event loop's time on the directory bench.
+    # setup_logging made, in the service's format, next to the service's own lines.
     uvicorn.run(
         asgi_app,
         host=host,
