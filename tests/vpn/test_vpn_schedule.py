@@ -20,8 +20,10 @@ from tests.approvals.test_api import bearer
 from tests.plugins.directory_lab import DirectoryLabHandle
 from tests.vpn.test_vpn_lab import USER, _crl, _in_vpn_group, _section, _start
 
-# Long enough for the request and its approval, short enough to wait for.
-EXPIRES_IN_S = 8
+# Long enough for the request, its approval and the grant's playbook (8 to 10 s on a
+# 2-core test machine: an expiry of 8 s let the revoke run before the grant was checked),
+# short enough to wait for.
+EXPIRES_IN_S = 30
 HEARTBEAT_S = 0.5
 
 
@@ -53,6 +55,9 @@ def test_an_expiring_grant_is_revoked_when_due(
     assert answer.status_code == 200, answer.text
     granted = wait_for_end(client, held["id"], timeout=120)
     assert granted["status"] == "succeeded", granted
+    # Checked before the revoke is due, else a revoke that worked would look like a failed
+    # grant: a machine this slow needs a longer EXPIRES_IN_S.
+    assert datetime.now(UTC) < expires_at, f"the grant took over {EXPIRES_IN_S} s"
     assert _in_vpn_group(fresh_directory_lab)
     profile = client.post(f"/reveals/{granted['details']['reveal_id']}").json()["password"]
     cert = x509.load_pem_x509_certificate(_section(profile, "cert"))
