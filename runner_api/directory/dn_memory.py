@@ -37,9 +37,9 @@ class DnMemory(Generic[V]):
         self._lock = threading.Lock()
         self._dns: OrderedDict[_Key, tuple[float, V]] = OrderedDict()
 
-    def get(self, customer: Customer, username: str) -> V | None:
+    def get(self, customer: Customer, name: str) -> V | None:
         """What was remembered for the name, unless it expired."""
-        key = _key(customer, username)
+        key = _key(customer, name)
         with self._lock:
             found = self._dns.get(key)
             if found is None:
@@ -49,18 +49,18 @@ class DnMemory(Generic[V]):
                 return None
             return found[1]
 
-    def put(self, customer: Customer, username: str, dn: V | None) -> None:
+    def put(self, customer: Customer, name: str, value: V | None) -> None:
         """Remember what was found for the name (None: forget it)."""
-        key = _key(customer, username)
+        key = _key(customer, name)
         with self._lock:
             self._dns.pop(key, None)
-            if dn is None:
+            if value is None:
                 return
-            self._dns[key] = (time.monotonic() + self._ttl_s, dn)
+            self._dns[key] = (time.monotonic() + self._ttl_s, value)
             while len(self._dns) > self._max:
                 self._dns.popitem(last=False)
 
 
-def _key(customer: Customer, username: str) -> _Key:
+def _key(customer: Customer, name: str) -> _Key:
     # Keyed by the directory settings too: a changed base DN or URL starts afresh.
-    return customer.name, directory_of(customer), username.lower()
+    return customer.name, directory_of(customer), name.lower()

@@ -227,7 +227,7 @@ class RunStore:
                 connection.execute(statements.SET_DETAILS, params)
                 fields = {**fields, "details": run.details}
             statements.insert_rows(connection, extra.rows)
-            self._record_move(connection, run, fields)
+            self.audit.record(connection, _moved(run, fields))
         return run
 
     def _move(
@@ -244,9 +244,6 @@ class RunStore:
             return False
         self.audit.record(connection, _moved(run, fields), *also_record)
         return True
-
-    def _record_move(self, connection: Connection, run: Run, fields: Mapping[str, Any]) -> None:
-        self.audit.record(connection, _moved(run, fields))
 
     def lock_and_start(self, target: str, run_id: str, **fields: Any) -> bool | None:
         """Take the target's lock and move the run to running, in ONE transaction.
