@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, Integer, String, insert, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -37,26 +37,33 @@ from runner_api.audit.models import AuditCheckpoint, AuditHead
 from runner_api.audit.signing import CheckpointSigner
 from runner_api.audit.sink import AuditEvent
 from runner_api.database import Database
+from runner_api.prepared import Prepared
 from runner_api.types import utcnow
 
-_TAKE_NEXT = text(
-    "UPDATE audit_head SET seq = seq + :n WHERE id = 1 "
-    "RETURNING seq, hash, checkpoint_seq, checkpoint_ts"
+_TAKE_NEXT = Prepared(
+    text(
+        "UPDATE audit_head SET seq = seq + :n WHERE id = 1 "
+        "RETURNING seq, hash, checkpoint_seq, checkpoint_ts"
+    ).columns(seq=Integer, hash=String, checkpoint_seq=Integer, checkpoint_ts=String)
 )
 _LOCK_HEAD = text(
     "UPDATE audit_head SET seq = seq WHERE id = 1 "
     "RETURNING seq, hash, checkpoint_seq, checkpoint_ts"
 )
-_INSERT = text(
-    "INSERT INTO audit_records (seq, ts, type, actor, customer, ticket_id, run_id, action, "
-    "target, outcome, data, version, prev_hash, hash) VALUES (:seq, :ts, :type, :actor, "
-    ":customer, :ticket_id, :run_id, :action, :target, :outcome, :data, :version, "
-    ":prev_hash, :hash)"
+_INSERT = Prepared(
+    text(
+        "INSERT INTO audit_records (seq, ts, type, actor, customer, ticket_id, run_id, "
+        "action, target, outcome, data, version, prev_hash, hash) VALUES (:seq, :ts, :type, "
+        ":actor, :customer, :ticket_id, :run_id, :action, :target, :outcome, :data, "
+        ":version, :prev_hash, :hash)"
+    )
 )
-_SET_HASH = text("UPDATE audit_head SET hash = :hash WHERE id = 1")
-_SET_HEAD = text(
-    "UPDATE audit_head SET hash = :hash, checkpoint_seq = :checkpoint_seq, "
-    "checkpoint_ts = :checkpoint_ts WHERE id = 1"
+_SET_HASH = Prepared(text("UPDATE audit_head SET hash = :hash WHERE id = 1"))
+_SET_HEAD = Prepared(
+    text(
+        "UPDATE audit_head SET hash = :hash, checkpoint_seq = :checkpoint_seq, "
+        "checkpoint_ts = :checkpoint_ts WHERE id = 1"
+    )
 )
 _RETRIES = 5
 log = logging.getLogger(__name__)
@@ -149,9 +156,12 @@ class AuditLog:
 
     def _append(self, session: Session | Connection, events: Sequence[AuditEvent]) -> int:
         """Chain `events` onto the head; the seq of the last."""
-        last, prev_hash, checkpoint_seq, checkpoint_ts = session.execute(
-            _TAKE_NEXT, {"n": len(events)}
-        ).one()
+        connection = session.connection() if isinstance(session, Session) else session
+        head = _TAKE_NEXT.first(connection, {"n": len(events)})
+        if head is None:
+            raise AuditUnavailableError("the audit log has no head row (not migrated?)")
+        last, prev_hash = head["seq"], head["hash"]
+        checkpoint_seq, checkpoint_ts = head["checkpoint_seq"], head["checkpoint_ts"]
         now = self.clock()
         ts = format_ts(now)
         rows: list[dict[str, Any]] = []
@@ -174,15 +184,15 @@ class AuditLog:
             values["hash"] = prev_hash = chain_hash(prev_hash, _canonical_of(values))
             rows.append(values)
         # Prepared statements with bound values: the append is on every run's hot path.
-        session.execute(_INSERT, rows)
+        _INSERT.execute_many(connection, rows)
         due = last - checkpoint_seq >= self.checkpoint_records or (
             (now - self._parsed(checkpoint_ts)).total_seconds() >= self.checkpoint_every_s
         )
         if due:
-            signed = self._sign(session, last, prev_hash, "interval")
-            session.execute(_SET_HEAD, {"hash": prev_hash, **signed})
+            signed = self._sign(connection, last, prev_hash, "interval")
+            _SET_HEAD.execute(connection, {"hash": prev_hash, **signed})
         else:
-            session.execute(_SET_HASH, {"hash": prev_hash})
+            _SET_HASH.execute(connection, {"hash": prev_hash})
         return int(last)
 
     def _parsed(self, ts: str) -> datetime:

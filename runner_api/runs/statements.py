@@ -1,9 +1,10 @@
-"""The statements on every run's way, built once and run on plain connections.
+"""The statements on every run's way, compiled once and run on the driver's cursor.
 
 Building an ORM statement for each move of each run, and loading its result through
-the ORM, cost several times the database's own work (measured with bench/directory.py).
-These are Core statements with bound parameters: built and compiled once, portable
-between SQLite and PostgreSQL.
+the ORM, cost several times the database's own work; so did Core's execution context
+around each statement (both measured with bench/directory.py). These are Core
+statements with bound parameters, run through `Prepared`: SQLAlchemy's SQL and type
+conversions for the dialect in use, portable between SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
-    Delete,
-    Insert,
     Table,
-    Update,
     bindparam,
     delete,
     insert,
@@ -29,18 +27,21 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from runner_api.database import Base
+from runner_api.prepared import Prepared
 from runner_api.runs.models import Run, RunEvent, TargetLock
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
 from runner_api.types import utcnow
 
 RUNS = cast(Table, Run.__table__)
 _LOCKS = cast(Table, TargetLock.__table__)
+# What event_values gives (the id is the database's).
+EVENT_COLUMNS = ("run_id", "seq", "created_at", "kind", "task", "host", "message", "data")
 
-INSERT_RUN: Insert = insert(RUNS)
-INSERT_EVENTS: Insert = insert(cast(Table, RunEvent.__table__))
-TAKE_TARGET: Insert = insert(_LOCKS)
-FREE_TARGET: Delete = delete(_LOCKS).where(_LOCKS.c.run_id == bindparam("run_id"))
-SET_DETAILS: Update = (
+INSERT_RUN = Prepared(insert(RUNS), [column.key for column in RUNS.c])
+INSERT_EVENTS = Prepared(insert(cast(Table, RunEvent.__table__)), EVENT_COLUMNS)
+TAKE_TARGET = Prepared(insert(_LOCKS), ("target", "run_id", "acquired_at"))
+FREE_TARGET = Prepared(delete(_LOCKS).where(_LOCKS.c.run_id == bindparam("run_id")))
+SET_DETAILS = Prepared(
     update(RUNS).where(RUNS.c.id == bindparam("run_id")).values(details=bindparam("new_details"))
 )
 
@@ -56,24 +57,24 @@ def move_run(
     params = {f"new_{name}": value for name, value in values.items()}
     # RETURNING: the run as updated comes back with the UPDATE itself, one statement
     # instead of an UPDATE, a SELECT and a refresh.
-    row = connection.execute(_move(to, tuple(values)), {"run_id": run_id, **params}).one_or_none()
+    row = _move(to, tuple(values)).first(connection, {"run_id": run_id, **params})
     if row is None:
         return None
     if to.terminal:
-        connection.execute(FREE_TARGET, {"run_id": run_id})
+        FREE_TARGET.execute(connection, {"run_id": run_id})
     # Not attached to any session: read it, never add it to one.
-    return Run(**row._mapping)
+    return Run(**row)
 
 
 @functools.cache
-def _move(to: RunStatus, columns: tuple[str, ...]) -> Update:
+def _move(to: RunStatus, columns: tuple[str, ...]) -> Prepared:
     """UPDATE runs SET `columns` (bound as new_<column>) WHERE id = :run_id AND status is one
     `to` may follow, RETURNING the whole run; one statement per move and set of columns.
 
     The statuses are our own constants, written into the statement: an expanding IN
     parameter made SQLAlchemy rewrite the SQL text on every execution."""
     allowed = sorted(status.value for status in ALLOWED_FROM[to])
-    return (
+    return Prepared(
         update(RUNS)
         .where(
             RUNS.c.id == bindparam("run_id"),
@@ -111,7 +112,13 @@ def insert_rows(connection: Connection, rows: Sequence[Base]) -> None:
         table = cast(Table, sa_inspect(row).mapper.local_table)
         by_table.setdefault(table, []).append(_column_values(row))
     for table, values in by_table.items():
-        connection.execute(insert(table), values)
+        _insert_into(table, tuple(values[0])).execute_many(connection, values)
+
+
+@functools.cache
+def _insert_into(table: Table, columns: tuple[str, ...]) -> Prepared:
+    # _column_values gives every mapped column of the table: one statement per table.
+    return Prepared(insert(table), columns)
 
 
 def _column_values(row: Base) -> dict[str, Any]:

@@ -109,7 +109,7 @@ class RunStore:
         request) go in the same transaction."""
         requested = _requested(run)
         with self._writing(also_add) as connection:
-            connection.execute(statements.INSERT_RUN, statements.insert_values(run))
+            statements.INSERT_RUN.execute(connection, statements.insert_values(run))
             self.audit.record(connection, requested, *also_record)
         return run
 
@@ -123,9 +123,9 @@ class RunStore:
         try:
             with self.db.connection() as connection:
                 run.status, run.started_at = RunStatus.RUNNING.value, started["started_at"]
-                connection.execute(statements.INSERT_RUN, statements.insert_values(run))
+                statements.INSERT_RUN.execute(connection, statements.insert_values(run))
                 # After the run: the lock names it (foreign key). A held target rolls both back.
-                connection.execute(statements.TAKE_TARGET, _lock(target, run.id))
+                statements.TAKE_TARGET.execute(connection, _lock(target, run.id))
                 self.audit.record(connection, requested, _moved(run, started))
         except BaseException as exc:
             run.status, run.started_at = RunStatus.QUEUED.value, None
@@ -218,13 +218,12 @@ class RunStore:
             run = statements.move_run(connection, run_id, to, fields)
             if run is None:
                 return None
-            if events:
-                connection.execute(statements.INSERT_EVENTS, [dict(e) for e in events])
+            statements.INSERT_EVENTS.execute_many(connection, events)
             extra = rows_for(run) if rows_for is not None else EndRows()
             if extra.details:
                 run.details = {**run.details, **extra.details}
                 params = {"run_id": run_id, "new_details": run.details}
-                connection.execute(statements.SET_DETAILS, params)
+                statements.SET_DETAILS.execute(connection, params)
                 fields = {**fields, "details": run.details}
             statements.insert_rows(connection, extra.rows)
             self.audit.record(connection, _moved(run, fields))
@@ -256,7 +255,7 @@ class RunStore:
         # One commit instead of two on every run's way to the outside system.
         try:
             with self.db.connection() as connection:
-                connection.execute(statements.TAKE_TARGET, _lock(target, run_id))
+                statements.TAKE_TARGET.execute(connection, _lock(target, run_id))
                 moved = {"started_at": utcnow(), **fields}
                 if self._move(connection, run_id, RunStatus.RUNNING, (), moved):
                     return True
@@ -289,7 +288,7 @@ class RunStore:
         # and nothing reads the objects back.
         if events:
             with self.db.connection() as connection:
-                connection.execute(statements.INSERT_EVENTS, [dict(event) for event in events])
+                statements.INSERT_EVENTS.execute_many(connection, events)
 
     def events(self, run_id: str, after_seq: int = 0, limit: int = 1000) -> list[RunEvent]:
         query = (
@@ -306,14 +305,14 @@ class RunStore:
         try:
             with self.db.connection() as connection:
                 # A plain INSERT (hot path); the primary key on target makes it exclusive.
-                connection.execute(statements.TAKE_TARGET, _lock(target, run_id))
+                statements.TAKE_TARGET.execute(connection, _lock(target, run_id))
         except IntegrityError:
             return False
         return True
 
     def release_target(self, run_id: str) -> None:
         with self.db.connection() as connection:
-            connection.execute(statements.FREE_TARGET, {"run_id": run_id})
+            statements.FREE_TARGET.execute(connection, {"run_id": run_id})
 
     def heartbeat(self, worker: str) -> None:
         """Mark this process's unfinished runs as still owned."""
