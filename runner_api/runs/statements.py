@@ -10,7 +10,8 @@ conversions for the dialect in use, portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -109,8 +110,7 @@ def insert_rows(connection: Connection, rows: Sequence[Base]) -> None:
     Core, one statement per table: the ORM's unit of work cost more than the inserts."""
     by_table: dict[Table, list[dict[str, Any]]] = {}
     for row in rows:
-        table = cast(Table, sa_inspect(row).mapper.local_table)
-        by_table.setdefault(table, []).append(_column_values(row))
+        by_table.setdefault(_columns_of(type(row)).table, []).append(_column_values(row))
     for table, values in by_table.items():
         _insert_into(table, tuple(values[0])).execute_many(connection, values)
 
@@ -121,17 +121,49 @@ def _insert_into(table: Table, columns: tuple[str, ...]) -> Prepared:
     return Prepared(insert(table), columns)
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """What inserting a mapped class takes: its table, and per column (attribute, column
+    key, Python-side default or None)."""
+
+    table: Table
+    plan: tuple[tuple[str, str, Callable[[], Any] | None], ...]
+
+
+@functools.cache
+def _columns_of(cls: type[Base]) -> _Columns:
+    # Read from the mapper once per class: walking it for every row was measurable.
+    mapper = sa_inspect(cls)
+    plan: list[tuple[str, str, Callable[[], Any] | None]] = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        plan.append((prop.key, column.key, _default_maker(column.default)))
+    return _Columns(cast(Table, mapper.local_table), tuple(plan))
+
+
+def _default_maker(default: object) -> Callable[[], Any] | None:
+    if isinstance(default, CallableColumnDefault):
+        make = default.arg
+        return lambda: make(None)  # type: ignore[arg-type]
+    if isinstance(default, ScalarElementColumnDefault):
+        value = default.arg
+        return lambda: value
+    return None
+
+
 def _column_values(row: Base) -> dict[str, Any]:
     # As the ORM would insert them: unset columns take their (Python-side) defaults, set on
     # the object too. Runs and the end's rows have no server defaults or relationships.
+    # Read from the instance's __dict__: the ORM's attribute access cost more than the rest.
+    loaded = row.__dict__
     values: dict[str, Any] = {}
-    for prop in sa_inspect(row).mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key not in row.__dict__:
-            default = column.default
-            if isinstance(default, CallableColumnDefault):
-                setattr(row, prop.key, default.arg(None))  # type: ignore[arg-type]
-            elif isinstance(default, ScalarElementColumnDefault):
-                setattr(row, prop.key, default.arg)
-        values[column.key] = getattr(row, prop.key)
+    for key, column_key, make in _columns_of(type(row)).plan:
+        if key in loaded:
+            values[column_key] = loaded[key]
+        elif make is not None:
+            value = make()
+            setattr(row, key, value)
+            values[column_key] = value
+        else:
+            values[column_key] = None
     return values
