@@ -1,10 +1,12 @@
-"""Column types shared by the tables (portable between SQLite and PostgreSQL)."""
+"""Types shared by the tables (portable between SQLite and PostgreSQL) and by the API's
+inputs (moments in time)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -36,3 +38,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Now, in UTC, timezone-aware."""
     return datetime.now(UTC)
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Near the ends of the calendar an offset can move a moment out of it (0001-01-01T00:00
+    # +01:00 is in year 0 in UTC): refused here (422) instead of failing wherever it is used.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the moment is outside the range of dates in UTC") from None
+
+
+# A moment the API is given (a filter, an expiry): with a time zone, converted to UTC.
+UtcMoment = Annotated[AwareDatetime, AfterValidator(_in_utc)]

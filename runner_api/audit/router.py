@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -38,7 +37,7 @@ from runner_api.auth.principal import Principal
 from runner_api.runs.schemas import RunRead
 from runner_api.runs.service import decode_cursor, encode_cursor
 from runner_api.runs.status import RunStatus
-from runner_api.types import MAX_INT64
+from runner_api.types import MAX_INT64, UtcMoment
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -55,8 +54,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Invalid filter."},
 }
 Limit = Annotated[int, Query(ge=1, le=500)]
-Since = Annotated[datetime | None, Query(description="At or after this time.")]
-Until = Annotated[datetime | None, Query(description="Before this time.")]
+Since = Annotated[UtcMoment | None, Query(description="At or after this time.")]
+Until = Annotated[UtcMoment | None, Query(description="Before this time.")]
 
 
 class EvidenceFormat(StrEnum):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+
+from runner_api.types import UtcMoment
 
 
 def _in_future(value: datetime, info: ValidationInfo) -> datetime:
@@ -15,7 +17,7 @@ def _in_future(value: datetime, info: ValidationInfo) -> datetime:
 
 
 # A moment with a time zone that has not passed yet (e.g. when a grant expires).
-FutureDatetime = Annotated[AwareDatetime, AfterValidator(_in_future)]
+FutureDatetime = Annotated[UtcMoment, AfterValidator(_in_future)]
 
 
 class ActionParams(BaseModel):

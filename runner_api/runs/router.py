@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -29,7 +28,7 @@ from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, R
 from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter
-from runner_api.types import MAX_INT64
+from runner_api.types import MAX_INT64, UtcMoment
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
@@ -105,7 +104,7 @@ def list_runs(
     action: str | None = None,
     status: RunStatus | None = None,
     since: Annotated[
-        datetime | None, Query(description="Only runs created at or after this.")
+        UtcMoment | None, Query(description="Only runs created at or after this.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,

@@ -63,6 +63,9 @@ def test_odd_values_in_every_field_of_a_run_request(client: TestClient, value: o
         {"limit": "x"},
         {"status": "exploded"},
         {"since": "yesterday"},
+        {"since": "2026-01-01T00:00:00"},  # no time zone
+        {"since": "0001-01-01T00:00:04+19:01"},  # year 0 in UTC (found by the fuzz test)
+        {"since": "9999-12-31T23:00:00-19:00"},  # year 10000 in UTC
         {"cursor": "%%%"},
         {"cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode()},
         {"cursor": base64.urlsafe_b64encode(b"not-a-date|id").decode()},
@@ -87,3 +90,18 @@ def test_odd_paths_and_methods(client: TestClient) -> None:
         {422},
     )
     _assert_clean_error(client.post("/runs", json=[1, 2, 3]), {422})
+
+
+@pytest.mark.parametrize(
+    "moment", ["2026-01-01T00:00:00", "0001-01-01T00:00:04+19:01", "9999-12-31T23:00:00-19:00"]
+)
+def test_moments_without_zone_or_outside_the_calendar_in_utc(
+    client: TestClient, moment: str
+) -> None:
+    for field in ("since", "until"):
+        answer = client.get("/audit/records", params={field: moment})
+        _assert_clean_error(answer, {422})
+        assert field in answer.text
+    answer = client.post("/tokens", json={"name": "t", "role": "auditor", "expires_at": moment})
+    _assert_clean_error(answer, {422})
+    assert "expires_at" in answer.text
