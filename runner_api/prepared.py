@@ -60,7 +60,8 @@ class Prepared:
     def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
         self.statement = statement
         self.columns = list(columns) if columns is not None else None
-        self._by_dialect: dict[str, _ForDialect] = {}
+        # By (dialect, driver): drivers of one database may differ in paramstyle.
+        self._by_dialect: dict[tuple[str, str], _ForDialect] = {}
         self._lock = threading.Lock()
 
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> None:
@@ -144,27 +145,34 @@ class Prepared:
         return translated
 
     def _for(self, dialect: Dialect) -> _ForDialect:
-        found = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        found = self._by_dialect.get(key)
         if found is not None:
             return found
         with self._lock:
-            found = self._by_dialect.get(dialect.name)
+            found = self._by_dialect.get(key)
             if found is None:
-                found = self._by_dialect[dialect.name] = self._compile(dialect)
+                found = self._by_dialect[key] = self._compile(dialect)
         return found
 
     def _compile(self, dialect: Dialect) -> _ForDialect:
         compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
         assert isinstance(compiled, SQLCompiler), "Prepared takes SQL statements"
         by_name: dict[str, _Bound] = {}
+        # A name the paramstyle cannot carry as it is appears escaped in the SQL.
+        escaped = compiled.escaped_bind_names
         for bind, name in compiled.bind_names.items():
             if bind.expanding:
                 raise ValueError("Prepared takes no expanding (IN) parameters")
             own = _REQUIRED if bind.required else bind.effective_value
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            by_name[name] = _Bound(name, bind.key, own, convert)
+            in_sql = escaped.get(name, name)
+            by_name[in_sql] = _Bound(in_sql, bind.key, own, convert)
         positional = bool(compiled.positional)
-        names = compiled.positiontup if positional and compiled.positiontup else by_name
+        if positional and compiled.positiontup:
+            names = [escaped.get(name, name) for name in compiled.positiontup]
+        else:
+            names = list(by_name)
         # RETURNING of a text() statement needs its columns named: text(...).columns(...).
         returning: list[tuple[str, _Convert | None]] = []
         for column in getattr(self.statement, "exported_columns", ()):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import Column, MetaData, String, Table, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from runner_api.database import Database
@@ -104,3 +104,13 @@ def test_engine_listeners_see_prepared_statements(database: Database) -> None:
     finally:
         event.remove(database.engine, "before_cursor_execute", listen)
     assert seen == ["INSERT"]
+
+
+def test_a_column_name_the_paramstyle_must_escape(database: Database) -> None:
+    """A bind named after a column such as "a.b" appears escaped in the SQL (a_b)."""
+    odd = Table("odd_names", MetaData(), Column("a.b", String(8)), Column("c", String(8)))
+    with database.connection() as connection:
+        odd.create(connection)
+        Prepared(insert(odd), ["a.b", "c"]).execute(connection, {"a.b": "x", "c": "y"})
+        assert connection.execute(select(odd)).all() == [("x", "y")]
+        odd.drop(connection)
