@@ -59,10 +59,11 @@ def test_returning_gives_the_row_converted(database: Database) -> None:
 
 def test_execute_many_writes_every_row_and_nothing_for_none(database: Database) -> None:
     runs = [make_run(n) for n in range(10, 14)]
-    many = Prepared(insert(Run.__table__), [c.key for c in Run.__table__.c])
     with database.connection() as connection:
-        many.execute_many(connection, [statements.insert_values(run) for run in runs])
-        many.execute_many(connection, [])
+        statements.INSERT_RUN.execute_many(
+            connection, [statements.insert_values(run) for run in runs]
+        )
+        statements.INSERT_RUN.execute_many(connection, [])
     with database.session() as session:
         found = set(session.scalars(select(Run.id).where(Run.id.in_([r.id for r in runs]))))
     assert found == {run.id for run in runs}
