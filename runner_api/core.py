@@ -55,6 +55,7 @@ from runner_api.sites.queues import Publisher, celery_app
 from runner_api.sites.service import SiteRuns
 from runner_api.tickets.outbox import WriteBack
 from runner_api.tickets.relay import TicketRelay, TicketSystems
+from runner_api.types import utcnow
 from runner_api.vpn import vpn_actions
 from runner_api.webhooks.deliveries import Deliveries
 from runner_api.webhooks.service import WebhookService
@@ -265,6 +266,20 @@ class Core:
         if self.settings.auto_migrate:
             self.db.upgrade()
         verify_key(self.db, self.secret_key)
+        if self.settings.bootstrap_token is not None:
+            bootstrap = self.tokens.adopt_bootstrap(
+                self.settings.bootstrap_token.get_secret_value(),
+                self.settings.bootstrap_token_ttl_s,
+            )
+            if bootstrap.revoked_at is not None or (
+                bootstrap.expires_at is not None and bootstrap.expires_at <= utcnow()
+            ):
+                log.warning(
+                    "the bootstrap token of settings (token %s) is revoked or expired: it "
+                    "opens nothing; set a new FIXLINE_BOOTSTRAP_TOKEN, or use "
+                    "`fixline tokens create`",
+                    bootstrap.id,
+                )
 
     def _sweep_work_dir(self) -> None:
         """Remove per-run folders a crash left behind (they may hold extra vars)."""

@@ -204,9 +204,18 @@ class Settings(BaseSettings):
     )
 
     bootstrap_token: SecretStr | None = Field(
-        None, description="Break-glass bearer token acting as one admin (bootstrap_user)."
+        None,
+        description="Break-glass admin bearer token. Kept in the store as its SHA-256 like "
+        "every token (named 'bootstrap', acting for the person 'operator:bootstrap'); it "
+        "expires bootstrap_token_ttl_s after it is first seen, an admin may revoke it, and a "
+        "new value replaces the last. Prefer `fixline tokens create` for anything lasting.",
     )
-    bootstrap_user: str = "admin"
+    bootstrap_token_ttl_s: int = Field(
+        86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="How long the bootstrap token works after it is first seen.",
+    )
 
     # --- agent login ---
     login_ldap_url: str | None = Field(

@@ -8,7 +8,6 @@ of settings) or as the web session cookie.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -22,7 +21,7 @@ from runner_api.audit.sink import AuditEvent
 from runner_api.auth.errors import AuthenticationError, PermissionDeniedError
 from runner_api.auth.forms import form_fields
 from runner_api.auth.policy import Permission
-from runner_api.auth.principal import AuthMethod, Principal, Role
+from runner_api.auth.principal import Principal
 from runner_api.auth.sessions import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS
 from runner_api.core import Core
 
@@ -99,16 +98,12 @@ async def authenticate(
     A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) also needs the
     session's CSRF token, as header X-CSRF-Token or form field csrf_token (else 403).
     """
-    # Async, with only the store lookups in the thread pool: a sync dependency costs a
-    # thread hop on every request, even for the bootstrap token that needs no lookup.
+    # Async, with only the store lookups in the thread pool (a sync dependency would cost
+    # a second thread hop on every request). The bootstrap token is a stored token too.
     core = get_core(request)
     try:
         if credentials is not None:
-            token = credentials.credentials
-            principal = _bootstrap(core, token)
-            if principal is None:
-                principal = await run_in_threadpool(core.tokens.principal, token)
-            return principal
+            return await run_in_threadpool(core.tokens.principal, credentials.credentials)
         if session_token:
             csrf = request.headers.get(CSRF_HEADER) or form_csrf_token
             return await run_in_threadpool(
@@ -121,21 +116,6 @@ async def authenticate(
         raise
     raise AuthenticationError(
         "sign in, or send `Authorization: Bearer <token>` (fixline tokens create)"
-    )
-
-
-def _bootstrap(core: Core, token: str) -> Principal | None:
-    """The bootstrap admin, when the token is the bootstrap token of settings."""
-    bootstrap = core.settings.bootstrap_token
-    if bootstrap is None or not hmac.compare_digest(
-        token.encode(), bootstrap.get_secret_value().encode()
-    ):
-        return None
-    return Principal(
-        name=core.settings.bootstrap_user,
-        roles=frozenset({Role.ADMIN}),
-        method=AuthMethod.BOOTSTRAP,
-        credential_id="bootstrap",
     )
 
 

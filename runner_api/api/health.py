@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from runner_api import __version__
 from runner_api.api.deps import CoreDep, require
+from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 
@@ -48,9 +49,11 @@ def healthz(core: CoreDep) -> Health:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(
-    core: CoreDep, _: Annotated[Principal, Depends(require(Permission.METRICS_READ))]
+    core: CoreDep, caller: Annotated[Principal, Depends(require(Permission.METRICS_READ))]
 ) -> Response:
-    """Run counters and durations in the Prometheus text format."""
+    """Run counters and durations in the Prometheus text format (every customer's, so an
+    unscoped caller only)."""
+    require_all_customers(caller, "the metrics")
     core.metrics.queued.set(core.pool.queued_count())
     core.metrics.running.set(len(core.pool.running_ids()))
     return Response(generate_latest(core.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -29,15 +29,21 @@ def _context(run_id: str) -> str:
     return f"approval:{run_id}:params"
 
 
-def approval_event(kind: str, approval: Approval, run: Run, actor: str) -> AuditEvent:
+def approval_event(
+    kind: str, approval: Approval, run: Run, actor: str, actor_id: str | None = None
+) -> AuditEvent:
     """The audit record of a step of an approval (requested, approved, rejected ...)."""
     event = run_event(
         f"approval.{kind}",
         run,
         actor,
+        actor_id,
         reasons=approval.reasons,
         requested_by=approval.requested_by,
+        requester_id=approval.requester_id,
+        requester_person=approval.requester_person,
         decided_by=approval.decided_by,
+        decided_by_id=approval.decided_by_id,
         comment=approval.comment,
         expires_at=approval.expires_at.isoformat(),
     )
@@ -58,14 +64,19 @@ class ApprovalGate:
     ) -> list[Reason]:
         return self.rules.reasons(spec, customer, params, target)
 
-    def hold(self, run: Run, reasons: list[Reason], params: Mapping[str, Any]) -> Approval:
-        """The pending approval of a run; `params` (JSON-ready, secrets in clear) sealed."""
+    def hold(
+        self, run: Run, reasons: list[Reason], params: Mapping[str, Any], person: str
+    ) -> Approval:
+        """The pending approval of a run; `params` (JSON-ready, secrets in clear) sealed;
+        `person` is who stands behind the requester (no decision by them)."""
         now = utcnow()
         return Approval(
             run_id=run.id,
             customer=run.customer,
             reasons=[reason.as_dict() for reason in reasons],
             requested_by=run.requested_by,
+            requester_id=run.requester_id,
+            requester_person=person,
             status=ApprovalStatus.PENDING.value,
             created_at=now,
             expires_at=now + timedelta(seconds=self.ttl_s),
@@ -76,13 +87,15 @@ class ApprovalGate:
         with self.db.session() as session:
             return session.get(Approval, run_id)
 
-    def withdrawn(self, run: Run, by: str) -> tuple[list[Approval], list[AuditEvent]]:
+    def withdrawn(
+        self, run: Run, by: str, by_id: str | None = None
+    ) -> tuple[list[Approval], list[AuditEvent]]:
         """Rows and records that close the approval of a run canceled while it waited."""
         approval = self.find(run.id)
         if approval is None or approval.status != ApprovalStatus.PENDING:
             return [], []
-        close(approval, ApprovalStatus.CANCELED, by, "the run was canceled")
-        return [approval], [approval_event("canceled", approval, run, by)]
+        close(approval, ApprovalStatus.CANCELED, by, "the run was canceled", by_id)
+        return [approval], [approval_event("canceled", approval, run, by, by_id)]
 
     def unseal(self, approval: Approval) -> dict[str, Any]:
         """The parameters the run was requested with (secrets in clear; memory only)."""
@@ -95,11 +108,16 @@ class ApprovalGate:
 
 
 def close(
-    approval: Approval, status: ApprovalStatus, by: str | None, comment: str | None = None
+    approval: Approval,
+    status: ApprovalStatus,
+    by: str | None,
+    comment: str | None = None,
+    by_id: str | None = None,
 ) -> Approval:
     """Record the end of an approval and wipe its sealed parameters (written by the caller)."""
     approval.status = status.value
     approval.decided_by = by
+    approval.decided_by_id = by_id
     approval.decided_at = utcnow()
     approval.comment = comment
     approval.sealed_params = None

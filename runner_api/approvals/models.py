@@ -32,8 +32,12 @@ class Approval(Base):
     # [{"rule": "vip_user", "message": "..."}]: every rule the run matched.
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     requested_by: Mapped[str] = mapped_column(String(128))
+    # Who asked, and the person behind them: the decider's person must be another one.
+    requester_id: Mapped[str] = mapped_column(String(160))
+    requester_person: Mapped[str] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_by_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from runner_api.approvals.gate import ApprovalGate, approval_event, close
 from runner_api.approvals.models import Approval, ApprovalStatus
 from runner_api.audit.sink import AuditEvent
 from runner_api.auth.errors import PermissionDeniedError
+from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.errors import ConflictError, NotFoundError
 from runner_api.runs.models import Run
@@ -24,6 +25,8 @@ from runner_api.types import utcnow
 
 # Who ends approvals that nobody decided in time.
 _SYSTEM = "fixline"
+# The id prefix migration 0011 gave rows that were written before ids existed.
+LEGACY = "legacy:"
 
 
 class ApprovalNotFoundError(NotFoundError):
@@ -62,12 +65,12 @@ class ApprovalService:
         approval, run = self._decidable(run_id, caller)
         # Built before anything moves: parameters that no longer validate change nothing.
         job = self.runs.approved_job(run, self.gate.unseal(approval), caller.name)
-        close(approval, ApprovalStatus.APPROVED, caller.name, comment)
+        close(approval, ApprovalStatus.APPROVED, caller.name, comment, caller.id)
         moved = self.store.transition(
             run_id,
             RunStatus.QUEUED,
             also_add=[approval],
-            also_record=[approval_event("approved", approval, run, caller.name)],
+            also_record=[approval_event("approved", approval, run, caller.name, caller.id)],
             details=_decided(run, approval),
             # The approving process dispatches it, so it owns it from now on (recovery).
             worker=self.runs.worker_id,
@@ -81,8 +84,9 @@ class ApprovalService:
     def reject(self, run_id: str, caller: Principal, comment: str) -> Run:
         """End a held run as rejected; nothing of it ever runs."""
         approval, run = self._decidable(run_id, caller)
-        close(approval, ApprovalStatus.REJECTED, caller.name, comment)
-        self._end(run, approval, "rejected", caller.name, f"rejected by {caller.name}: {comment}")
+        close(approval, ApprovalStatus.REJECTED, caller.name, comment, caller.id)
+        reason = f"rejected by {caller.name}: {comment}"
+        self._end(run, approval, "rejected", caller.name, reason, caller.id)
         return self.store.get(run_id)
 
     def expire_overdue(self) -> list[str]:
@@ -118,12 +122,20 @@ class ApprovalService:
             )
         return False
 
-    def _end(self, run: Run, approval: Approval, kind: str, actor: str, error: str) -> bool:
+    def _end(
+        self,
+        run: Run,
+        approval: Approval,
+        kind: str,
+        actor: str,
+        error: str,
+        actor_id: str | None = None,
+    ) -> bool:
         return self.store.transition(
             run.id,
             RunStatus.REJECTED,
             also_add=[approval],
-            also_record=[approval_event(kind, approval, run, actor)],
+            also_record=[approval_event(kind, approval, run, actor, actor_id)],
             details=_decided(run, approval),
             error=error,
         )
@@ -135,11 +147,18 @@ class ApprovalService:
         if approval is None or not caller.sees_customer(approval.customer):
             raise ApprovalNotFoundError(f"no approval for run {run_id}")
         run = self.store.get(run_id)
-        if approval.requested_by == caller.name:
-            self._audit([approval_event("denied", approval, run, caller.name)])
+        if _same_person(approval, caller):
+            self._audit([approval_event("denied", approval, run, caller.name, caller.id)])
             raise PermissionDeniedError(
-                "the requester of a run may not decide its approval: ask another person",
+                "the requester of a run may not decide its approval, not even through a "
+                "token they created: ask another person",
                 reason="own_request",
+            )
+        if not (caller.has(Permission.RUN_CREATE) and caller.may_run(run.action)):
+            self._audit([approval_event("denied", approval, run, caller.name, caller.id)])
+            raise PermissionDeniedError(
+                f"deciding needs the right to run {run.action!r} for {run.customer!r} yourself",
+                reason="action_scope",
             )
         if approval.status != ApprovalStatus.PENDING:
             raise ApprovalClosedError(f"the approval of run {run_id} is {approval.status}")
@@ -154,12 +173,21 @@ class ApprovalService:
                 self.store.audit.record(session, event)
 
 
+def _same_person(approval: Approval, caller: Principal) -> bool:
+    """Whether the caller is, or acts for, the person who requested the run."""
+    if approval.requester_person.startswith(LEGACY):
+        # Held before persons were recorded: the name is all there is to compare.
+        return approval.requested_by == caller.name
+    return caller.person == approval.requester_person
+
+
 def _decided(run: Run, approval: Approval) -> dict[str, object]:
     """The run's details with the decision added next to the reasons."""
     held = dict(run.details.get("approval", {}))
     held.update(
         status=approval.status,
         decided_by=approval.decided_by,
+        decided_by_id=approval.decided_by_id,
         decided_at=approval.decided_at.isoformat() if approval.decided_at else None,
         comment=approval.comment,
     )

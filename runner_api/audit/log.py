@@ -177,7 +177,7 @@ class AuditLog:
                 "action": _clean(event.action),
                 "target": _clean(event.target),
                 "outcome": _clean(event.outcome),
-                "data": canonical_json(neutralize_value(event.data)),
+                "data": canonical_json(neutralize_value(_data(event))),
                 "version": self.version,
                 "prev_hash": prev_hash,
             }
@@ -262,6 +262,12 @@ class AuditLog:
         for checkpoint in found:
             out.write(checkpoint.to_json() + "\n")
         return len(found)
+
+
+def _data(event: AuditEvent) -> dict[str, Any]:
+    if event.actor_id is None:
+        return event.data
+    return {**event.data, "actor_id": event.actor_id}
 
 
 def _clean(value: str | None) -> str | None:

@@ -19,7 +19,7 @@ class AuditEvent:
     """One security-relevant event; `data` holds no secret (callers pass redacted values)."""
 
     type: str  # e.g. run.requested, run.refused, run.running, run.succeeded, reveal.consumed
-    actor: str
+    actor: str  # a name, for people to read
     customer: str | None = None
     ticket_id: str | None = None
     run_id: str | None = None
@@ -27,6 +27,9 @@ class AuditEvent:
     target: str | None = None
     outcome: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The actor's principal id (auth/principal.py), where it is a caller: names are not
+    # unique, so a record binds to this; it is kept as data["actor_id"].
+    actor_id: str | None = None
 
 
 class AuditSink(Protocol):

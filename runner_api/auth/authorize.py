@@ -41,7 +41,8 @@ def require_all_customers(principal: Principal, what: str) -> None:
         )
 
 
-def may_cancel(principal: Principal, requested_by: str) -> bool:
+def may_cancel(principal: Principal, requester_id: str) -> bool:
+    """Senior agents and admins cancel any run they see; others only their own (by id)."""
     if principal.has(Permission.RUN_CANCEL_ANY):
         return True
-    return principal.has(Permission.RUN_CANCEL_OWN) and requested_by == principal.name
+    return principal.has(Permission.RUN_CANCEL_OWN) and requester_id == principal.id

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import ssl
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ class Identity:
     username: str  # sAMAccountName, as the directory spells it
     dn: str
     display_name: str
+    # objectGUID: the account's identity for good (names and DNs can change hands).
+    guid: str
 
 
 class LoginDirectory(Protocol):
@@ -154,7 +157,7 @@ class LdapLoginDirectory:
                 self.config.base_dn,
                 user_by_login(name),
                 SUBTREE,
-                ["sAMAccountName", "displayName"],
+                ["sAMAccountName", "displayName", "objectGUID"],
                 size_limit=2,
             )
         if len(entries) != 1:
@@ -167,6 +170,7 @@ class LdapLoginDirectory:
             username=_first(attributes.get("sAMAccountName")) or name,
             dn=str(entry["dn"]),
             display_name=_first(attributes.get("displayName")) or name,
+            guid=_guid(entry),
         )
 
     def groups(self, user_dn: str) -> set[str] | None:
@@ -279,6 +283,15 @@ def _search(
         )
     # Referrals (searchResRef, no DN) to other partitions come along: skip them.
     return [entry for entry in conn.response or [] if entry.get("type") == "searchResEntry"]
+
+
+def _guid(entry: dict[str, Any]) -> str:
+    """The objectGUID as text; without one there is no identity to bind a session to."""
+    raw = entry.get("raw_attributes", {}).get("objectGUID") or []
+    if not raw or len(raw[0]) != 16:
+        raise LoginUnavailableError("the login directory gave the account no objectGUID")
+    # AD stores the GUID's first three fields little-endian (as Windows shows it).
+    return str(uuid.UUID(bytes_le=bytes(raw[0])))
 
 
 def _first(values: object) -> str | None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from runner_api.api.deps import CoreDep, authenticate
 from runner_api.api.errors import ErrorResponse
 from runner_api.auth.forms import FORM_TYPE, form_fields
-from runner_api.auth.principal import AuthMethod, Principal
+from runner_api.auth.principal import AuthMethod, Principal, agent_id
 from runner_api.auth.sessions import COOKIE_NAME
 from runner_api.core import Core
 from runner_api.errors import InvalidRequestError
@@ -33,6 +33,8 @@ class SessionRead(BaseModel):
     """Who is signed in; csrf_token goes back as X-CSRF-Token on every unsafe request."""
 
     username: str
+    # The caller's unique id: what its runs' requester_id and reveals bind to.
+    id: str
     display_name: str
     roles: list[str]
     # None: every customer.
@@ -89,6 +91,7 @@ async def login(request: Request, core: CoreDep) -> JSONResponse:
     record = started.record
     answer = SessionRead(
         username=record.username,
+        id=agent_id(record.user_guid),
         display_name=record.display_name,
         roles=record.roles,
         customers=record.customers,
@@ -144,6 +147,7 @@ def _describe(core: Core, caller: Principal, token: str | None) -> SessionRead:
     record = core.sessions.find(token) if token else None
     return SessionRead(
         username=caller.name,
+        id=caller.id,
         display_name=record.display_name if record else caller.name,
         roles=sorted(caller.roles),
         customers=sorted(caller.customers) if caller.customers is not None else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from runner_api.auth.policy import ROLE_PERMISSIONS, Permission
@@ -25,15 +26,25 @@ class AuthMethod(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """One caller. `customers` None means every customer; `actions` None means every action."""
+    """One caller. `customers` None means every customer; `actions` None means every action.
+
+    `name` is for people to read and need not be unique. `id` is what ownership, reveals,
+    approvals and audit records bind to: unique and immutable ("token:<token id>",
+    "agent:<objectGUID>"). `person` is the human behind the caller: an agent themself, or
+    whoever created the token (the two-person rule compares persons, not callers).
+    """
 
     name: str
     roles: frozenset[Role]
     method: AuthMethod
+    id: str
+    person: str
     customers: frozenset[str] | None = None
     actions: frozenset[str] | None = None
     # The session or token id: what the audit log names besides the person.
     credential_id: str = ""
+    # When the credential stops working (a token's expiry); None: no fixed end.
+    expires_at: datetime | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -54,3 +65,32 @@ class Principal:
     @property
     def all_customers(self) -> bool:
         return self.customers is None
+
+    def covers_customers(self, customers: frozenset[str] | None) -> bool:
+        """Whether every one of these customers (None: all) is in this caller's scope."""
+        return _within(customers, self.customers)
+
+    def covers_actions(self, actions: frozenset[str] | None) -> bool:
+        """Whether this caller may run every one of these actions (None: all)."""
+        return _within(actions, self.actions)
+
+
+def _within(wanted: frozenset[str] | None, held: frozenset[str] | None) -> bool:
+    """None is "all": all fits only in all, and anything fits in all."""
+    if held is None:
+        return True
+    return wanted is not None and wanted <= held
+
+
+def agent_id(object_guid: str) -> str:
+    """The principal id of a directory account (its objectGUID never changes)."""
+    return f"agent:{object_guid.lower()}"
+
+
+def token_principal_id(token_id: str) -> str:
+    return f"token:{token_id}"
+
+
+def local_user_id(user: str) -> str:
+    """Someone at this machine's shell (the CLI works on the store directly)."""
+    return f"os:{user}"

@@ -41,7 +41,7 @@ from runner_api.auth.login_directory import (
 )
 from runner_api.auth.login_roles import Grant, RoleMapping
 from runner_api.auth.models import WebSession
-from runner_api.auth.principal import AuthMethod, Principal, Role
+from runner_api.auth.principal import AuthMethod, Principal, Role, agent_id
 from runner_api.auth.throttle import LoginThrottle
 from runner_api.database import Database
 from runner_api.settings import Settings
@@ -91,6 +91,7 @@ def _event(record: WebSession, kind: str, outcome: str, **data: object) -> Audit
     return AuditEvent(
         type=kind,
         actor=record.username,
+        actor_id=agent_id(record.user_guid) if record.user_guid else None,
         target=_credential_id(record.id),
         outcome=outcome,
         data=data,
@@ -178,6 +179,7 @@ class SessionStore:
         record = WebSession(
             id=_hash(token),
             username=identity.username,
+            user_guid=identity.guid,
             user_dn=identity.dn,
             display_name=identity.display_name,
             roles=sorted(grant.roles),
@@ -216,7 +218,8 @@ class SessionStore:
         """The agent of a live session; 401 when ended, 403 without the CSRF token."""
         now = self.clock()
         record = self.find(token)
-        if record is None or record.ended_at is not None:
+        # A session from before accounts were known by objectGUID has no identity to act as.
+        if record is None or record.ended_at is not None or not record.user_guid:
             raise AuthenticationError("no such session, or it has ended: sign in again")
         expired = self._expiry(record, now)
         if expired:
@@ -249,6 +252,8 @@ class SessionStore:
             name=record.username,
             roles=grant.roles,
             method=AuthMethod.SESSION,
+            id=agent_id(record.user_guid),
+            person=agent_id(record.user_guid),
             customers=grant.customers,
             credential_id=_credential_id(record.id),
         )

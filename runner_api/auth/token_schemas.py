@@ -43,6 +43,11 @@ class TokenRead(BaseModel):
     customers: list[str] | None
     actions: list[str] | None
     created_by: str
+    created_by_id: str
+    # The person the token acts for (its creator's): approvals compare persons.
+    person: str
+    # The break-glass token of settings (FIXLINE_BOOTSTRAP_TOKEN).
+    bootstrap: bool
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from runner_api.auth.principal import local_user_id
 from runner_api.cli.common import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -59,6 +60,8 @@ def run_action(
                     action=action,
                     params=parse_params(param or []),
                     requested_by=by or f"{getpass.getuser()}@cli",
+                    # --by only names the run; it belongs to who runs the command.
+                    requester_id=local_user_id(getpass.getuser()),
                     channel=Channel.CLI,
                     check_mode=check,
                 )
@@ -156,7 +159,8 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
 
     core = Core(load_settings())
     try:
-        run = core.runs.cancel(run_id, f"{getpass.getuser()}@cli")
+        user = getpass.getuser()
+        run = core.runs.cancel(run_id, f"{user}@cli", local_user_id(user))
     except FixlineError as exc:
         raise fail(exc.message, EXIT_INVALID) from None
     typer.echo(f"{run.id}: {run.status} (cancel requested)")

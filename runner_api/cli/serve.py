@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -50,23 +51,31 @@ def demo() -> None:
     request_tracker.start()
     if settings.rt_url is None:
         settings = settings.model_copy(update=request_tracker.settings())
+    token_file = settings.data_dir / "api-token"
     if settings.bootstrap_token is None:
-        settings = settings.model_copy(update={"bootstrap_token": _demo_token(settings.data_dir)})
+        settings = settings.model_copy(update={"bootstrap_token": _demo_token(token_file)})
     if settings.login_ldap_url is None:
         # Agents log in against the helpdesk's accounts on the lab DC; the demo serves plain
         # HTTP on loopback, where a Secure cookie would never come back.
         login = lab.directory.login_settings() | {"session_cookie_secure": False}
         settings = settings.model_copy(update=login)
-    assert settings.bootstrap_token is not None
     base = f"http://{settings.host}:{settings.port}"
+    hours = settings.bootstrap_token_ttl_s / 3600
+    if token_file.exists():
+        where = (
+            f"  Admin token: in {token_file} (mode 0600, valid {hours:g} h; a new one at each "
+            "start). Send it as `Authorization: Bearer $(cat <that file>)`, or paste it into "
+            "'Authorize' there"
+        )
+    else:
+        where = "  Admin token: FIXLINE_BOOTSTRAP_TOKEN of your settings"
     typer.echo(
         "\n".join(
             [
                 "",
                 f"Fixline is starting at {base}",
                 f"  API docs (OpenAPI):  {base}/docs",
-                f"  Log in: click 'Authorize' there, or send `Authorization: Bearer "
-                f"{settings.bootstrap_token.get_secret_value()}`",
+                where,
                 f"  Agents sign in: POST {base}/auth/login with {{username, password}} "
                 "(sample agents below)",
                 "  Try:  .venv/bin/fixline run smoke_check --customer lab --ticket DEMO-1 "
@@ -84,13 +93,17 @@ def demo() -> None:
     _serve(create_app(settings), settings.host, settings.port)
 
 
-def _demo_token(data_dir: Path) -> SecretStr:
-    path = data_dir / "api-token"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(24))
-    return SecretStr(path.read_text().strip())
+def _demo_token(path: Path) -> SecretStr:
+    """A fresh admin token in a file only its owner reads; it is never printed (a terminal's
+    scrollback and the logs an operator keeps are read by more people than the file is)."""
+    token = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.unlink(missing_ok=True)
+    # Created 0600 in one call: no moment where another local user could open it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    return SecretStr(token)
 
 
 def _serve(asgi_app: FastAPI, host: str, port: int) -> None:

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runner_api.auth.principal import Role
+from runner_api.auth.principal import Role, local_user_id
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings
 from runner_api.errors import FixlineError
 from runner_api.types import utcnow
 
 if TYPE_CHECKING:
+    from runner_api.auth.tokens import Creator
     from runner_api.core import Core
 
 tokens_app = typer.Typer(
@@ -22,6 +23,14 @@ tokens_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(tokens_app, name="tokens")
+
+
+def _local_user() -> Creator:
+    """Whoever runs the CLI on this machine: the person its tokens act for."""
+    from runner_api.auth.tokens import Creator
+
+    user = getpass.getuser()
+    return Creator(f"cli:{user}", local_user_id(user), local_user_id(user))
 
 
 def _core() -> Core:
@@ -70,7 +79,7 @@ def create(
             role=role,
             customers=customer,
             actions=action,
-            created_by=f"cli:{getpass.getuser()}",
+            created_by=_local_user(),
             expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
         )
     except FixlineError as exc:
@@ -105,7 +114,7 @@ def revoke(
 ) -> None:
     """Revoke a token; its next request gets 401."""
     try:
-        token = _core().tokens.revoke(token_id, f"cli:{getpass.getuser()}")
+        token = _core().tokens.revoke(token_id, _local_user())
     except FixlineError as exc:
         raise fail(exc.message, EXIT_INVALID) from None
     typer.echo(f"token {token.id} ({token.name}) revoked")

@@ -140,7 +140,7 @@ class JobRunner:
 
         def reveal(secret: str) -> str:
             job.redactor.add(secret)  # from now on it is masked in everything stored
-            return reveals.create(job.run_id, job.requested_by, secret)
+            return reveals.create(job.run_id, job.requested_by, job.requester_id, secret)
 
         return reveal
 

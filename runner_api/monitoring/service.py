@@ -94,6 +94,7 @@ class Monitoring:
                     action=mapped.action,
                     params=dict(mapped.params),
                     requested_by=f"webhook:{source_name}",
+                    requester_id=f"webhook:{source_name}",
                     channel=Channel.MONITORING,
                 )
             )

@@ -16,8 +16,9 @@ class Reveal(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    # Who may read it: the requester of the run.
+    # Who may read it: the requester of the run (by principal id; the name is for people).
     requested_by: Mapped[str] = mapped_column(String(128))
+    requester_id: Mapped[str] = mapped_column(String(160))
     # AES-GCM sealed secret bound to "reveal:<id>"; NULL once read or expired.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -38,4 +38,4 @@ def reveal(
     """The generated secret of a run (e.g. a temporary password), the first time only, and
     only to the person who requested the run."""
     response.headers["Cache-Control"] = "no-store"
-    return RevealRead(password=core.reveals.consume(reveal_id, caller.name))
+    return RevealRead(password=core.reveals.consume(reveal_id, caller.name, caller.id))

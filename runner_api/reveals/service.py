@@ -37,14 +37,16 @@ class RevealService:
         self.ttl_s = ttl_s
         self.audit: AuditSink = audit or NoAudit()
 
-    def create(self, run_id: str, requested_by: str, secret: str) -> str:
-        """Seal a secret for the requester of a run; returns the reveal_id."""
+    def create(self, run_id: str, requested_by: str, requester_id: str, secret: str) -> str:
+        """Seal a secret for the requester of a run (bound to its principal id); returns the
+        reveal_id."""
         reveal_id = str(uuid.uuid4())
         now = utcnow()
         values = {
             "id": reveal_id,
             "run_id": run_id,
             "requested_by": requested_by,
+            "requester_id": requester_id,
             "sealed": self.box.seal(secret, f"reveal:{reveal_id}"),
             "created_at": now,
             "expires_at": now + timedelta(seconds=self.ttl_s),
@@ -54,12 +56,13 @@ class RevealService:
             connection.execute(insert(Reveal), values)
         return reveal_id
 
-    def consume(self, reveal_id: str, caller: str) -> str:
-        """The secret, the first time its requester asks; gone afterwards."""
+    def consume(self, reveal_id: str, caller: str, caller_id: str) -> str:
+        """The secret, the first time its requester asks; gone afterwards. `caller` is the
+        name (for the audit), `caller_id` the principal id that must be the requester's."""
         with self.db.session() as session:
             reveal = session.get(Reveal, reveal_id)
             # Someone else's reveal looks exactly like a missing one.
-            if reveal is None or reveal.requested_by != caller:
+            if reveal is None or reveal.requester_id != caller_id:
                 raise RevealNotFoundError(f"no reveal {reveal_id!r} for you")
             sealed = reveal.sealed
             taken = session.execute(
@@ -82,6 +85,7 @@ class RevealService:
                 AuditEvent(
                     type="reveal.consumed",
                     actor=caller,
+                    actor_id=caller_id,
                     customer=run.customer if run else None,
                     ticket_id=run.ticket_id if run else None,
                     run_id=reveal.run_id,

@@ -26,6 +26,9 @@ class Run(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSONType)
     check_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     requested_by: Mapped[str] = mapped_column(String(128))
+    # The requester's principal id (auth/principal.py): what ownership and reveals bind to;
+    # requested_by is its name, for people to read.
+    requester_id: Mapped[str] = mapped_column(String(160))
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32))
     changed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
@@ -51,7 +54,7 @@ class Run(Base):
         Index("ix_runs_action_created", "action", "created_at"),
         Index("ix_runs_created", "created_at"),
         # Rate limits (runs/limits.py) count recent runs per requester and per target.
-        Index("ix_runs_requested_by_created", "requested_by", "created_at"),
+        Index("ix_runs_requester_created", "requester_id", "created_at"),
         Index("ix_runs_target_created", "customer", "target", "created_at"),
     )
 

@@ -73,6 +73,8 @@ async def create_run(
         action=body.action,
         params=body.params,
         requested_by=caller.name,
+        requester_id=caller.id,
+        requester_person=caller.person,
         channel=Channel.API,
         check_mode=body.check_mode,
     )
@@ -130,9 +132,9 @@ def cancel_run(
     """Cancel a queued run, or stop a running one (its processes are killed). Agents cancel
     their own runs; senior agents and admins any run they can see."""
     run = _visible_run(core, caller, run_id)
-    if not may_cancel(caller, run.requested_by):
+    if not may_cancel(caller, run.requester_id):
         raise PermissionDeniedError("only the requester or a senior agent may cancel this run")
-    return RunRead.model_validate(core.runs.cancel(run_id, caller.name))
+    return RunRead.model_validate(core.runs.cancel(run_id, caller.name, caller.id))
 
 
 def _visible_run(core: Core, caller: Principal, run_id: str) -> Run:

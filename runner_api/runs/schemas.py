@@ -66,6 +66,10 @@ class RunRead(BaseModel):
     params: dict[str, Any]
     check_mode: bool
     requested_by: str
+    requester_id: str = Field(
+        description="The requester's unique id (token:<id>, agent:<objectGUID>, "
+        "webhook:<source>, os:<user>); names need not be unique, this is."
+    )
     channel: Channel
     status: RunStatus
     changed: bool | None

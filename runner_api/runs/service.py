@@ -41,9 +41,15 @@ class RunRequest:
     ticket_id: str
     action: str
     params: dict[str, Any]
-    requested_by: str
+    requested_by: str  # a name, for people to read
     channel: Channel
+    # The requester's principal id (auth/principal.py): the run, its reveals and its
+    # cancel-own right bind to it. Channels without callers use their own: "webhook:<source>".
+    requester_id: str
     check_mode: bool = False
+    # The person behind the requester (a token's creator): no approval by the same person.
+    # Empty: the requester is a person of its own (a session, a webhook source, the CLI).
+    requester_person: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class Job:
     # JSON values, secrets in clear: what a site's queue seals (never stored in clear).
     sealable: dict[str, Any] = field(repr=False)
     requested_by: str = ""
+    requester_id: str = ""
     # Set when the run waited for approval; the executor's guardrails may check it.
     approved_by: str | None = None
 
@@ -187,7 +194,7 @@ class RunService:
                     ticket_id=request.ticket_id,
                     action=spec.name,
                     target=prepared.target,
-                    requested_by=request.requested_by,
+                    requested_by=request.requester_id,
                     channel=request.channel,
                 )
             )
@@ -200,6 +207,7 @@ class RunService:
             params=prepared.stored,
             check_mode=request.check_mode,
             requested_by=request.requested_by,
+            requester_id=request.requester_id,
             channel=request.channel.value,
             status=RunStatus.QUEUED.value,
             summary="",
@@ -220,7 +228,8 @@ class RunService:
             self.store.insert(run)
             exc.details["run_id"] = run.id
             raise
-        if self.gate is not None and self._hold_for_approval(run, spec, customer, prepared):
+        person = request.requester_person or request.requester_id
+        if self.gate is not None and self._hold_for_approval(run, spec, customer, prepared, person):
             return run
         job = self._job(run, customer, spec, prepared)
         if start_now and self.dispatcher.reserve(job):
@@ -238,14 +247,14 @@ class RunService:
         return run
 
     def _hold_for_approval(
-        self, run: Run, spec: ActionSpec, customer: Customer, prepared: _Prepared
+        self, run: Run, spec: ActionSpec, customer: Customer, prepared: _Prepared, person: str
     ) -> bool:
         """Record the run as awaiting approval when a rule asks for it; True if it waits."""
         assert self.gate is not None
         reasons = self.gate.reasons(spec, customer, prepared.params, prepared.target)
         if not reasons:
             return False
-        approval = self.gate.hold(run, reasons, prepared.sealable)
+        approval = self.gate.hold(run, reasons, prepared.sealable, person)
         run.status = RunStatus.AWAITING_APPROVAL.value
         run.details = {
             "approval": {
@@ -253,7 +262,7 @@ class RunService:
                 "expires_at": approval.expires_at.isoformat(),
             }
         }
-        requested = approval_event("requested", approval, run, run.requested_by)
+        requested = approval_event("requested", approval, run, run.requested_by, run.requester_id)
         self.store.insert(run, also_add=[approval], also_record=[requested])
         return True
 
@@ -317,6 +326,7 @@ class RunService:
             redactor=prepared.redactor,
             timeout_s=run.timeout_s,
             requested_by=run.requested_by,
+            requester_id=run.requester_id,
             approved_by=approved_by,
             sealable=prepared.sealable,
         )
@@ -348,16 +358,16 @@ class RunService:
         self.store.get(run_id)
         return self.store.events(run_id, after_seq)
 
-    def cancel(self, run_id: str, by: str) -> Run:
+    def cancel(self, run_id: str, by: str, by_id: str | None = None) -> Run:
         """Cancel a queued run at once, or ask a running one to stop."""
         run = self.store.get(run_id)
         if RunStatus(run.status).terminal:
             raise ConflictError(f"run {run_id} already ended ({run.status})", run_id=run_id)
-        self.store.request_cancel(run_id, by)
+        self.store.request_cancel(run_id, by, by_id)
         if run.status == RunStatus.QUEUED:
             self.store.transition(run_id, RunStatus.CANCELED, error="canceled before it started")
         elif run.status == RunStatus.AWAITING_APPROVAL:
-            rows, records = self.gate.withdrawn(run, by) if self.gate else ([], [])
+            rows, records = self.gate.withdrawn(run, by, by_id) if self.gate else ([], [])
             self.store.transition(
                 run_id,
                 RunStatus.CANCELED,

@@ -47,6 +47,7 @@ def _requested(run: Run) -> AuditEvent:
         kind,
         run,
         run.requested_by,
+        actor_id=run.requester_id,
         channel=run.channel,
         params=run.params,
         check_mode=run.check_mode,
@@ -60,11 +61,14 @@ def _moved(run: Run, fields: Mapping[str, Any]) -> AuditEvent:
     return run_event(f"run.{run.status}", run, run.worker or "fixline", **audited)
 
 
-def run_event(type_: str, run: Run, actor: str, **data: Any) -> AuditEvent:
+def run_event(
+    type_: str, run: Run, actor: str, actor_id: str | None = None, **data: Any
+) -> AuditEvent:
     """The audit record of something that happened to a run (no parameters in `data`)."""
     return AuditEvent(
         type=type_,
         actor=actor,
+        actor_id=actor_id,
         customer=run.customer,
         ticket_id=run.ticket_id,
         run_id=run.id,
@@ -265,12 +269,13 @@ class RunStore:
         except _NotStartedError:
             return False
 
-    def request_cancel(self, run_id: str, actor: str) -> None:
+    def request_cancel(self, run_id: str, actor: str, actor_id: str | None = None) -> None:
         with self.db.session() as session:
             session.execute(update(Run).where(Run.id == run_id).values(cancel_requested=True))
             run = session.get(Run, run_id)
             if run is not None:
-                self.audit.record(session, run_event("run.cancel_requested", run, actor))
+                event = run_event("run.cancel_requested", run, actor, actor_id)
+                self.audit.record(session, event)
 
     def cancel_requested(self, run_ids: Sequence[str]) -> set[str]:
         if not run_ids:

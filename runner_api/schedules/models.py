@@ -33,6 +33,7 @@ class ScheduledRun(Base):
     # Never secret values: follow-ups with secret parameters are refused.
     params: Mapped[dict[str, Any]] = mapped_column(JSONType)
     requested_by: Mapped[str] = mapped_column(String(128))
+    requester_id: Mapped[str] = mapped_column(String(160))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16))
     run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

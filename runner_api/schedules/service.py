@@ -31,6 +31,7 @@ def scheduled_rows(parent: Run, follow_ups: tuple[FollowUp, ...]) -> list[Schedu
             action=follow.action,
             params=dict(follow.params),
             requested_by=parent.requested_by,
+            requester_id=parent.requester_id,
             due_at=follow.due_at,
             status=ScheduleStatus.PENDING.value,
             created_at=utcnow(),
@@ -88,6 +89,7 @@ class Scheduler:
                         action=row.action,
                         params=dict(row.params),
                         requested_by=row.requested_by,
+                        requester_id=row.requester_id,
                         channel=Channel.SCHEDULE,
                     )
                 )

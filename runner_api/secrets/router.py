@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends
 
 from runner_api.api.deps import CoreDep, require
 from runner_api.api.errors import ErrorResponse
+from runner_api.auth.authorize import require_customer
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.secrets.schemas import FORMS, CredentialKind, CredentialRead
@@ -43,6 +44,8 @@ def put_credential(
     core: CoreDep,
     caller: Admin,
 ) -> CredentialRead:
+    # Outside a scoped admin's customers a customer does not exist (404), as everywhere.
+    require_customer(caller, customer)
     core.customers.get(customer)
     return core.credentials.put(customer, kind, fields, caller.name, channel="api")
 
@@ -55,5 +58,6 @@ def put_credential(
 def list_credentials(customer: str, core: CoreDep, caller: Admin) -> list[CredentialRead]:
     """Which kinds are stored, their field names and who set them when; values read
     `$encrypted$`."""
+    require_customer(caller, customer)
     core.customers.get(customer)
     return core.credentials.listing(customer)

@@ -121,7 +121,8 @@ class SiteRuns:
         run = self._owned(principal, run_id, body.worker)
         secret = body.secret.get_secret_value()
         self._job(run).redactor.add(secret)  # masked in whatever the worker reports next
-        return RevealOut(reveal_id=self.reveals.create(run_id, run.requested_by, secret))
+        reveal_id = self.reveals.create(run_id, run.requested_by, run.requester_id, secret)
+        return RevealOut(reveal_id=reveal_id)
 
     def finish(self, principal: Principal, run_id: str, body: FinishIn) -> FinishOut:
         """Record the run's end from the worker's outcome; a repeated call answers the same."""

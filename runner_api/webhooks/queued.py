@@ -40,6 +40,8 @@ class QueuedRun:
             action=self.action,
             params=params,
             requested_by=self.requested_by,
+            # "webhook:<source>": a source's name is its identity (keys of webhooks.yml).
+            requester_id=self.requested_by,
             channel=self.channel,
         )
 

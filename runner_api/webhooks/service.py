@@ -95,6 +95,7 @@ class WebhookService:
             action=mapped.action,
             params=mapped.params,
             requested_by=requester_of(delivery.source_name),
+            requester_id=requester_of(delivery.source_name),
             channel=Channel.WEBHOOK,
         )
         # The action's schema now (422 at once); policy and rate limits when it starts.

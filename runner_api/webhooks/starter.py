@@ -152,6 +152,7 @@ class WebhookStarter:
             params=queued.masked_params,
             check_mode=False,
             requested_by=queued.requested_by,
+            requester_id=queued.requested_by,
             channel=queued.channel.value,
             status=RunStatus.REFUSED.value,
             summary="",

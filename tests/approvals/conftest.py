@@ -72,6 +72,8 @@ def person(
         name=name,
         roles=frozenset({role}),
         method=AuthMethod.TOKEN,
+        id=f"test:{name}",
+        person=f"test:{name}",
         customers=frozenset(customers) if customers is not None else None,
     )
 

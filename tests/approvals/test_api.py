@@ -19,6 +19,7 @@ from runner_api.settings import Settings
 from runner_api.types import utcnow
 from tests.api.conftest import AUTH, wait_for_end
 from tests.api.test_directory_api import VERIFIED, _bind_result
+from tests.authz.conftest import by
 from tests.plugins.directory_lab import DirectoryLabHandle
 
 VIP = "maria.rossi"
@@ -27,7 +28,11 @@ VIP = "maria.rossi"
 def bearer(client: TestClient, name: str, role: Role, customers: list[str]) -> dict[str, str]:
     core: Core = client.app.state.core  # type: ignore[attr-defined]
     issued = core.tokens.create(
-        name=name, role=role, customers=customers, actions=None, created_by="test"
+        name=name,
+        role=role,
+        customers=customers,
+        actions=None,
+        created_by=by("test"),
     )
     return {"Authorization": f"Bearer {issued.secret}"}
 

@@ -23,12 +23,14 @@ VERIFIED = {"method": "callback", "note": "called back on the number on record"}
 
 def _reset(username: str, by: str = "alice", **extra: Any) -> RunRequest:
     params = {"username": username, "caller_verification": VERIFIED}
-    return RunRequest("acme", "INC-1", "password_reset", params, by, Channel.API, **extra)
+    return RunRequest(
+        "acme", "INC-1", "password_reset", params, by, Channel.API, f"test:{by}", **extra
+    )
 
 
 def _vpn(by: str = "alice") -> RunRequest:
     params = {"account": "bob", "secret": CANARY}
-    return RunRequest("acme", "INC-2", "vpn_grant", params, by, Channel.API)
+    return RunRequest("acme", "INC-2", "vpn_grant", params, by, Channel.API, f"test:{by}")
 
 
 def _rules(run: Run) -> list[str]:

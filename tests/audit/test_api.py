@@ -16,6 +16,7 @@ from runner_api.audit.evidence import verify_proof
 from runner_api.audit.log import AuditLog
 from runner_api.audit.retention import prune_run_events
 from runner_api.audit.router import router
+from runner_api.auth.tokens import TokenStore
 from runner_api.database import Database
 from runner_api.reveals.service import RevealService
 from runner_api.runs.models import RunEvent
@@ -34,6 +35,7 @@ class _Core:
     settings: Settings
     db: Database
     audit: AuditLog
+    tokens: TokenStore
 
 
 _TOKEN = "audit-test-token-0123456789"
@@ -41,7 +43,9 @@ _TOKEN = "audit-test-token-0123456789"
 
 def _client(database: Database, audit: AuditLog) -> TestClient:
     app = FastAPI()
-    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit)  # type: ignore[arg-type]
+    tokens = TokenStore(database, audit)
+    tokens.adopt_bootstrap(_TOKEN, ttl_s=600)
+    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit, tokens)  # type: ignore[arg-type]
     install_error_handlers(app)
     app.include_router(router)
     return TestClient(app, headers={"Authorization": f"Bearer {_TOKEN}"})
@@ -104,7 +108,8 @@ def test_search_evidence_sla_export_verify(database: Database, audit: AuditLog) 
     assert client.get("/audit/checkpoints").text.strip()
     assert "BEGIN PUBLIC KEY" in client.get("/audit/public-key").text
     verified = client.get("/audit/verify").json()
-    assert verified["ok"] and verified["records"] == 19
+    # The runs' records, and the bootstrap token's creation (it is a stored token).
+    assert verified["ok"] and verified["records"] == 20
 
 
 def test_prune_is_audited_and_checkpointed(database: Database, audit: AuditLog) -> None:
@@ -128,8 +133,8 @@ def test_prune_is_audited_and_checkpointed(database: Database, audit: AuditLog) 
 def test_reveal_consumed_is_recorded_without_the_value(database: Database, audit: AuditLog) -> None:
     run = RunStore(database, audit).insert(make_run(30))
     reveals = RevealService(database, SecretBox(secrets.token_bytes(32)), 300, audit=audit)
-    reveal_id = reveals.create(run.id, "tester", "S3cret-Canary!")
-    assert reveals.consume(reveal_id, "tester") == "S3cret-Canary!"
+    reveal_id = reveals.create(run.id, "tester", "test:tester", "S3cret-Canary!")
+    assert reveals.consume(reveal_id, "tester", "test:tester") == "S3cret-Canary!"
     items = _client(database, audit).get("/audit/records", params={"run_id": run.id}).json()
     consumed = [r for r in items["items"] if r["type"] == "reveal.consumed"]
     assert consumed and consumed[0]["actor"] == "tester"

@@ -77,7 +77,7 @@ def test_no_audit_record_no_run(
     )
     request = RunRequest(
         "acme", "INC-9", "account_touch", {"account": "bob", "group": account_group},
-        "alice", Channel.API,
+        "alice", Channel.API, "test:alice",
     )  # fmt: skip
     _break_audit_inserts(database)
     with pytest.raises(AuditUnavailableError) as raised:

@@ -9,11 +9,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runner_api.app import create_app
+from runner_api.auth.tokens import Creator
 from runner_api.core import Core
 from runner_api.settings import Settings
 
 ADMIN_TOKEN = "authz-bootstrap-0123456789abcdef"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def by(name: str) -> Creator:
+    """A token creator who is a person of their own ("test:<name>")."""
+    return Creator(name, f"test:{name}", f"test:{name}")
 
 
 @pytest.fixture

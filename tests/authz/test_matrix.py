@@ -1,10 +1,13 @@
 """The authorization matrix: every endpoint x role x ownership cell, against a policy table.
 
 Identities are real API tokens of each role (plus the bootstrap admin, a revoked token and
-no credentials at all). Objects: runs and reveals of the caller itself, of another agent of
-the same customer, and of another customer. A cell is either denied with exactly the status
-the policy says (401, 403, or 404 where existence must not leak) or allowed, which means any
-answer but 401/403/404 and never a 500 (a valid request may still be 409, 422, 503...).
+no credentials at all): among them a customer-scoped admin, a token of the same person as
+the requester, a token limited to one action, and a token that took the name of a revoked
+one. Objects: runs, reveals and held runs of the caller itself, of another agent of the
+same customer, of another customer, and of the revoked token whose name was taken again.
+A cell is either denied with exactly the status the policy says (401, 403, or 404 where
+existence must not leak) or allowed, which means any answer but 401/403/404 and never a
+500 (a valid request may still be 409, 422, 503...).
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runner_api.auth.policy import Permission
-from runner_api.auth.principal import AuthMethod, Principal, Role
+from runner_api.auth.principal import Principal, Role
 from runner_api.core import Core
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
-from tests.authz.conftest import ADMIN_TOKEN
+from tests.authz.conftest import ADMIN_TOKEN, by
 from tests.authz.test_route_inventory import api_routes
 from tests.runs.factories import make_run
 
@@ -36,6 +39,7 @@ class Own(Enum):
     SELF = "self"  # the caller's own run, in its customer
     PEER = "peer"  # another agent's run, same customer
     FOREIGN = "foreign"  # a run of another customer
+    RETIRED = "retired"  # a run of a revoked token whose name another token now has
 
 
 class Scope(Enum):
@@ -45,7 +49,10 @@ class Scope(Enum):
     RUN = "run"  # a run: outside the scope it does not exist (404)
     CANCEL = "cancel"  # a run, and only its requester unless RUN_CANCEL_ANY (403)
     REVEAL = "reveal"  # only the requester of the run, whatever the role (404)
-    APPROVAL = "approval"  # a run in scope, and never one's own request (403)
+    APPROVAL = "approval"  # a run in scope, never one's own person's request, and only
+    # with the right to run its action (403)
+    GRANT = "grant"  # a token: never more than the caller holds (403)
+    TOKEN = "token"  # a token inside the caller's customers, else it does not exist (404)
     SIGNED = "signed"  # HMAC-signed webhooks: no bearer or session opens them (401)
 
 
@@ -84,9 +91,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/approvals"): Rule(Permission.APPROVAL_DECIDE, Scope.OPEN),
     ("POST", "/approvals/{run_id}/approve"): Rule(Permission.APPROVAL_DECIDE, Scope.APPROVAL),
     ("POST", "/approvals/{run_id}/reject"): Rule(Permission.APPROVAL_DECIDE, Scope.APPROVAL),
-    ("POST", "/tokens"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
+    ("POST", "/tokens"): Rule(Permission.TOKENS_MANAGE, Scope.GRANT),
     ("GET", "/tokens"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
-    ("POST", "/tokens/{token_id}/revoke"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
+    ("POST", "/tokens/{token_id}/revoke"): Rule(Permission.TOKENS_MANAGE, Scope.TOKEN),
     ("GET", "/tickets/updates"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
     ("GET", "/webhooks/deliveries"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
     # Site workers only (admins included are refused); a run outside the token's customers
@@ -100,17 +107,43 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/webhooks/{source}"): Rule(None, Scope.SIGNED),
 }
 
-# Identities: token name -> (role, customers). The caller of SELF/PEER/FOREIGN is "agent-lab".
-IDENTITIES: dict[str, tuple[Role, list[str] | None]] = {
-    "agent-lab": (Role.AGENT, ["lab"]),
-    "agent2-lab": (Role.AGENT, ["lab"]),
-    "agent-contoso": (Role.AGENT, ["contoso"]),
-    "senior-lab": (Role.SENIOR_AGENT, ["lab"]),
-    "auditor": (Role.AUDITOR, None),
-    "admin-token": (Role.ADMIN, None),
-    "worker-lab": (Role.WORKER, ["lab"]),
+
+@dataclass(frozen=True)
+class Identity:
+    role: Role
+    customers: list[str] | None
+    # The person who created the token: the two-person rule compares persons.
+    creator: str
+    actions: list[str] | None = None
+
+
+# Identities: token name -> its shape. The caller of SELF/PEER/FOREIGN is "agent-lab".
+IDENTITIES: dict[str, Identity] = {
+    "agent-lab": Identity(Role.AGENT, ["lab"], "alice"),
+    "agent2-lab": Identity(Role.AGENT, ["lab"], "bob"),
+    "agent-contoso": Identity(Role.AGENT, ["contoso"], "carol"),
+    "senior-lab": Identity(Role.SENIOR_AGENT, ["lab"], "sam"),
+    # A token alice created for herself: it may not approve alice's own requests.
+    "senior-of-alice": Identity(Role.SENIOR_AGENT, ["lab"], "alice"),
+    # May run unlocks only: it may not approve a password reset either.
+    "senior-unlock-only": Identity(Role.SENIOR_AGENT, ["lab"], "sue", ["account_unlock"]),
+    "auditor": Identity(Role.AUDITOR, None, "audrey"),
+    "admin-token": Identity(Role.ADMIN, None, "adam"),
+    # A customer-scoped admin: nothing of another customer, no unscoped grants.
+    "admin-lab": Identity(Role.ADMIN, ["lab"], "lena"),
+    "worker-lab": Identity(Role.WORKER, ["lab"], "ops"),
+    # Named like the token that requested the RETIRED objects, which was revoked before
+    # this one took its name: same name, another caller.
+    "retired-lab": Identity(Role.AGENT, ["lab"], "rita-successor"),
 }
-OWNER = {Own.SELF: "agent-lab", Own.PEER: "agent2-lab", Own.FOREIGN: "agent-contoso"}
+OWNER = {
+    Own.SELF: "agent-lab",
+    Own.PEER: "agent2-lab",
+    Own.FOREIGN: "agent-contoso",
+    Own.RETIRED: "retired-lab",
+}
+# Who requested the RETIRED objects: revoked, its name then given to another token.
+RETIRED_ORIGINAL = Identity(Role.AGENT, ["lab"], "rita")
 
 
 @dataclass
@@ -122,81 +155,93 @@ class World:
     held: dict[Own, Run]
     reveals: dict[Own, str]
     tokens: dict[str, str]
+    principals: dict[str, Principal]
     revoked_id: str
 
     def customer(self, own: Own) -> str:
         return _customer_of(own)
 
 
+def _issue(core: Core, name: str, identity: Identity) -> tuple[str, Principal]:
+    issued = core.tokens.create(
+        name=name,
+        role=identity.role,
+        customers=identity.customers,
+        actions=identity.actions,
+        created_by=by(identity.creator),
+    )
+    return issued.secret, core.tokens.principal(issued.secret)
+
+
+def _plant(core: Core, n: int, own: Own, owner: Principal) -> tuple[Run, str, Run]:
+    """A finished unlock with a reveal, and a reset held for approval, requested by owner."""
+    run = core.store.insert(
+        make_run(
+            n,
+            customer=_customer_of(own),
+            action="account_unlock",
+            params={"username": f"user{n}"},
+            requested_by=owner.name,
+            requester_id=owner.id,
+            status=RunStatus.SUCCEEDED.value,
+            finished_at=None,
+        )
+    )
+    reveal = core.reveals.create(run.id, run.requested_by, owner.id, f"Temp-Password-{n}!")
+    held = core.runs.start_run(
+        RunRequest(
+            customer=_customer_of(own),
+            ticket_id=f"INC-{n}",
+            action="password_reset",
+            params={
+                "username": f"user{n}",
+                "caller_verification": {"method": "callback", "note": "matrix"},
+            },
+            requested_by=owner.name,
+            channel=Channel.API,
+            requester_id=owner.id,
+            requester_person=owner.person,
+        )
+    )
+    return run, reveal, held
+
+
 @pytest.fixture
 def world(core: Core, client: TestClient) -> World:
-    tokens = {}
-    for name, (role, customers) in IDENTITIES.items():
-        issued = core.tokens.create(
-            name=name, role=role, customers=customers, actions=None, created_by="matrix"
-        )
-        tokens[name] = issued.secret
+    tokens, principals = {}, {}
+    _, original = _issue(core, "retired-lab", RETIRED_ORIGINAL)
+    planted = {Own.RETIRED: _plant(core, 3, Own.RETIRED, original)}
+    core.tokens.revoke(original.credential_id, by("matrix"))
+    for name, identity in IDENTITIES.items():
+        tokens[name], principals[name] = _issue(core, name, identity)
+    assert principals["retired-lab"].name == original.name
+    assert principals["retired-lab"].id != original.id
     revoked = core.tokens.create(
-        name="revoked", role=Role.ADMIN, customers=None, actions=None, created_by="matrix"
+        name="revoked",
+        role=Role.ADMIN,
+        customers=None,
+        actions=None,
+        created_by=by("matrix"),
     )
-    core.tokens.revoke(revoked.record.id, "matrix")
+    core.tokens.revoke(revoked.record.id, by("matrix"))
     tokens["revoked"] = revoked.secret
-    runs, reveals = {}, {}
+    principals["bootstrap"] = core.tokens.principal(ADMIN_TOKEN)
     for n, own in enumerate((Own.SELF, Own.PEER, Own.FOREIGN)):
-        run = core.store.insert(
-            make_run(
-                n,
-                customer=_customer_of(own),
-                action="account_unlock",
-                params={"username": f"user{n}"},
-                requested_by=f"token:{OWNER[own]}",
-                status=RunStatus.SUCCEEDED.value,
-                finished_at=None,
-            )
-        )
-        runs[own] = run
-        reveals[own] = core.reveals.create(run.id, run.requested_by, f"Temp-Password-{n}!")
-    held = {
-        own: core.runs.start_run(
-            RunRequest(
-                customer=_customer_of(own),
-                ticket_id=f"INC-{n}",
-                action="password_reset",
-                params={
-                    "username": f"user{n}",
-                    "caller_verification": {"method": "callback", "note": "matrix"},
-                },
-                requested_by=f"token:{OWNER[own]}",
-                channel=Channel.API,
-            )
-        )
-        for n, own in enumerate((Own.SELF, Own.PEER, Own.FOREIGN))
-    }
+        planted[own] = _plant(core, n, own, principals[OWNER[own]])
+    runs = {own: run for own, (run, _, _) in planted.items()}
+    reveals = {own: reveal for own, (_, reveal, _) in planted.items()}
+    held = {own: run for own, (_, _, run) in planted.items()}
     assert {run.status for run in held.values()} == {RunStatus.AWAITING_APPROVAL.value}
-    return World(runs, held, reveals, tokens, revoked.record.id)
+    return World(runs, held, reveals, tokens, principals, revoked.record.id)
 
 
 def _customer_of(own: Own) -> str:
     return "contoso" if own is Own.FOREIGN else "lab"
 
 
-def _principal(name: str) -> Principal | None:
-    if name in ("nobody", "revoked"):
-        return None
-    if name == "bootstrap":
-        return Principal("admin", frozenset({Role.ADMIN}), AuthMethod.BOOTSTRAP)
-    role, customers = IDENTITIES[name]
-    return Principal(
-        f"token:{name}",
-        frozenset({role}),
-        AuthMethod.TOKEN,
-        frozenset(customers) if customers is not None else None,
-    )
-
-
 def expected(rule: Rule, caller: str, own: Own, world: World) -> int | None:
     """The status a denied cell must get, or None when the cell is allowed."""
-    principal = _principal(caller)
+    principal = world.principals.get(caller)
     if principal is None or rule.scope is Scope.SIGNED:
         return 401
     if rule.permission is not None and not principal.has(rule.permission):
@@ -204,20 +249,28 @@ def expected(rule: Rule, caller: str, own: Own, world: World) -> int | None:
     customer = world.customer(own) if own is not Own.NONE else None
     if rule.scope is Scope.GLOBAL and not principal.all_customers:
         return 403
+    if rule.scope is Scope.GRANT and not principal.all_customers:
+        return 403  # the planted request asks for an unscoped token
+    if rule.scope is Scope.TOKEN and not principal.all_customers:
+        return 404  # the planted token is unscoped: outside a scoped admin's view
     if customer is not None and not principal.sees_customer(customer):
         return 404
     run = (world.held if rule.scope is Scope.APPROVAL else world.runs).get(own)
-    if rule.scope is Scope.REVEAL and run is not None and run.requested_by != principal.name:
+    if rule.scope is Scope.REVEAL and run is not None and run.requester_id != principal.id:
         return 404
     if (
         rule.scope is Scope.CANCEL
         and run is not None
-        and run.requested_by != principal.name
+        and run.requester_id != principal.id
         and not principal.has(Permission.RUN_CANCEL_ANY)
     ):
         return 403
-    if rule.scope is Scope.APPROVAL and run is not None and run.requested_by == principal.name:
-        return 403
+    if rule.scope is Scope.APPROVAL and run is not None:
+        requester = world.principals[OWNER[own]] if own is not Own.RETIRED else None
+        if requester is not None and requester.person == principal.person:
+            return 403
+        if not (principal.has(Permission.RUN_CREATE) and principal.may_run(run.action)):
+            return 403
     return None
 
 
@@ -287,7 +340,7 @@ def _ownerships(path: str, rule: Rule) -> list[Own]:
     if rule.scope in (Scope.RUN, Scope.CANCEL, Scope.REVEAL, Scope.APPROVAL, Scope.CUSTOMER):
         if rule.scope is Scope.CUSTOMER:
             return [Own.SELF, Own.FOREIGN]
-        return [Own.SELF, Own.PEER, Own.FOREIGN]
+        return [Own.SELF, Own.PEER, Own.FOREIGN, Own.RETIRED]
     return [Own.NONE]
 
 
@@ -354,9 +407,9 @@ def test_lists_show_only_the_callers_customers(client: TestClient, world: World)
     def of(*owners: Own) -> set[str]:
         return {runs[own].id for runs in (world.runs, world.held) for own in owners}
 
-    assert ids("agent-lab") == of(Own.SELF, Own.PEER)
+    assert ids("agent-lab") == of(Own.SELF, Own.PEER, Own.RETIRED)
     assert ids("agent-contoso") == of(Own.FOREIGN)
-    assert ids("auditor") == of(Own.SELF, Own.PEER, Own.FOREIGN)
+    assert ids("auditor") == of(Own.SELF, Own.PEER, Own.FOREIGN, Own.RETIRED)
     # Filtering by another customer does not widen the scope.
     headers = {"Authorization": f"Bearer {world.tokens['agent-lab']}"}
     other = client.get("/runs", headers=headers, params={"customer": "contoso"}).json()

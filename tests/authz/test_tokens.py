@@ -15,7 +15,7 @@ from runner_api.cli import app as cli_app
 from runner_api.core import Core
 from runner_api.errors import InvalidRequestError
 from runner_api.types import utcnow
-from tests.authz.conftest import ADMIN_TOKEN
+from tests.authz.conftest import ADMIN_TOKEN, by
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -38,7 +38,7 @@ def test_created_token_works_once_shown_and_is_stored_hashed(
     secret = issued["token"]
     assert secret.startswith("fxl_") and len(secret) >= 40
     listed = client.get("/tokens", headers=ADMIN).json()
-    assert [t["id"] for t in listed] == [issued["id"]]
+    assert [t["id"] for t in listed if not t["bootstrap"]] == [issued["id"]]
     assert "token" not in listed[0] and secret not in str(listed)
     with core.db.session() as session:
         rows = session.execute(text("SELECT * FROM api_tokens")).all()
@@ -47,16 +47,21 @@ def test_created_token_works_once_shown_and_is_stored_hashed(
     # The token works for its role: an agent may list actions but not tokens.
     assert client.get("/actions", headers=_bearer(secret)).status_code == 200
     assert client.get("/tokens", headers=_bearer(secret)).status_code == 403
-    assert client.get("/tokens", headers=ADMIN).json()[0]["last_used_at"] is not None
+    after = {t["id"]: t for t in client.get("/tokens", headers=ADMIN).json()}
+    assert after[issued["id"]]["last_used_at"] is not None
 
 
 def test_revocation_is_immediate(client: TestClient, core: Core) -> None:
     issued = core.tokens.create(
-        name="monitoring", role=Role.AGENT, customers=["lab"], actions=None, created_by="t"
+        name="monitoring",
+        role=Role.AGENT,
+        customers=["lab"],
+        actions=None,
+        created_by=by("t"),
     )
     assert client.get("/runs", headers=_bearer(issued.secret)).status_code == 200
     answer = client.post(f"/tokens/{issued.record.id}/revoke", headers=ADMIN)
-    assert answer.status_code == 200 and answer.json()["revoked_by"] == "admin"
+    assert answer.status_code == 200 and answer.json()["revoked_by"] == "token:bootstrap"
     denied = client.get("/runs", headers=_bearer(issued.secret))
     assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
 
@@ -67,7 +72,7 @@ def test_expired_and_unknown_tokens_get_401(client: TestClient, core: Core) -> N
         role=Role.AGENT,
         customers=["lab"],
         actions=None,
-        created_by="t",
+        created_by=by("t"),
         expires_at=utcnow() + timedelta(seconds=30),
     )
     with core.db.session() as session:
@@ -87,7 +92,7 @@ def test_action_and_customer_scope(client: TestClient, core: Core) -> None:
         role=Role.AGENT,
         customers=["lab"],
         actions=["account_unlock"],
-        created_by="t",
+        created_by=by("t"),
     )
     headers = _bearer(issued.secret)
     names = [a["name"] for a in client.get("/actions", headers=headers).json()]
@@ -103,9 +108,21 @@ def test_action_and_customer_scope(client: TestClient, core: Core) -> None:
 
 def test_scope_rules_on_creation(core: Core, client: TestClient) -> None:
     with pytest.raises(InvalidRequestError):
-        core.tokens.create(name="x", role=Role.AGENT, customers=None, actions=None, created_by="t")
+        core.tokens.create(
+            name="x",
+            role=Role.AGENT,
+            customers=None,
+            actions=None,
+            created_by=by("t"),
+        )
     with pytest.raises(InvalidRequestError):
-        core.tokens.create(name="x", role=Role.AGENT, customers=[], actions=None, created_by="t")
+        core.tokens.create(
+            name="x",
+            role=Role.AGENT,
+            customers=[],
+            actions=None,
+            created_by=by("t"),
+        )
     answer = client.post(
         "/tokens", headers=ADMIN, json={"name": "x", "role": "agent", "customers": ["nobody"]}
     )
@@ -116,16 +133,21 @@ def test_scope_rules_on_creation(core: Core, client: TestClient) -> None:
 
 def test_token_events_are_audited(client: TestClient, core: Core) -> None:
     issued = core.tokens.create(
-        name="audited", role=Role.AUDITOR, customers=None, actions=None, created_by="t"
+        name="audited",
+        role=Role.AUDITOR,
+        customers=None,
+        actions=None,
+        created_by=by("t"),
     )
-    core.tokens.revoke(issued.record.id, "t")
+    core.tokens.revoke(issued.record.id, by("t"))
     client.get("/tokens", headers=_bearer("fxl_nope_nope"))
     client.get("/tokens", headers=_bearer(issued.secret))
     with core.db.session() as session:
         types = [
             row[0] for row in session.execute(text("SELECT type FROM audit_records ORDER BY seq"))
         ]
-    assert types[:2] == ["token_created", "token_revoked"]
+    # The bootstrap token's creation, then this token's life.
+    assert types[:3] == ["token_created", "token_created", "token_revoked"]
     assert types.count("auth.failed") == 2
 
 

@@ -32,26 +32,29 @@ def _dump(database: Database) -> str:
 
 
 def test_shown_once_to_its_requester_then_gone(database: Database, service: RevealService) -> None:
-    run = RunStore(database).insert(make_run(1, requested_by="alice"))
-    reveal_id = service.create(run.id, "alice", SECRET)
+    run = RunStore(database).insert(make_run(1, requested_by="alice", requester_id="test:alice"))
+    reveal_id = service.create(run.id, "alice", "test:alice", SECRET)
     assert SECRET not in _dump(database), "stored in clear"
     with pytest.raises(RevealNotFoundError):
-        service.consume(reveal_id, "mallory")
-    assert service.consume(reveal_id, "alice") == SECRET
+        service.consume(reveal_id, "mallory", "test:mallory")
+    # Another caller of the same name is another caller: the id decides.
+    with pytest.raises(RevealNotFoundError):
+        service.consume(reveal_id, "alice", "test:another-alice")
+    assert service.consume(reveal_id, "alice", "test:alice") == SECRET
     with pytest.raises(RevealGoneError):
-        service.consume(reveal_id, "alice")
+        service.consume(reveal_id, "alice", "test:alice")
     assert service.find_for_run(run.id)[0].sealed is None
     with pytest.raises(RevealNotFoundError):
-        service.consume("no-such-id", "alice")
+        service.consume("no-such-id", "alice", "test:alice")
 
 
 def test_expired_reveals_are_refused_and_wiped(database: Database, service: RevealService) -> None:
-    run = RunStore(database).insert(make_run(2, requested_by="alice"))
-    reveal_id = service.create(run.id, "alice", SECRET)
+    run = RunStore(database).insert(make_run(2, requested_by="alice", requester_id="test:alice"))
+    reveal_id = service.create(run.id, "alice", "test:alice", SECRET)
     with database.session() as session:
         session.execute(update(Reveal).values(expires_at=utcnow() - timedelta(seconds=1)))
     with pytest.raises(RevealGoneError):
-        service.consume(reveal_id, "alice")
+        service.consume(reveal_id, "alice", "test:alice")
     assert service.wipe_expired() == 1
     assert service.find_for_run(run.id)[0].sealed is None
 

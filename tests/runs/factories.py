@@ -53,6 +53,7 @@ def make_run(n: int = 0, **overrides: Any) -> Run:
         "params": {"account": f"user{n}"},
         "check_mode": False,
         "requested_by": "tester",
+        "requester_id": "test:tester",
         "channel": "api",
         "status": RunStatus.QUEUED.value,
         "summary": "",

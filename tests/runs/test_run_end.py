@@ -121,6 +121,7 @@ def test_insert_gives_unset_columns_their_defaults(database: Database, tmp_path:
         target="user4",
         params={"account": "user4"},
         requested_by="tester",
+        requester_id="test:tester",
         channel="api",
         status=RunStatus.QUEUED.value,
         timeout_s=60,

@@ -47,7 +47,15 @@ def test_follow_up_starts_once_when_due(database: Database, tmp_path: Path) -> N
     )
     pool.start()
     first = runs.start_run(
-        RunRequest("acme", "INC-77", "account_touch", {"account": "bob"}, "alice", Channel.API)
+        RunRequest(
+            "acme",
+            "INC-77",
+            "account_touch",
+            {"account": "bob"},
+            "alice",
+            Channel.API,
+            "test:alice",
+        )
     )
     scheduler, other_process = Scheduler(database, runs), Scheduler(database, runs)
     deadline = time.monotonic() + 10

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
+from tests.authz.conftest import by
 from tests.secrets.apps import settings_without_lab
 from tests.secrets.canary import assert_absent, canary, dump
 
@@ -76,7 +77,11 @@ def test_unknown_customers_and_kinds_are_refused(client: TestClient) -> None:
 def test_only_admins_manage_credentials(client: TestClient, core: Core, role: Role) -> None:
     customers = None if role == Role.AUDITOR else ["lab"]
     issued = core.tokens.create(
-        name=f"t-{role}", role=role, customers=customers, actions=None, created_by="test"
+        name=f"t-{role}",
+        role=role,
+        customers=customers,
+        actions=None,
+        created_by=by("test"),
     )
     token = {"Authorization": f"Bearer {issued.secret}"}
     body = {"username": "svc", "password": canary("ews")}

@@ -51,9 +51,8 @@ def test_a_site_run_is_sealed_with_its_jobs_parameters(database: Database, tmp_p
         default_timeout_s=900,
     )
     secret = f"canary-{secrets.token_hex(8)}"
-    request = RunRequest(
-        "acme", "INC-1", "account_touch", {"account": "bob", "secret": secret}, "alice", Channel.API
-    )
+    params = {"account": "bob", "secret": secret}
+    request = RunRequest("acme", "INC-1", "account_touch", params, "alice", Channel.API, "t:alice")
     run = service.start_run(request)
 
     params, approved_by = jobs.params(run.id)

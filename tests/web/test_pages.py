@@ -12,6 +12,7 @@ from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
 from runner_api.settings import Settings
+from tests.authz.conftest import by
 
 ADMIN = "web-bootstrap-0123456789abcdef"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -67,7 +68,11 @@ def test_an_admin_opens_every_page(client: TestClient, path: str) -> None:
 def test_a_role_without_the_permission_gets_an_html_refusal(client: TestClient) -> None:
     core: Core = client.app_state_core  # type: ignore[attr-defined]
     auditor = core.tokens.create(
-        name="aud", role=Role.AUDITOR, customers=None, actions=None, created_by="t"
+        name="aud",
+        role=Role.AUDITOR,
+        customers=None,
+        actions=None,
+        created_by=by("t"),
     )
     answer = client.get("/ui/approvals", headers=_bearer(auditor.secret))
     assert answer.status_code == 403

@@ -142,6 +142,7 @@ def test_deliveries_accepted_before_a_crash_are_started_once_after_it(
             {"username": "bob"},
             "webhook:generic",
             Channel.WEBHOOK,
+            "webhook:generic",
         ),
         run_id=recorded.body["run_id"],
     )

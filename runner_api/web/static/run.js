@@ -25,7 +25,7 @@
     $("summary").textContent = run.status === "succeeded" ? run.summary : "";
     $("cancel").hidden = !active || run.cancel_requested;
     $("rerun").hidden = active;
-    const revealable = run.details?.reveal_id && run.requested_by === window.Fixline.user;
+    const revealable = run.details?.reveal_id && run.requester_id === window.Fixline.user;
     if (revealable && $("reveal-box").hidden) $("reveal-box").hidden = false;
   }
 

@@ -12,7 +12,7 @@
     try {
       const page = await api("GET", `/runs?${query({ ticket_id: form.ticket_id.value.trim(), customer: form.customer.value, limit: 200 })}`);
       // GET /runs has no requester filter: "only mine" narrows the page shown.
-      const runs = form.mine.checked ? page.items.filter((run) => run.requested_by === user) : page.items;
+      const runs = form.mine.checked ? page.items.filter((run) => run.requester_id === user) : page.items;
       document.querySelector("#runs-table tbody").replaceChildren(...runs.map((run) => el("tr", {},
         el("td", {}, el("a", { href: `/ui/runs/${encodeURIComponent(run.id)}` }, when(run.created_at))),
         el("td", {}, run.ticket_id), el("td", {}, run.action), el("td", {}, run.target),
