@@ -15,6 +15,8 @@ from runner_api.cli.common import app, load_settings, setup_logging
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from runner_api.settings import Settings
+
 
 @app.command()
 def serve(
@@ -60,22 +62,13 @@ def demo() -> None:
         login = lab.directory.login_settings() | {"session_cookie_secure": False}
         settings = settings.model_copy(update=login)
     base = f"http://{settings.host}:{settings.port}"
-    hours = settings.bootstrap_token_ttl_s / 3600
-    if token_file.exists():
-        where = (
-            f"  Admin token: in {token_file} (mode 0600, valid {hours:g} h; a new one at each "
-            "start). Send it as `Authorization: Bearer $(cat <that file>)`, or paste it into "
-            "'Authorize' there"
-        )
-    else:
-        where = "  Admin token: FIXLINE_BOOTSTRAP_TOKEN of your settings"
     typer.echo(
         "\n".join(
             [
                 "",
                 f"Fixline is starting at {base}",
                 f"  API docs (OpenAPI):  {base}/docs",
-                where,
+                admin_token_hint(settings, token_file),
                 f"  Agents sign in: POST {base}/auth/login with {{username, password}} "
                 "(sample agents below)",
                 "  Try:  .venv/bin/fixline run smoke_check --customer lab --ticket DEMO-1 "
@@ -91,6 +84,18 @@ def demo() -> None:
         )
     )
     _serve(create_app(settings), settings.host, settings.port)
+
+
+def admin_token_hint(settings: Settings, token_file: Path) -> str:
+    """Where the demo's admin token is: the file, never the token itself."""
+    if not token_file.exists():
+        return "  Admin token: FIXLINE_BOOTSTRAP_TOKEN of your settings"
+    hours = settings.bootstrap_token_ttl_s / 3600
+    return (
+        f"  Admin token: in {token_file} (mode 0600, valid {hours:g} h; a new one at each "
+        f"start). Send it as `Authorization: Bearer $(cat {token_file})`, or paste it into "
+        "'Authorize' there"
+    )
 
 
 def _demo_token(path: Path) -> SecretStr:

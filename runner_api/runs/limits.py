@@ -32,7 +32,7 @@ class Attempt:
     ticket_id: str
     action: str
     target: str
-    requested_by: str
+    requested_by: str  # the requester's principal id (runs.requester_id), not its name
     channel: Channel
 
 
@@ -69,7 +69,7 @@ class RateLimits:
         # Filters built only for limits that are on: building them cost more than the
         # whole check when limits are off.
         scopes: list[tuple[Limit, Callable[[], list[ColumnElement[bool]]]]] = [
-            (self.requester, lambda: [Run.requested_by == attempt.requested_by]),
+            (self.requester, lambda: [Run.requester_id == attempt.requested_by]),
             (
                 self.target,
                 lambda: [Run.customer == attempt.customer, Run.target == attempt.target],

@@ -32,7 +32,7 @@ def bearer(client: TestClient, name: str, role: Role, customers: list[str]) -> d
         role=role,
         customers=customers,
         actions=None,
-        created_by=by("test"),
+        created_by=by(name),
     )
     return {"Authorization": f"Bearer {issued.secret}"}
 
