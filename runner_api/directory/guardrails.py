@@ -123,22 +123,28 @@ def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) 
         return f"it is {PROTECTED_USER_RIDS[rid]}"
     if user.token_groups is None:
         return "its group memberships could not be read, so privilege cannot be ruled out"
-    for sid in user.token_groups:
-        if (name := privileged_name(sid)) is not None:
-            return f"it is a member (direct or nested) of {name}"
+    return _membership(gateway, customer, user, user.token_groups)
+
+
+def _membership(
+    gateway: DirectoryGateway, customer: Customer, user: UserEntry, tokens: tuple[str, ...]
+) -> str | None:
+    for sid in tokens:
+        if (builtin := privileged_name(sid)) is not None:
+            return f"it is a member (direct or nested) of {builtin}"
     for name in PROTECTED_GROUP_NAMES:
         # Absent where DNS is not AD-integrated (then nobody is a member); every group of
         # that name counts, so a look-alike cannot hide the real one.
-        for group in gateway.find_groups(customer, filters.group_by_name(name)):
-            if group.object_sid in user.token_groups:
-                return f"it is a member (direct or nested) of {group.name}"
-    for name in config.protected_groups:
+        for named in gateway.find_groups(customer, filters.group_by_name(name)):
+            if named.object_sid in tokens:
+                return f"it is a member (direct or nested) of {named.name}"
+    for name in directory_of(customer).protected_groups:
         group = find_group(gateway, customer, name)
         if group is None:
             return f"protected group {name!r} could not be found to rule out membership"
         # tokenGroups lists every security group, nested included: for those it is the
         # whole answer. Distribution groups need the in-chain search.
-        if group.object_sid in user.token_groups or (
+        if group.object_sid in tokens or (
             not group.security
             and gateway.matches(customer, user.dn, filters.member_of(group.dn, nested=True))
         ):
