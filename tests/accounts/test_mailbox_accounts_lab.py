@@ -85,6 +85,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
      "member (direct or nested) of Domain Admins"),
     ("mailbox_forwarding_set", {"mailbox": ANNA, "forward_to": "walter.king@lab.test"},
      "deny list"),
+    ("mailbox_info", {"mailbox": "adm.domainadmins@lab.test"}, "Domain Admins"),
 ]  # fmt: skip
 
 
@@ -104,4 +105,5 @@ def test_protected_accounts_are_refused_before_any_request(
     run = _post(client, action, "INC-710", wait=30, **params)
     assert run["status"] == "refused", run
     assert reason in run["error"] and "nothing was changed" in run["error"], run["error"]
+    assert run["details"]["refused_by"] == "protected_target"
     assert simulator.requests == []
