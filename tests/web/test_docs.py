@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,36 +17,16 @@ from playwright.sync_api import Browser, ConsoleMessage
 
 from runner_api.app import create_app
 from runner_api.core import Core
-from runner_api.settings import Settings
 from runner_api.web.pages import PAGE_PREFIX, PAGES
+from tests.authz.conftest import ADMIN_TOKEN
 from tests.plugins.server import free_port
 
-TOKEN = "docs-bootstrap-0123456789abcdef"
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DOC_PAGES = ("/docs",)
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 # An absolute URL or a scheme-relative one in an attribute or a CSS url(): an outside origin.
 OUTSIDE = re.compile(
     r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z]+:)?//|url\(\s*["']?(?:[a-z]+:)?//""", re.I
 )
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Core:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        project_dir=PROJECT_DIR,
-        credentials_dir=tmp_path / "no-credentials",
-        bootstrap_token=TOKEN,  # type: ignore[arg-type]
-        workers=1,
-    )
-    return Core(settings)
-
-
-@pytest.fixture
-def client(core: Core) -> Iterator[TestClient]:
-    with TestClient(create_app(core.settings, core)) as client:
-        yield client
 
 
 def _csp(value: str) -> dict[str, list[str]]:
@@ -59,7 +38,7 @@ def test_no_served_page_references_an_outside_origin(client: TestClient) -> None
     pages = [*DOC_PAGES, f"{PAGE_PREFIX}/login"]
     pages += [PAGE_PREFIX + path for path, *_ in PAGES]
     for path in pages:
-        answer = client.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+        answer = client.get(path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert answer.status_code == 200, (path, answer.status_code)
         assert answer.headers["content-type"].startswith("text/html"), path
         assert OUTSIDE.search(answer.text) is None, (path, OUTSIDE.search(answer.text))
