@@ -19,14 +19,19 @@ from runner_api.errors import NotFoundError
 
 ASSETS_PATH = "/docs/assets"
 _OWN = Path(__file__).parent / "docs_assets"
-_VENDOR = Path(str(files("fastapi_offline") / "static"))
-# name -> (file, media type): nothing else under ASSETS_PATH is ever served.
-_ASSETS = {
-    "swagger-ui-bundle.js": (_VENDOR / "swagger-ui-bundle.js", "text/javascript"),
-    "swagger-ui.css": (_VENDOR / "swagger-ui.css", "text/css"),
-    "favicon.png": (_VENDOR / "favicon.png", "image/png"),
-    "swagger-init.js": (_OWN / "swagger-init.js", "text/javascript"),
-}
+
+
+def _assets() -> dict[str, tuple[Path, str]]:
+    """name -> (file, media type): nothing else under ASSETS_PATH is ever served."""
+    vendor = Path(str(files("fastapi_offline") / "static"))
+    return {
+        "swagger-ui-bundle.js": (vendor / "swagger-ui-bundle.js", "text/javascript"),
+        "swagger-ui.css": (vendor / "swagger-ui.css", "text/css"),
+        "favicon.png": (vendor / "favicon.png", "image/png"),
+        "swagger-init.js": (_OWN / "swagger-init.js", "text/javascript"),
+    }
+
+
 # Styles inline: Swagger UI sets style attributes; scripts never are. "Try it out" calls
 # this API (connect-src); nothing is loaded from, or sent to, anywhere else.
 DOCS_HEADERS = {
@@ -57,6 +62,7 @@ def docs_router(title: str, openapi_url: str) -> APIRouter:
     """GET /docs and its assets; public (api/deps.PUBLIC_PATHS), they hold no data."""
     router = APIRouter(include_in_schema=False)
     page = _page(title, openapi_url)
+    assets = _assets()
 
     @router.get("/docs")
     def swagger_page() -> HTMLResponse:
@@ -64,9 +70,9 @@ def docs_router(title: str, openapi_url: str) -> APIRouter:
 
     @router.get(f"{ASSETS_PATH}/{{name}}")
     def asset(name: str) -> FileResponse:
-        if name not in _ASSETS:
+        if name not in assets:
             raise NotFoundError(f"no asset {name!r}")
-        path, media_type = _ASSETS[name]
+        path, media_type = assets[name]
         return FileResponse(path, media_type=media_type, headers=_ASSET_HEADERS)
 
     return router
