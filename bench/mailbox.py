@@ -36,8 +36,10 @@ from pydantic import SecretStr
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from runner_api.accounts import AccountGuard  # noqa: E402
 from runner_api.customers.models import Customer, MailboxConfig  # noqa: E402
 from runner_api.lab.ews import SITES, EwsSimulator, SimulatorState, seed  # noqa: E402
+from runner_api.lab.ews.accounts import SimulatorAccounts  # noqa: E402
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions  # noqa: E402
 from runner_api.runs.context import RunContext  # noqa: E402
 from runner_api.runs.status import RunStatus  # noqa: E402
@@ -65,7 +67,8 @@ def main() -> None:
     )  # fmt: skip
     spec = next(s for s in mailbox_actions() if s.name == "mailbox_oof_set")
     gateway = EwsMailbox(credentials)
-    executor = MailboxExecutor(gateway)
+    # The simulator's mailboxes stand for the directory: this measures the Exchange side.
+    executor = MailboxExecutor(gateway, AccountGuard(SimulatorAccounts(simulator)))
     # A second login, so the direct call has its own exchangelib Protocol (no shared pool).
     state.add_account("bench-direct@lab.test", PASSWORD, impersonates=("lab.test",))
     direct = Account(

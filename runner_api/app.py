@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from runner_api import __version__
 from runner_api.api.body_limit import BodyLimit
+from runner_api.api.docs import install_docs
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.approvals.router import router as approvals_router
@@ -57,6 +58,9 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own pages load their scripts from a CDN: ours are served offline.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "runs", "description": "Runs of vetted actions, bound to tickets."},
             {"name": "approvals", "description": "High-risk runs waiting for a second person."},
@@ -75,6 +79,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     install_error_handlers(app)
     # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_docs(app)
     app.include_router(health_router)
     app.include_router(login_router)
     app.include_router(catalog_router)

@@ -162,6 +162,7 @@ class Core:
         )
         rules = ApprovalRules(
             self.db,
+            self.executors.accounts,
             repeat_reset_s=settings.approval_repeat_reset_s,
             high_risk_actions=settings.approval_for_high_risk_actions,
         )

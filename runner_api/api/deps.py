@@ -27,12 +27,11 @@ from runner_api.core import Core
 
 log = logging.getLogger(__name__)
 
-# Reachable without credentials: liveness for load balancers, the login itself, the docs.
+# Reachable without credentials: liveness for load balancers, the login itself, the API
+# reference page and its scripts (runner_api/api/docs.py; /openapi.json is public too).
 # The web page's login form (/ui/login) is public too; so are its stylesheets and scripts
 # (the /ui/static mount, not a route: runner_api/web/install.py), which hold no data.
-PUBLIC_PATHS = frozenset(
-    {"/healthz", "/auth/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/ui/login"}
-)
+PUBLIC_PATHS = frozenset({"/healthz", "/auth/login", "/docs", "/docs/assets/{name}", "/ui/login"})
 # Any signed-in caller, whatever the role: about one's own session only.
 SELF_SERVICE_PATHS = frozenset({"/auth/me", "/auth/logout"})
 # Authenticated by the sender's HMAC signature instead of a bearer token or session: only

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from runner_api.accounts import AccountGuard
 from runner_api.catalog.models import ActionSpec, RiskTier
 from runner_api.customers.models import Customer
 from runner_api.database import Database
@@ -38,8 +39,12 @@ class Reason:
 class ApprovalRules:
     """Evaluated by start_run after validation and policy, before the run is recorded."""
 
-    def __init__(self, db: Database, repeat_reset_s: int, high_risk_actions: bool) -> None:
+    def __init__(
+        self, db: Database, accounts: AccountGuard, repeat_reset_s: int, high_risk_actions: bool
+    ) -> None:
         self.db = db
+        # VIP owners of any action kind (mailboxes looked up in the directory).
+        self.accounts = accounts
         self.repeat_reset_s = repeat_reset_s
         self.high_risk_actions = high_risk_actions
 
@@ -50,10 +55,7 @@ class ApprovalRules:
         found = []
         if self.high_risk_actions and spec.risk is RiskTier.HIGH:
             found.append(Reason("high_risk_action", f"{spec.name} is a high-risk action"))
-        if spec.name == PASSWORD_RESET and target.lower() in customer.vip_users:
-            found.append(
-                Reason("vip_user", f"{target} is on the VIP list of customer {customer.name}")
-            )
+        found += [Reason(rule, text) for rule, text in self.accounts.holds(spec, customer, params)]
         if spec.name == PASSWORD_RESET and self._reset_lately(customer.name, target):
             minutes = self.repeat_reset_s / 60
             found.append(

@@ -29,7 +29,9 @@ class ApprovalReject(BaseModel):
 class ApprovalReason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rule: str = Field(description="vip_user, repeat_reset, external_forwarding, vpn_grant ...")
+    rule: str = Field(
+        description="vip_user, vip_unverified, repeat_reset, external_forwarding, vpn_grant ..."
+    )
     message: str
 
 

@@ -20,6 +20,17 @@ class ActionKind(StrEnum):
     VPN = "vpn"
 
 
+class AccountRole(StrEnum):
+    """How an action touches an account one of its parameters names (runner_api/accounts)."""
+
+    # Whose account or mailbox the action changes or reads.
+    OWNER = "owner"
+    # Who gets (or loses) rights on the owner's data: a folder permission, a delegate.
+    GRANTEE = "grantee"
+    # Where the owner's mail goes; checked where it is an account of the customer.
+    RECIPIENT = "recipient"
+
+
 class RiskTier(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -51,6 +62,11 @@ class ActionSpec:
     allowlisted: Mapping[str, str] = field(default_factory=dict)
     # Playbook actions: playbooks/<playbook>.yml
     playbook: str | None = None
+    # parameter -> role of the account it names (a login or a mail address). Every one goes
+    # through the account guardrail (runner_api/accounts) before anything changes.
+    accounts: Mapping[str, AccountRole] = field(default_factory=dict)
+    # When the owner is on the customer's VIP list, the run waits for a second person.
+    vip_approval: bool = False
 
     def secret_fields(self) -> frozenset[str]:
         """Names of parameters whose values are secrets."""

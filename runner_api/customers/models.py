@@ -72,8 +72,9 @@ class Customer:
     mailbox: MailboxConfig | None = None
     # Tell the account owner's manager too after a reset, unlock or grant (P6).
     notify_manager: bool = False
-    # sAMAccountNames (lower case) whose password resets always wait for a second person's
-    # approval (P7): executives and others whose accounts are worth a phishing call.
+    # sAMAccountNames (lower case) whose password resets, and the changes to whose mailbox
+    # that give access, forward or answer for them, wait for a second person's approval
+    # (P7; ActionSpec.vip_approval): executives and others worth a phishing call.
     vip_users: frozenset[str] = frozenset()
     vpn: VpnConfig | None = None
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
 from runner_api.catalog.params import ActionParams, FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
@@ -82,6 +82,9 @@ def _spec(
         timeout_s=120,
         supports_check_mode=True,
         allowlisted=allowlisted,
+        accounts={"username": AccountRole.OWNER},
+        # A reset hands the account to whoever called: a VIP's waits for a second person.
+        vip_approval=name == "password_reset",
     )
 
 

@@ -33,6 +33,13 @@ def user_by_login(username: str) -> str:
     return f"(&{USER_CLASS}(sAMAccountName={value(username)}))"
 
 
+def user_by_address(address: str) -> str:
+    """Filter for the user whose mail, proxy address (smtp:, any case) or UPN this is."""
+    v = value(address)
+    terms = f"(mail={v})(proxyAddresses=SMTP:{v})(proxyAddresses=smtp:{v})(userPrincipalName={v})"
+    return f"(&{USER_CLASS}(|{terms}))"
+
+
 def group_by_name(name: str) -> str:
     """Filter for one group by sAMAccountName or cn."""
     escaped = value(name)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ldap3 import MODIFY_REPLACE
 
+from runner_api.accounts import vip_check
 from runner_api.customers.models import Customer
 from runner_api.directory import filters, guardrails
 from runner_api.directory.errors import ConnectionLostError, DirectoryError
@@ -179,5 +180,6 @@ def protect(
     else:
         user = guardrails.locate(gateway, ctx.customer, username)
     guardrails.check_target(gateway, ctx.customer, user)
-    emit(ctx, "guardrails", f"{user.username} is in scope and not protected", dn=user.dn)
+    vip = vip_check(ctx, user.username)  # the account guardrail's own VIP rule, as for all kinds
+    emit(ctx, "guardrails", f"{user.username} is in scope and not protected{vip}", dn=user.dn)
     return user

@@ -91,6 +91,11 @@ class DirectoryGateway(Protocol):
         checks that the entry read there is still that account."""
         ...
 
+    def find_login(self, customer: Customer, address: str) -> str | None:
+        """The sAMAccountName of the user with this mail address (mail, proxy address or
+        UPN) anywhere under base_dn, read now; None when there is none."""
+        ...
+
     def find_user(self, customer: Customer, dn: str) -> UserEntry | None:
         """A user's state as fixes and guardrails need it (tokenGroups included; not the
         picker's groups or logon times), read at dn now; None when no user is there."""

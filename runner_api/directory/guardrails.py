@@ -14,7 +14,11 @@ from runner_api.directory.errors import (
 )
 from runner_api.directory.gateway import DirectoryGateway, GroupEntry, UserEntry
 
-# Domain-relative RIDs of privileged groups (names differ by language; SIDs do not).
+# Privileged groups and accounts by well-known RID or SID (names differ by language; SIDs
+# do not): Microsoft's AdminSDHolder set ("Appendix C: Protected Accounts and Groups in
+# Active Directory"; MS-ADTS 3.1.1.6.1.2), the Windows Server 2016 Key Admins and
+# Enterprise Key Admins (they can write msDS-KeyCredentialLink: shadow credentials), and
+# Cert Publishers and Group Policy Creator Owners (certificates and GPOs in the directory).
 PROTECTED_DOMAIN_RIDS = {
     512: "Domain Admins",
     516: "Domain Controllers",
@@ -23,6 +27,8 @@ PROTECTED_DOMAIN_RIDS = {
     519: "Enterprise Admins",
     520: "Group Policy Creator Owners",
     521: "Read-only Domain Controllers",
+    526: "Key Admins",
+    527: "Enterprise Key Admins",
 }
 PROTECTED_BUILTIN_SIDS = {
     "S-1-5-32-544": "Administrators",
@@ -34,7 +40,26 @@ PROTECTED_BUILTIN_SIDS = {
 }
 # Built-in accounts themselves: Administrator, krbtgt.
 PROTECTED_USER_RIDS = {500: "the built-in Administrator", 502: "krbtgt"}
+# Privileged groups with no well-known RID, found by sAMAccountName (never translated):
+# DnsAdmins can make every DC load a DLL of their choice.
+PROTECTED_GROUP_NAMES = ("DnsAdmins",)
 GROUPS_ALLOWLIST = "groups"
+# S-1-5-21-a-b-c-RID: an account or group of a domain (its own or a trusted one).
+_DOMAIN_SID_PARTS = 8
+
+
+def privileged_name(sid: str) -> str | None:
+    """The name of the built-in privileged group a SID is, in any domain; None otherwise.
+
+    RIDs below 1000 are reserved for the well-known ones in every domain, so Domain Admins
+    of a trusted domain, or Enterprise Admins of the forest root, count as well.
+    """
+    if sid in PROTECTED_BUILTIN_SIDS:
+        return PROTECTED_BUILTIN_SIDS[sid]
+    parts = sid.split("-")
+    if len(parts) == _DOMAIN_SID_PARTS and sid.startswith("S-1-5-21-") and parts[-1].isdigit():
+        return PROTECTED_DOMAIN_RIDS.get(int(parts[-1]))
+    return None
 
 
 def protected_sids(domain_sid: str) -> dict[str, str]:
@@ -54,7 +79,8 @@ def privileged_groups(
 ) -> list[GroupEntry]:
     """Every built-in privileged group and the customer's protected groups, as found."""
     by_sid = [f"(objectSid={filters.value(sid)})" for sid in protected_sids(domain_sid)]
-    by_name = [filters.group_by_name(name) for name in directory_of(customer).protected_groups]
+    names = (*PROTECTED_GROUP_NAMES, *directory_of(customer).protected_groups)
+    by_name = [filters.group_by_name(name) for name in names]
     return gateway.find_groups(
         customer, f"(&(objectClass=group){filters.any_of(by_sid + by_name)})"
     )
@@ -97,17 +123,28 @@ def _protection(gateway: DirectoryGateway, customer: Customer, user: UserEntry) 
         return f"it is {PROTECTED_USER_RIDS[rid]}"
     if user.token_groups is None:
         return "its group memberships could not be read, so privilege cannot be ruled out"
-    privileged = protected_sids(user.domain_sid)
-    for sid in user.token_groups:
-        if sid in privileged:
-            return f"it is a member (direct or nested) of {privileged[sid]}"
-    for name in config.protected_groups:
+    return _membership(gateway, customer, user, user.token_groups)
+
+
+def _membership(
+    gateway: DirectoryGateway, customer: Customer, user: UserEntry, tokens: tuple[str, ...]
+) -> str | None:
+    for sid in tokens:
+        if (builtin := privileged_name(sid)) is not None:
+            return f"it is a member (direct or nested) of {builtin}"
+    for name in PROTECTED_GROUP_NAMES:
+        # Absent where DNS is not AD-integrated (then nobody is a member); every group of
+        # that name counts, so a look-alike cannot hide the real one.
+        for named in gateway.find_groups(customer, filters.group_by_name(name)):
+            if named.object_sid in tokens:
+                return f"it is a member (direct or nested) of {named.name}"
+    for name in directory_of(customer).protected_groups:
         group = find_group(gateway, customer, name)
         if group is None:
             return f"protected group {name!r} could not be found to rule out membership"
         # tokenGroups lists every security group, nested included: for those it is the
         # whole answer. Distribution groups need the in-chain search.
-        if group.object_sid in user.token_groups or (
+        if group.object_sid in tokens or (
             not group.security
             and gateway.matches(customer, user.dn, filters.member_of(group.dn, nested=True))
         ):
@@ -134,9 +171,9 @@ def allowed_group(gateway: DirectoryGateway, customer: Customer, name: str) -> G
     group = find_group(gateway, customer, name)
     if group is None:
         raise DirectoryObjectNotFoundError(f"no group {name!r} in the directory")
-    domain_sid = group.object_sid.rsplit("-", 1)[0]
-    protected = {n.lower() for n in directory_of(customer).protected_groups}
-    if group.object_sid in protected_sids(domain_sid) or group.name.lower() in protected:
+    names = (*PROTECTED_GROUP_NAMES, *directory_of(customer).protected_groups)
+    protected = {n.lower() for n in names}
+    if privileged_name(group.object_sid) is not None or group.name.lower() in protected:
         raise GroupNotAllowedError(
             f"refused: group {name!r} is privileged and is never changed here, even when "
             "allow-listed; nothing was changed"

@@ -170,6 +170,19 @@ class LdapDirectory:
         self._dns.put(customer, username, dn)
         return dn
 
+    def find_login(self, customer: Customer, address: str) -> str | None:
+        base = directory_of(customer).base_dn
+        # Never remembered: a guardrail decides on it, and addresses move between accounts.
+        found = self._read(
+            customer,
+            lambda c: self._search(
+                c, base, filters.user_by_address(address), SUBTREE, ["sAMAccountName"], 2
+            ),
+        )
+        if len(found) > 1:
+            raise DirectoryError(f"more than one account has the address {address!r}")
+        return _text(found[0][1], "sAMAccountName") if found else None
+
     def find_user(self, customer: Customer, dn: str) -> UserEntry | None:
         attrs = list(TARGET_ATTRIBUTES)
         found = self._read(

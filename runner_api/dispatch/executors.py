@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runner_api.accounts import AccountGuard
 from runner_api.catalog.models import ActionKind
 from runner_api.catalog.vetting import VettingLock
 from runner_api.database import Database
 from runner_api.directory import DirectoryExecutor, LdapDirectory
+from runner_api.directory.accounts import DirectoryAccounts
 from runner_api.mailbox import EwsMailbox, MailboxExecutor
 from runner_api.pki.authority import CustomerCa
 from runner_api.pki.executor import CertificateExecutor
@@ -32,6 +34,8 @@ class ExecutorSet:
     directory_gateway: LdapDirectory
     mailbox_gateway: EwsMailbox
     ca: CustomerCa
+    # The one account guardrail: the executors' and start_run's (approvals) alike.
+    accounts: AccountGuard
 
     def close(self) -> None:
         self.directory_gateway.close()
@@ -54,14 +58,15 @@ def build_executors(
         pexpect_timeout_s=settings.pexpect_timeout_s,
     )
     directory = DirectoryExecutor(directory_gateway)
+    accounts = AccountGuard(DirectoryAccounts(directory_gateway))
     # The CA key stays in the credential store; CustomerCa opens it only to sign.
     ca = CustomerCa(credentials)
     ledger = CertificateLedger(db)
     by_kind: dict[ActionKind, Executor] = {
         ActionKind.DIRECTORY: directory,
-        ActionKind.MAILBOX: MailboxExecutor(mailbox_gateway),
+        ActionKind.MAILBOX: MailboxExecutor(mailbox_gateway, accounts),
         ActionKind.PLAYBOOK: playbooks,
         ActionKind.CERTIFICATE: CertificateExecutor(ca, playbooks, ledger, SocketTlsProbe()),
         ActionKind.VPN: VpnExecutor(directory, playbooks, ca, ledger),
     }
-    return ExecutorSet(by_kind, directory_gateway, mailbox_gateway, ca)
+    return ExecutorSet(by_kind, directory_gateway, mailbox_gateway, ca, accounts)

@@ -1,6 +1,6 @@
 """Mailbox fixes on a customer's Exchange (EWS, impersonation): OOF, forwarding, folder ACLs.
 
-Build: `gateway = EwsMailbox(credentials)`, `MailboxExecutor(gateway)` for
+Build: `gateway = EwsMailbox(credentials)`, `MailboxExecutor(gateway, accounts)` for
 ActionKind.MAILBOX, `MailboxService(gateway, customers)` for the look-up,
 `mailbox_actions()` into the catalog, `router` into the app; `gateway.close()` on stop.
 """

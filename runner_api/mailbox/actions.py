@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
 from runner_api.catalog.params import ActionParams, FutureDatetime
 from runner_api.mailbox.gateway import Audience, Folder
 
@@ -118,6 +118,19 @@ class FolderGrantParams(FolderParams):
         return self
 
 
+# Actions that give someone access to a VIP's mail, send it elsewhere or answer in the VIP's
+# name wait for a second person. Those that take such a thing away (clear, revoke) do not:
+# the revoke a grant with expires_at schedules must never wait for anyone.
+VIP_APPROVAL = frozenset(
+    {"mailbox_oof_set", "mailbox_forwarding_set", "mailbox_folder_permission_grant"}
+)
+_ACCOUNT_PARAMS = {
+    "mailbox": AccountRole.OWNER,
+    "user": AccountRole.GRANTEE,
+    "forward_to": AccountRole.RECIPIENT,
+}
+
+
 def _spec(
     name: str, title: str, description: str, params: type[BaseModel], risk: RiskTier
 ) -> ActionSpec:
@@ -131,6 +144,8 @@ def _spec(
         target_param="mailbox",
         timeout_s=120,
         supports_check_mode=True,
+        accounts={k: v for k, v in _ACCOUNT_PARAMS.items() if k in params.model_fields},
+        vip_approval=name in VIP_APPROVAL,
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
+from runner_api.accounts import AccountGuard
 from runner_api.mailbox import fixes, guardrails
 from runner_api.mailbox.actions import (
     FolderGrantParams,
@@ -51,8 +52,11 @@ def call(ctx: RunContext, what: str, op: Callable[[], T]) -> T:
 class MailboxExecutor:
     """Runs mailbox actions; implements runner_api.runs.context.Executor."""
 
-    def __init__(self, gateway: MailboxGateway) -> None:
+    def __init__(self, gateway: MailboxGateway, accounts: AccountGuard) -> None:
         self._gateway = gateway
+        # Owner, colleague and recipient are checked like directory targets before the
+        # first request; a VIP owner's changes need an approval (runner_api/accounts).
+        self._accounts = accounts
         self._versions = versions_of("exchangelib")
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "mailbox_info": self._info,
@@ -70,6 +74,11 @@ class MailboxExecutor:
 
     def _target(self, ctx: RunContext, mailbox: str) -> None:
         guardrails.in_customer(ctx.customer, mailbox, "mailbox")
+
+    def _vet(self, ctx: RunContext) -> None:
+        """The accounts of the run, after the checks that need no outside system."""
+        self._accounts.vet(ctx)
+        checkpoint(ctx, SYSTEM)
 
     def _finish(self, ctx: RunContext, step: Step, write: Callable[[], object]) -> Outcome:
         if step.changed and not ctx.check_mode:
@@ -97,6 +106,7 @@ class MailboxExecutor:
     def _info(self, ctx: RunContext) -> Outcome:
         mailbox = MailboxParams.model_validate(ctx.params).mailbox
         self._target(ctx, mailbox)
+        self._vet(ctx)
         info = read_info(
             self._gateway, ctx.customer, mailbox, between=lambda: checkpoint(ctx, SYSTEM)
         )
@@ -111,6 +121,7 @@ class MailboxExecutor:
     def _oof_set(self, ctx: RunContext) -> Outcome:
         params = OofSetParams.model_validate(ctx.params)
         self._target(ctx, params.mailbox)
+        self._vet(ctx)
         gw, customer, mailbox = self._gateway, ctx.customer, params.mailbox
         wanted = fixes.wanted_oof(
             params.internal_message, params.external_message, params.audience,
@@ -123,6 +134,7 @@ class MailboxExecutor:
     def _oof_clear(self, ctx: RunContext) -> Outcome:
         mailbox = MailboxParams.model_validate(ctx.params).mailbox
         self._target(ctx, mailbox)
+        self._vet(ctx)
         gw, customer = self._gateway, ctx.customer
         now = call(ctx, "reading automatic replies", lambda: gw.get_oof(customer, mailbox))
         step = fixes.oof_clear_step(mailbox, now)
@@ -137,6 +149,7 @@ class MailboxExecutor:
         if forward_to is not None:
             approved = ctx.approved_by is not None
             guardrails.forwarding_allowed(ctx.customer, mailbox, forward_to, approved)
+        self._vet(ctx)
         gw, customer = self._gateway, ctx.customer
         rules = call(ctx, "reading inbox rules", lambda: gw.get_rules(customer, mailbox))
         step = fixes.forwarding_step(mailbox, rules, forward_to)
@@ -150,6 +163,7 @@ class MailboxExecutor:
         guardrails.in_customer(ctx.customer, user, "colleague")
         if user == mailbox:
             raise MailboxRefusedError(f"refused: {user!r} owns the mailbox; nothing was changed")
+        self._vet(ctx)
         gw, customer = self._gateway, ctx.customer
         acl = call(ctx, f"reading the {folder} permissions",
                    lambda: gw.get_permissions(customer, mailbox, folder))  # fmt: skip

@@ -80,8 +80,9 @@ def _guarded(ctx: RunContext, actions: Mapping[str, Action], system: str) -> Out
     except StoppedError as stop:
         return Outcome(stop.status, error=stop.message)
     except RefusedError as exc:
-        emit(ctx, "refused", exc.message)
-        return Outcome(RunStatus.REFUSED, error=exc.message)
+        emit(ctx, "refused", exc.message, rule=exc.code)
+        # Which guardrail refused it (protected_target, out_of_scope, vip_not_approved ...).
+        return Outcome(RunStatus.REFUSED, error=exc.message, details={"refused_by": exc.code})
     except FixlineError as exc:
         return Outcome(RunStatus.FAILED, error=exc.message)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
 from runner_api.catalog.params import ActionParams, FutureDatetime
 from runner_api.directory.actions import USERNAME_PATTERN
 
@@ -41,6 +41,7 @@ def vpn_actions() -> list[ActionSpec]:
             params_model=VpnGrantParams,
             risk=RiskTier.HIGH,
             target_param="username",
+            accounts={"username": AccountRole.OWNER},
             playbook="vpn_access",
         ),
         ActionSpec(
@@ -52,6 +53,7 @@ def vpn_actions() -> list[ActionSpec]:
             params_model=VpnRevokeParams,
             risk=RiskTier.MEDIUM,
             target_param="username",
+            accounts={"username": AccountRole.OWNER},
             playbook="vpn_revoke",
         ),
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from runner_api.accounts import Account, AccountGuard
 from runner_api.approvals.gate import ApprovalGate
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
@@ -23,6 +24,7 @@ from runner_api.auth.principal import AuthMethod, Principal, Role
 from runner_api.catalog.models import RiskTier
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
+from runner_api.customers.models import Customer
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
 from runner_api.directory import directory_actions
@@ -37,6 +39,20 @@ from tests.audit.test_fail_closed import RecordingDispatcher
 from tests.runs.factories import ACCOUNT_ACTION
 
 CANARY = "canary-Vault-7f3a9c"
+
+
+class LoginsOnly:
+    """An AccountDirectory for rules about actions that name accounts by login: no action
+    here names a mail address, so the VIP rule never has to look one up."""
+
+    def owner_of(self, customer: Customer, address: str) -> str | None:
+        raise AssertionError(f"no lookup expected here, yet {address} was looked up")
+
+    def vet(self, customer: Customer, username: str) -> Account:
+        raise AssertionError("start_run never vets accounts: executors do")
+
+
+LOGINS_ONLY = AccountGuard(LoginsOnly())
 
 
 class VpnParams(BaseModel):
@@ -89,7 +105,7 @@ def h(database: Database, tmp_path: Path) -> Harness:
     dispatcher = RecordingDispatcher()
     gate = ApprovalGate(
         database,
-        ApprovalRules(database, repeat_reset_s=600, high_risk_actions=False),
+        ApprovalRules(database, LOGINS_ONLY, repeat_reset_s=600, high_risk_actions=False),
         SecretBox(secrets.token_bytes(32)),
         ttl_s=1800,
     )

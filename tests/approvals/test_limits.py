@@ -18,7 +18,7 @@ from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.types import utcnow
-from tests.approvals.conftest import Harness
+from tests.approvals.conftest import LOGINS_ONLY, Harness
 from tests.runs.factories import CUSTOMER, make_run
 
 
@@ -95,6 +95,11 @@ def test_a_hit_is_audited_and_not_counted(h: Harness) -> None:
 def test_every_high_risk_action_waits_when_configured(database: Database) -> None:
     reset = next(spec for spec in directory_actions() if spec.name == "password_reset")
     params = {"username": "henry.moreau"}
-    assert ApprovalRules(database, 600, False).reasons(reset, CUSTOMER, params, "henry") == []
-    [reason] = ApprovalRules(database, 600, True).reasons(reset, CUSTOMER, params, "henry")
+    assert (
+        ApprovalRules(database, LOGINS_ONLY, 600, False).reasons(reset, CUSTOMER, params, "henry")
+        == []
+    )
+    [reason] = ApprovalRules(database, LOGINS_ONLY, 600, True).reasons(
+        reset, CUSTOMER, params, "henry"
+    )
     assert reason.rule == "high_risk_action"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
+import ldap3
 import pytest
+from ldap3 import MODIFY_ADD
 
 from runner_api.directory import DirectoryExecutor, LdapDirectory, directory_actions
 from runner_api.directory.service import DirectoryService
 from runner_api.errors import InvalidRequestError
-from runner_api.lab.directory_data import DENY_LISTED_USER, VPN_GROUP
+from runner_api.lab.directory_data import DENY_LISTED_USER, SITES, VPN_GROUP
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import VERIFIED, DirectoryLabView, Run, lab_customer
 
@@ -157,3 +161,83 @@ def test_every_action_is_declared_for_the_directory() -> None:
         "group_add",
         "group_remove",
     }
+
+
+# Windows Server 2016 domains have Key Admins (RID 526) and Enterprise Key Admins (527);
+# Samba 4.17 does not make them, and LDAP may not set an objectSid: they are added to the
+# DC's own database (samba's Python bindings, as system, with the relax control). DnsAdmins
+# has no well-known RID: Samba's DNS provisioning makes it in CN=Users, as Windows does.
+SID_GROUPS = {"Key Admins": 526, "Enterprise Key Admins": 527}
+GLOBAL_SECURITY = -2147483646
+DOMAIN_LOCAL_SECURITY = -2147483644
+ADD_WITH_SID = """
+import sys
+from samba.auth import system_session
+from samba.dcerpc import security
+from samba.ndr import ndr_pack
+from samba.param import LoadParm
+from samba.samdb import SamDB
+lp = LoadParm()
+lp.load(sys.argv[1])
+db = SamDB(lp=lp, session_info=system_session(lp), url=lp.samdb_url())
+for spec in sys.argv[3:]:
+    name, rid = spec.rsplit(":", 1)
+    sid = security.dom_sid(f"{db.get_domain_sid()}-{rid}")
+    db.add({"dn": f"CN={name},CN=Users,{db.domain_dn()}", "objectClass": "group",
+            "sAMAccountName": name, "groupType": sys.argv[2], "objectSid": ndr_pack(sid)},
+           controls=["relax:0"])
+"""
+
+
+@pytest.fixture
+def dc_2016(dlab: DirectoryLabView) -> Iterator[ldap3.Connection]:
+    """The lab DC with the 2016 groups (Administrator's connection); reset afterwards."""
+    dlab.reset()  # this session's own copy of the DC runs: its database is the one changed
+    smb_conf = dlab.handle.lab.dc("lab").smb_conf
+    groups = [f"{name}:{rid}" for name, rid in SID_GROUPS.items()]
+    subprocess.run(
+        ["/usr/bin/python3", "-c", ADD_WITH_SID, str(smb_conf), str(GLOBAL_SECURITY), *groups],
+        check=True,
+    )
+    conn = dlab.admin()
+    try:
+        yield conn
+    finally:
+        conn.unbind()
+        dlab.reset()
+
+
+def _join(conn: ldap3.Connection, group: str, member_dn: str) -> None:
+    conn.search(SITES["lab"].base_dn, f"(sAMAccountName={group})", attributes=["cn"])
+    group_dn = str(conn.response[0]["dn"])
+    assert conn.modify(group_dn, {"member": [(MODIFY_ADD, [member_dn])]}), conn.result
+
+
+@pytest.mark.parametrize("group", [*SID_GROUPS, "DnsAdmins"])
+def test_key_admins_and_dns_admins_members_are_refused(
+    group: str,
+    dc_2016: ldap3.Connection,
+    executor: DirectoryExecutor,
+    make_run: MakeRun,
+    dlab: DirectoryLabView,
+) -> None:
+    conn, base = dc_2016, SITES["lab"].base_dn
+    direct, nested = "henry.moreau", "karen.mills"
+    _join(conn, group, DirectoryLabView.dn(conn, direct))
+    # nested: a group of the lab's own OU, itself a member of the privileged group
+    inner = f"CN=Tier0-{group.replace(' ', '-')},OU=Groups,{base}"
+    kind = DOMAIN_LOCAL_SECURITY if group == "DnsAdmins" else GLOBAL_SECURITY
+    assert conn.add(inner, ["group"], {"groupType": kind}), conn.result
+    _join(conn, group, inner)
+    assert conn.modify(inner, {"member": [(MODIFY_ADD, [DirectoryLabView.dn(conn, nested)])]})
+    for username in (direct, nested):
+        before = dlab.state(username)
+        outcome = executor.execute(make_run("account_disable", username=username).ctx)
+        assert outcome.status is RunStatus.REFUSED, (username, outcome)
+        assert f"member (direct or nested) of {group}" in (outcome.error or ""), outcome.error
+        assert dlab.state(username) == before
+    # Never granted either, even when a customer allow-lists it by mistake.
+    allowed = replace(lab_customer(), allowlists={"groups": frozenset({group})})
+    run = make_run("group_add", allowed, username="ben.carter", group=group)
+    outcome = executor.execute(run.ctx)
+    assert outcome.status is RunStatus.REFUSED and "is privileged" in (outcome.error or "")

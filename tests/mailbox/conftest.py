@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from runner_api.accounts import AccountGuard
 from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer
 from runner_api.lab.ews import Request
+from runner_api.lab.ews.accounts import SimulatorAccounts
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions
 from runner_api.runs.context import EventIn, RunContext
 from runner_api.secrets.redactor import Redactor
@@ -52,8 +54,10 @@ def gateway(sim: MailboxLabHandle) -> Iterator[EwsMailbox]:
 
 
 @pytest.fixture
-def executor(gateway: EwsMailbox) -> MailboxExecutor:
-    return MailboxExecutor(gateway)
+def executor(gateway: EwsMailbox, sim: MailboxLabHandle) -> MailboxExecutor:
+    # The simulator's mailboxes stand for the directory here: these tests are about
+    # Exchange; the account guardrail is tested on the lab's real DCs in tests/accounts.
+    return MailboxExecutor(gateway, AccountGuard(SimulatorAccounts(sim.simulator)))
 
 
 @pytest.fixture

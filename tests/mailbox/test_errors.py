@@ -8,8 +8,11 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
+from runner_api.accounts import AccountGuard
+from runner_api.customers.models import Customer
 from runner_api.lab.ews import Fault
-from runner_api.mailbox import MailboxExecutor
+from runner_api.lab.ews.accounts import SimulatorAccounts
+from runner_api.mailbox import EwsMailbox, MailboxExecutor
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.credentials import MailboxCredential
 from tests.mailbox.conftest import ANNA, SERVICE, Run, assert_impersonated, operations
@@ -21,9 +24,17 @@ def _oof(make_run: Callable[..., Run], **changes: object) -> Run:
     return make_run("mailbox_oof_set", mailbox=ANNA, internal_message="Out", **changes)
 
 
+class AccountWithoutMailbox(SimulatorAccounts):
+    """The directory has an account for nobody@lab.test; Exchange has no mailbox for it."""
+
+    def owner_of(self, customer: Customer, address: str) -> str | None:
+        return "nobody" if address == "nobody@lab.test" else super().owner_of(customer, address)
+
+
 def test_unknown_mailbox(
-    sim: MailboxLabHandle, executor: MailboxExecutor, make_run: Callable[..., Run]
+    sim: MailboxLabHandle, gateway: EwsMailbox, make_run: Callable[..., Run]
 ) -> None:
+    executor = MailboxExecutor(gateway, AccountGuard(AccountWithoutMailbox(sim.simulator)))
     outcome = executor.execute(make_run("mailbox_info", mailbox="nobody@lab.test").ctx)
     assert outcome.status is RunStatus.FAILED
     assert outcome.error == "no mailbox 'nobody@lab.test' in Exchange"
@@ -193,7 +204,7 @@ def test_cancel_during_the_busy_back_off(
 ) -> None:
     sim.state.fail(Fault("ews", "ErrorServerBusy", back_off_ms=10_000))
     run = _oof(make_run)
-    run.ctx.emit = lambda event: run.ctx.cancel_requested.set()
+    run.ctx.emit = lambda event: run.ctx.cancel_requested.set() if event.kind == "busy" else None
     started = time.monotonic()
     outcome = executor.execute(run.ctx)
     assert outcome.status is RunStatus.CANCELED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -76,3 +77,25 @@ def test_approved_forwarding_outside_goes_ahead(
         "before": {"forward_to": None},
         "after": {"forward_to": "someone@gmail.com"},
     }
+
+
+def test_a_vip_mailbox_changes_only_with_an_approval(
+    sim: MailboxLabHandle, executor: MailboxExecutor, make_run: Callable[..., Run]
+) -> None:
+    # start_run holds such runs; one that reaches the executor unapproved (the VIP list or
+    # the address changed meanwhile) is refused before any request.
+    vip = replace(sim.customer(), vip_users=frozenset({"maria.rossi"}))
+    maria = sim.address("maria.rossi")
+    run = make_run("mailbox_forwarding_set", customer=vip, mailbox=maria, forward_to=ANNA)
+    outcome = executor.execute(run.ctx)
+    assert outcome.status is RunStatus.REFUSED
+    assert "maria.rossi is on the VIP list" in (outcome.error or "")
+    assert sim.requests == []
+    run = make_run("mailbox_forwarding_set", customer=vip, mailbox=maria, forward_to=ANNA)
+    run.ctx.approved_by = "sara"
+    assert executor.execute(run.ctx).status is RunStatus.SUCCEEDED
+    assert any("a VIP, approved by sara" in event.message for event in run.events)
+    # Reading, and taking the forwarding away again, need nobody's approval.
+    for action in ("mailbox_info", "mailbox_forwarding_clear"):
+        outcome = executor.execute(make_run(action, customer=vip, mailbox=maria).ctx)
+        assert outcome.status is RunStatus.SUCCEEDED, outcome.error

@@ -12,6 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from runner_api.lab.directory_data import LAB_USER_PASSWORD
+
+# `core` and `client`: an app without the lab, as the authorization tests build it (test_docs).
+from tests.authz.conftest import client, core  # noqa: F401
 from tests.plugins.directory_lab import DirectoryLabHandle
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import Server
