@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,9 +42,9 @@ class Delivery:
     body: bytes
     signed: Signed
 
-    @property
+    @cached_property
     def received(self) -> Received:
-        """What the delivery table keeps of it."""
+        """What the delivery table keeps of it (the body hashed once)."""
         return Received(
             source=self.source_name,
             key=self.key,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.models import Customer
 from runner_api.playbooks import PlaybookExecutor
@@ -76,5 +77,30 @@ def test_planted_templates_reach_the_play_as_text(
     assert outcome.summary == f"planted for ticket {PLANT}"
     shown = [e.message for e in run.events if e.task == "Show what arrived" and e.kind == "ok"]
     assert shown == [f"ok: [lab-host] ticket {PLANT} token {PLANT}"]
+    everything = json.dumps([dataclasses.asdict(e) for e in run.events], default=str)
+    assert RAN not in everything + json.dumps(dataclasses.asdict(outcome), default=str)
+
+
+@pytest.mark.parametrize(
+    ("action", "param"), [("service_restart", "unit"), ("software_install", "package")]
+)
+def test_the_roles_allow_lists_refuse_a_planted_value_as_text(
+    make_run: Callable[..., Run], work_dir: Path, lab: LabHandle, action: str, param: str
+) -> None:
+    """Past the API's patterns (as if they had a gap), the vetted role's own allow-list still
+    refuses the value, and names it as the text it is."""
+    executor = PlaybookExecutor(
+        lab.project_dir, work_dir, VettingLock(lab.project_dir), lab.credentials
+    )
+    spec = next(spec for spec in builtin_actions() if spec.name == action)
+    run = make_run(action, check_mode=True)
+    run.ctx = dataclasses.replace(run.ctx, action=spec, params={"host": "lab-host", param: PLANT})
+
+    outcome, _ = run.execute(executor)
+
+    assert outcome.status is RunStatus.FAILED, outcome
+    assert f"Refused: {'service' if param == 'unit' else 'package'} {PLANT} is not" in str(
+        outcome.error
+    )
     everything = json.dumps([dataclasses.asdict(e) for e in run.events], default=str)
     assert RAN not in everything + json.dumps(dataclasses.asdict(outcome), default=str)
