@@ -31,7 +31,8 @@ RT_LIB = Path("/usr/share/request-tracker5/lib")
 PACKAGES = "request-tracker5 rt5-db-sqlite rt5-standalone"
 QUEUE = "General"
 FIELD = "Fixline Run"
-_SEEDED = "var/fixline-seed-1"  # marks a database seeded with this version of _INITIAL_DATA
+_SEEDED = "var/fixline-seed-2"  # marks a database seeded with this version of _INITIAL_DATA
+_SEEDED_V1 = "var/fixline-seed-1"  # its scrip signed v1 (sha256=, key unsigned)
 
 # Bcrypt cost 4, set before init: with RT's default of 12 every authenticated request
 # spends about 190 ms hashing; mail goes to a test file, logs to stderr (our log file).
@@ -62,9 +63,33 @@ Set($BcryptCost, 4);
 Set($FixlineWebhookFile, "$base/webhook.json");
 1;
 """
-# The scrip signs like every Fixline sender: HMAC-SHA256 of "<timestamp>.<raw body>". It
-# runs inside RT's ticket creation, which waits for Fixline's answer (5 s at most).
-_INITIAL_DATA = r"""
+# The scrip signs like every Fixline sender (v2): HMAC-SHA256 of
+# "v2\n<timestamp>\n<Idempotency-Key>\n<raw body>". It runs inside RT's ticket creation,
+# which waits for Fixline's answer (5 s at most).
+_SCRIP_DESCRIPTION = "Fixline: signed webhook on ticket create"
+SCRIP_CODE = r"""use LWP::UserAgent; use Digest::SHA qw(hmac_sha256_hex); use JSON ();
+my $file = RT->Config->Get('FixlineWebhookFile') or return 1;
+open(my $fh, '<', $file) or return 1;
+my $to = JSON::decode_json(do { local $/; <$fh> }); close $fh;
+my $t = $self->TicketObj; my $txn = $self->TransactionObj;
+my $body = JSON->new->canonical->utf8->encode({
+    event => 'ticket.created', ticket_id => $t->id, queue => $t->QueueObj->Name,
+    subject => $t->Subject, status => $t->Status, requestors => $t->RequestorAddresses,
+    transaction_id => $txn->id,
+});
+my $ts = time();
+my $key = 'rt-ticket-' . $t->id . '-' . $txn->id;
+my $ua = LWP::UserAgent->new(timeout => 5, agent => 'RT-Fixline/1.0');
+my $res = $ua->post($to->{url}, 'Content-Type' => 'application/json',
+    'X-Fixline-Timestamp' => $ts,
+    'X-Fixline-Signature' => 'v2=' . hmac_sha256_hex("v2\n$ts\n$key\n$body", $to->{secret}),
+    'Idempotency-Key' => $key,
+    Content => $body);
+RT->Logger->warning("Fixline webhook: " . $res->status_line) unless $res->is_success;
+return 1;
+"""
+_INITIAL_DATA = (
+    r"""
 @CustomFields = (
     {
         Name        => 'Fixline Run',
@@ -76,36 +101,35 @@ _INITIAL_DATA = r"""
 );
 @Scrips = (
     {
-        Description       => 'Fixline: signed webhook on ticket create',
+        Description       => '"""
+    + _SCRIP_DESCRIPTION
+    + r"""',
         Queue             => 'General',
         ScripCondition    => 'On Create',
         ScripAction       => 'User Defined',
         Template          => 'Blank',
         CustomPrepareCode => 'return 1;',
         CustomCommitCode  => <<'PERL',
-use LWP::UserAgent; use Digest::SHA qw(hmac_sha256_hex); use JSON ();
-my $file = RT->Config->Get('FixlineWebhookFile') or return 1;
-open(my $fh, '<', $file) or return 1;
-my $to = JSON::decode_json(do { local $/; <$fh> }); close $fh;
-my $t = $self->TicketObj; my $txn = $self->TransactionObj;
-my $body = JSON->new->canonical->utf8->encode({
-    event => 'ticket.created', ticket_id => $t->id, queue => $t->QueueObj->Name,
-    subject => $t->Subject, status => $t->Status, requestors => $t->RequestorAddresses,
-    transaction_id => $txn->id,
-});
-my $ts = time();
-my $ua = LWP::UserAgent->new(timeout => 5, agent => 'RT-Fixline/1.0');
-my $res = $ua->post($to->{url}, 'Content-Type' => 'application/json',
-    'X-Fixline-Timestamp' => $ts,
-    'X-Fixline-Signature' => 'sha256=' . hmac_sha256_hex("$ts.$body", $to->{secret}),
-    'Idempotency-Key' => 'rt-ticket-' . $t->id . '-' . $txn->id,
-    Content => $body);
-RT->Logger->warning("Fixline webhook: " . $res->status_line) unless $res->is_success;
-return 1;
-PERL
+"""
+    + SCRIP_CODE
+    + r"""PERL
     },
 );
 1;
+"""
+)
+# A database seeded before v2 keeps its scrip row: only the scrip's code is replaced.
+_SCRIP_UPDATE = """\
+use strict; use warnings;
+use lib '{lib}';
+use RT; RT::LoadConfig(); RT::Init();
+open(my $fh, '<', $ARGV[0]) or die "code: $!\\n";
+my $code = do {{ local $/; <$fh> }}; close $fh;
+my $scrip = RT::Scrip->new(RT->SystemUser);
+$scrip->LoadByCols(Description => '{description}');
+die "no Fixline scrip\\n" unless $scrip->id;
+my ($ok, $msg) = $scrip->SetCustomCommitCode($code);
+die "scrip: $msg\\n" unless $ok;
 """
 _AUTH_SCRIPT = """\
 use strict; use warnings;
@@ -214,6 +238,7 @@ class RequestTracker:
     def _init(self) -> None:
         (self.folder / "var/rt.sqlite").unlink(missing_ok=True)  # init refuses an existing one
         (self.folder / _SEEDED).unlink(missing_ok=True)
+        (self.folder / _SEEDED_V1).unlink(missing_ok=True)
         env = self._env()
         run([str(SETUP), "--action", "init"], env=env)
         script = self.folder / "make_token.pl"
@@ -231,11 +256,25 @@ class RequestTracker:
             write_if_changed(target, json.dumps({"url": url, "secret": secret}), 0o600)
 
     def _seed(self) -> None:
-        """The custom field and the webhook scrip, once per database."""
-        datafile = self.folder / "etc/fixline-initialdata.pl"
-        write_if_changed(datafile, _INITIAL_DATA, 0o600)
-        run([str(SETUP), "--action", "insert", "--datafile", str(datafile)], env=self._env())
+        """The custom field and the webhook scrip, once per database (a database seeded
+        with the v1 scrip gets the v2 code)."""
+        if (self.folder / _SEEDED_V1).exists():
+            self.replace_scrip_code(SCRIP_CODE)
+        else:
+            datafile = self.folder / "etc/fixline-initialdata.pl"
+            write_if_changed(datafile, _INITIAL_DATA, 0o600)
+            run([str(SETUP), "--action", "insert", "--datafile", str(datafile)], env=self._env())
         (self.folder / _SEEDED).touch()
+        (self.folder / _SEEDED_V1).unlink(missing_ok=True)
+
+    def replace_scrip_code(self, code: str) -> None:
+        """Give the seeded webhook scrip this Perl code (upgrades of a seeded database)."""
+        path = self.folder / "etc/fixline-scrip.pl"
+        write_if_changed(path, code, 0o600)
+        script = self.folder / "update_scrip.pl"
+        text = _SCRIP_UPDATE.format(lib=RT_LIB, description=_SCRIP_DESCRIPTION)
+        write_if_changed(script, text, 0o600)
+        run(["perl", str(script), str(path)], env=self._env())
 
     def _env(self) -> dict[str, str]:
         return {

@@ -13,8 +13,6 @@ import math
 import os
 import shlex
 import sys
-from collections.abc import Mapping
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from pydantic import SecretStr
 
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import inventory_hosts
-from runner_api.errors import ExecutorError, FixlineError, NotVettedError
+from runner_api.errors import FixlineError, NotVettedError
 from runner_api.playbooks.agent import SshAgent
 from runner_api.playbooks.config import (
     RUN_MARKER_ENV,
@@ -33,6 +31,7 @@ from runner_api.playbooks.config import (
     run_env,
 )
 from runner_api.playbooks.events import EventMapper, clean_text
+from runner_api.playbooks.extravars import plain, unsafe
 from runner_api.playbooks.outcome import StopReason, build_outcome, failed
 from runner_api.playbooks.process_tree import kill_run_processes
 from runner_api.playbooks.secret_server import SecretServer
@@ -73,23 +72,6 @@ class _Watch:
         # runner's killpg misses the setsid()-detached task workers: kill them all first.
         kill_run_processes(self._ctx.run_id, self.roots())
         return True
-
-
-def _plain(value: Any) -> Any:
-    """Params as JSON-able values for extravars; a secret is never one of them."""
-    if isinstance(value, SecretStr):
-        # Only top-level parameters are served as secrets; a nested one would go in clear.
-        raise ExecutorError("a secret nested inside a parameter cannot be handed to a playbook")
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(item) for item in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def _split_secrets(ctx: RunContext) -> tuple[dict[str, Any], dict[str, str]]:
@@ -218,12 +200,15 @@ class PlaybookExecutor:
 
     def _extravars(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
         allowlists = {name: sorted(values) for name, values in ctx.customer.allowlists.items()}
-        extravars: dict[str, Any] = {
-            "fixline_params": _plain(params),
-            "fixline_allowlists": allowlists,
-            "fixline_run_id": ctx.run_id,
-            "fixline_ticket_id": ctx.ticket_id,
-        }
+        # Marked unsafe, all of it: no value a caller or a config wrote is ever a template.
+        extravars: dict[str, Any] = unsafe(
+            {
+                "fixline_params": plain(params),
+                "fixline_allowlists": allowlists,
+                "fixline_run_id": ctx.run_id,
+                "fixline_ticket_id": ctx.ticket_id,
+            }
+        )
         if not self._pipelining:
             # Extra vars beat inventory vars, so an inventory cannot switch it back on.
             extravars |= {"ansible_pipelining": False, "ansible_ssh_pipelining": False}

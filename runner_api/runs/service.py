@@ -29,6 +29,7 @@ from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter, RunStore
+from runner_api.runs.ticket_ids import check_ticket_id
 from runner_api.secrets.redactor import MASK, Redactor
 from runner_api.types import utcnow
 
@@ -171,6 +172,8 @@ class RunService:
         return self._checked(request)[2]
 
     def _checked(self, request: RunRequest) -> tuple[ActionSpec, Customer, _Prepared]:
+        # Here, not per channel: a webhook rule's ticket field or a CLI argument did skip it.
+        check_ticket_id(request.ticket_id)
         spec = self.catalog.get(request.action)
         customer = self.customers.get(request.customer)
         if request.check_mode and not spec.supports_check_mode:

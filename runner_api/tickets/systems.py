@@ -16,7 +16,7 @@ import httpx
 from pydantic import SecretStr
 
 from runner_api.outbox.relay import DeliveryError
-from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_v1
 
 # RT 5 answers 200 with texts like "Status 'x' isn't a valid status for this ticket."
 _REFUSAL = re.compile(r"\b(isn't|not|no permission|invalid|could not)\b", re.IGNORECASE)
@@ -63,7 +63,7 @@ class CallbackTicketSystem:
         if self.secret is not None:
             now = int(time.time())
             headers[TIMESTAMP_HEADER] = str(now)
-            headers[SIGNATURE_HEADER] = sign(self.secret.get_secret_value(), now, body)
+            headers[SIGNATURE_HEADER] = sign_v1(self.secret.get_secret_value(), now, body)
         _check(_send(self.client, "POST", self.url, content=body, headers=headers), self.url)
 
 

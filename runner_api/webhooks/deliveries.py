@@ -1,8 +1,11 @@
 """Idempotency of deliveries (W2): the first copy of a key is handled, replays get its answer.
 
 The first copy is an INSERT under the unique (source, key) constraint, so of concurrent
-copies exactly one wins, on SQLite and PostgreSQL alike. An accepted or refused delivery is
-inserted together with its answer (one transaction): no copy ever waits for it. Only a
+copies exactly one wins, on SQLite and PostgreSQL alike. The same INSERT meets a second
+unique constraint, (source, signed timestamp, body): the same signed bytes under another key
+are a replay, refused with DuplicateDeliveryError (409), across processes too. An accepted
+or refused delivery is inserted together with its answer (one transaction): no copy ever
+waits for it. Only a
 delivery handled inside its request (claim, then settle) has a moment without an answer;
 its replays wait briefly, and a claim left unanswered by a dead process is taken over once
 stale, so it cannot wedge its key.
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +40,11 @@ _FIND = select(
     WebhookDelivery.response,
     WebhookDelivery.created_at,
 ).where(WebhookDelivery.source == bindparam("source"), WebhookDelivery.key == bindparam("key"))
+_FIND_SENT = select(WebhookDelivery.id).where(
+    WebhookDelivery.source == bindparam("source"),
+    WebhookDelivery.sent_at == bindparam("sent_at"),
+    WebhookDelivery.body_sha256 == bindparam("body_sha256"),
+)
 
 
 class IdempotencyError(ConflictError):
@@ -45,10 +53,32 @@ class IdempotencyError(ConflictError):
     code = "idempotency_error"
 
 
+class DuplicateDeliveryError(ConflictError):
+    """The same signed timestamp and body came before under another key: a replay, 409."""
+
+    code = "duplicate_delivery"
+
+
 @dataclass(frozen=True)
 class Answer:
     status_code: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One verified delivery as the table knows it: source and key, what was signed (time and
+    body digest) and the scheme it was signed with."""
+
+    source: str
+    key: str
+    body_sha256: str
+    sent_at: int | None
+    scheme: str
+
+    def as_replay(self) -> Received:
+        """This delivery, to record its refusal as a replay (no timestamp: no collision)."""
+        return replace(self, sent_at=None)
 
 
 class Deliveries:
@@ -70,17 +100,17 @@ class Deliveries:
         self.keep_s = keep_s
         self._pruned_at = 0.0
 
-    def find(self, source: str, key: str, body_sha256: str) -> Answer | None:
+    def find(self, received: Received) -> Answer | None:
         """The answer of an earlier copy (a read only); None when there is none yet."""
-        row = self._row(source, key)
+        row = self._row(received.source, received.key)
         if row is None:
             return None
-        if row.body_sha256 != body_sha256:
-            raise _another_body(key)
+        if row.body_sha256 != received.body_sha256:
+            raise _another_body(received.key)
         return _answer_of(row)
 
     def accept(
-        self, source: str, key: str, body_sha256: str, queued: QueuedRun, params: dict[str, Any]
+        self, received: Received, queued: QueuedRun, params: dict[str, Any]
     ) -> tuple[Answer, bool]:
         """Record the first copy as accepted: 202 with a new run id, the run to start kept
         with `params` sealed. A replay gets the first copy's answer; True if this was it."""
@@ -94,7 +124,7 @@ class Deliveries:
                 "rule": queued.rule,
             },
         )
-        row = _values(row_id, source, key, body_sha256, DeliveryStatus.ACCEPTED, answer)
+        row = _values(row_id, received, DeliveryStatus.ACCEPTED, answer)
         row |= {
             "run_id": run_id,
             "request": queued.as_json(),
@@ -103,19 +133,17 @@ class Deliveries:
         first = self._insert_or_answer(row)
         return (answer, True) if first is None else (first, False)
 
-    def refuse(
-        self, source: str, key: str, body_sha256: str, answer: Answer, reason: str
-    ) -> Answer:
+    def refuse(self, received: Received, answer: Answer, reason: str) -> Answer:
         """Record the first copy as refused with its answer and reason; replays get it."""
-        row = _values(str(uuid.uuid4()), source, key, body_sha256, DeliveryStatus.REFUSED, answer)
+        row = _values(str(uuid.uuid4()), received, DeliveryStatus.REFUSED, answer)
         row["reason"] = reason
         return self._insert_or_answer(row) or answer
 
-    def claim(self, source: str, key: str, body_sha256: str) -> str | Answer:
+    def claim(self, received: Received) -> str | Answer:
         """For a delivery handled inside its request: the new row's id when this copy is the
         first (settle or release it); else the first copy's answer."""
         row_id = str(uuid.uuid4())
-        row = _values(row_id, source, key, body_sha256, DeliveryStatus.HANDLING, None)
+        row = _values(row_id, received, DeliveryStatus.HANDLING, None)
         return self._insert_or_answer(row) or row_id
 
     def settle(self, row_id: str, answer: Answer, run_id: str | None) -> None:
@@ -171,6 +199,12 @@ class Deliveries:
             except IntegrityError:
                 pass
             first = self._row(source, key)
+            if first is None and self._sent_before(row):
+                raise DuplicateDeliveryError(
+                    "this timestamp and body were delivered before under another "
+                    "Idempotency-Key: a replay, not started again",
+                    key=key,
+                )
             if first is None:
                 continue  # released meanwhile: this copy may be the first after all
             if first.body_sha256 != row["body_sha256"]:
@@ -192,6 +226,15 @@ class Deliveries:
         with self.db.connection() as connection:
             return connection.execute(_FIND, {"source": source, "key": key}).first()
 
+    def _sent_before(self, row: dict[str, Any]) -> bool:
+        """Whether a row of the same source, signed timestamp and body is stored."""
+        if row["sent_at"] is None:
+            return False
+        names = ("source", "sent_at", "body_sha256")
+        with self.db.connection() as connection:
+            found = connection.execute(_FIND_SENT, {n: row[n] for n in names}).first()
+        return found is not None
+
     def _take_over(self, row_id: str) -> None:
         """Drop a claim its process never answered (it died): the next copy is the first."""
         with self.db.connection() as connection:
@@ -211,18 +254,15 @@ def list_deliveries(
 
 
 def _values(
-    row_id: str,
-    source: str,
-    key: str,
-    body_sha256: str,
-    status: DeliveryStatus,
-    answer: Answer | None,
+    row_id: str, received: Received, status: DeliveryStatus, answer: Answer | None
 ) -> dict[str, Any]:
     return {
         "id": row_id,
-        "source": source,
-        "key": key,
-        "body_sha256": body_sha256,
+        "source": received.source,
+        "key": received.key,
+        "body_sha256": received.body_sha256,
+        "sent_at": received.sent_at,
+        "scheme": received.scheme,
         "status": status.value,
         "status_code": answer.status_code if answer else None,
         "response": answer.body if answer else None,

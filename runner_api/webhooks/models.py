@@ -1,4 +1,6 @@
-"""The webhook_deliveries table: one row per (source, delivery key), under a unique constraint.
+"""The webhook_deliveries table: one row per (source, delivery key), under a unique constraint,
+and one per (source, signed timestamp, body): the same signed bytes under another key are a
+replay, whatever the key.
 
 A row is also the durable queue entry of an accepted delivery: it keeps what to start until
 the starter has started it (webhooks/starter.py).
@@ -10,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runner_api.database import Base
@@ -38,6 +40,12 @@ class WebhookDelivery(Base):
     key: Mapped[str] = mapped_column(String(128))
     # SHA-256 of the raw body: the same key with another body is an idempotency error.
     body_sha256: Mapped[str] = mapped_column(String(64))
+    # The signed X-Fixline-Timestamp: with source and body unique, so a second delivery of
+    # the same signed bytes under another key is refused, in every process. NULL on the row
+    # that records such a refusal (and on rows older than 0012).
+    sent_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The signature scheme it came with (v2, or v1 from a source that still accepts it).
+    scheme: Mapped[str | None] = mapped_column(String(8), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     # The HTTP status and body every copy of this delivery is answered with (None while
     # HANDLING).
@@ -55,6 +63,7 @@ class WebhookDelivery(Base):
 
     __table_args__ = (
         UniqueConstraint("source", "key", name="uq_webhook_deliveries_key"),
+        UniqueConstraint("source", "sent_at", "body_sha256", name="uq_webhook_deliveries_sent"),
         Index("ix_webhook_deliveries_created", "created_at"),
         # The starter's sweep: accepted rows, oldest first.
         Index("ix_webhook_deliveries_status", "status", "created_at"),

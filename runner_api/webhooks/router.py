@@ -2,7 +2,8 @@
 GET /webhooks/deliveries: what was received, and why deliveries were refused (admins).
 
 The answer is kept under the delivery's Idempotency-Key: a replay gets the same status and
-body, and a refused payload (422, 403) stays recorded there with its reason.
+body, and a refused payload (422, 403) stays recorded there with its reason. The same signed
+timestamp and body under a fresh key is a replay too: 409 duplicate_delivery, recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from runner_api.api.errors import ErrorResponse, body_of, status_of
 from runner_api.core import Core
 from runner_api.errors import FixlineError, InvalidParamsError, InvalidRequestError
 from runner_api.outbox.routes import add_listing
-from runner_api.webhooks.deliveries import Answer, IdempotencyError, list_deliveries
+from runner_api.webhooks.deliveries import (
+    Answer,
+    DuplicateDeliveryError,
+    IdempotencyError,
+    list_deliveries,
+)
 from runner_api.webhooks.models import DeliveryStatus
 from runner_api.webhooks.schemas import WebhookDeliveryRead
 from runner_api.webhooks.service import Delivery
@@ -50,18 +56,20 @@ async def verified_delivery(request: Request, source: str) -> Delivery:
     """
     body = await request.body()
     core = get_core(request)
-    checked = core.webhooks.verified(
+    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Fixline-Delivery")
+    # The key is signed (v2): checked for its form only once the signature holds.
+    checked, signed = core.webhooks.verified(
         source,
         request.headers.get(TIMESTAMP_HEADER),
         request.headers.get(SIGNATURE_HEADER),
+        key or "",
         body,
     )
-    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Fixline-Delivery")
     if key is None or not KEY_PATTERN.fullmatch(key):
         raise InvalidRequestError(
             "send an Idempotency-Key (or X-Fixline-Delivery) of 8-128 characters A-Za-z0-9._:-"
         )
-    return Delivery(source, checked, key, body)
+    return Delivery(source, checked, key, body, signed)
 
 
 @router.post(
@@ -71,43 +79,52 @@ async def verified_delivery(request: Request, source: str) -> Delivery:
     responses={
         401: {"model": ErrorResponse, "description": "Unsigned, stale or tampered."},
         403: {"model": ErrorResponse, "description": "Customer not allowed for the source."},
-        409: {"model": ErrorResponse, "description": "Key reused with another body."},
+        409: {
+            "model": ErrorResponse,
+            "description": "Key reused with another body (idempotency_error), or the same "
+            "timestamp and body sent before under another key (duplicate_delivery).",
+        },
         422: {"model": ErrorResponse, "description": "No rule matches, or invalid params."},
     },
 )
 def receive(
     core: CoreDep, delivery: Annotated[Delivery, Depends(verified_delivery)]
 ) -> JSONResponse:
-    """Headers: X-Fixline-Timestamp, X-Fixline-Signature (sha256=HMAC of "<ts>.<body>"),
-    Idempotency-Key. Answers 202 with the id its run will have (status "accepted"); the run
-    starts moments later. Replays with the same key return the first answer."""
+    """Headers: X-Fixline-Timestamp, X-Fixline-Signature (v2=HMAC-SHA256 of
+    "v2\\n<ts>\\n<key>\\n<body>"), Idempotency-Key. Answers 202 with the id its run will
+    have (status "accepted"); the run starts moments later. Replays with the same key return
+    the first answer; the same timestamp and body under another key are refused (409)."""
+    received = delivery.received
     # Replays are answered from a read: no write, no wait behind other deliveries.
-    answer = core.deliveries.find(delivery.source_name, delivery.key, delivery.body_sha256)
+    answer = core.deliveries.find(received)
     if answer is None:
-        if delivery.source_name == NAGIOS:
-            answer = _handled_now(core, delivery)
-        else:
-            answer = _accepted(core, delivery)
+        try:
+            if delivery.source_name == NAGIOS:
+                answer = _handled_now(core, delivery)
+            else:
+                answer = _accepted(core, delivery)
+        except DuplicateDeliveryError as exc:
+            # Recorded under its own key (admins see the attempt), never a second run.
+            refused = Answer(status_of(exc), body_of(exc))
+            answer = core.deliveries.refuse(received.as_replay(), refused, exc.message)
     return JSONResponse(answer.body, answer.status_code)
 
 
 def _accepted(core: Core, delivery: Delivery) -> Answer:
     try:
         return core.webhooks.accept(delivery)
-    except IdempotencyError:
+    except (IdempotencyError, DuplicateDeliveryError):
         raise
     except FixlineError as exc:
         answer = Answer(status_of(exc), body_of(exc))
         if answer.status_code >= 500:
             raise  # not the sender's fault: nothing is kept, a retry may succeed
-        return core.deliveries.refuse(
-            delivery.source_name, delivery.key, delivery.body_sha256, answer, _reason(exc)
-        )
+        return core.deliveries.refuse(delivery.received, answer, _reason(exc))
 
 
 def _handled_now(core: Core, delivery: Delivery) -> Answer:
     """A monitoring event: handled inside the request under a claim of its key."""
-    claim = core.deliveries.claim(delivery.source_name, delivery.key, delivery.body_sha256)
+    claim = core.deliveries.claim(delivery.received)
     if isinstance(claim, Answer):
         return claim
     try:

@@ -19,5 +19,9 @@ class WebhookDeliveryRead(BaseModel):
     status: str
     status_code: int | None
     reason: str | None
+    # v2, or v1 from a source that still accepts the legacy signature (None: before 0012).
+    scheme: str | None
+    # The signed X-Fixline-Timestamp (None on the record of a refused replay).
+    sent_at: int | None
     run_id: str | None
     created_at: datetime

@@ -1,4 +1,4 @@
-"""The sending side of a signed delivery (fixline nagios-event, tests, benches)."""
+"""The sending side of a signed delivery (fixline nagios-event, tests, benches): v2."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from typing import Any
 
 import httpx
 
-from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_v2
 
 
 def signed_headers(secret: str, body: bytes, key: str, at: int | None = None) -> dict[str, str]:
-    """Content-Type, timestamp, signature and Idempotency-Key for one delivery."""
+    """Content-Type, timestamp, signature (over timestamp, key and body) and Idempotency-Key."""
     now = int(time.time()) if at is None else at
     return {
         "Content-Type": "application/json",
         TIMESTAMP_HEADER: str(now),
-        SIGNATURE_HEADER: sign(secret, now, body),
+        SIGNATURE_HEADER: sign_v2(secret, now, key, body),
         "Idempotency-Key": key,
     }
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,11 +23,13 @@ from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.settings import Settings
 from runner_api.tickets.outbox import requester_of
-from runner_api.webhooks.deliveries import Answer, Deliveries
+from runner_api.webhooks.deliveries import Answer, Deliveries, Received
 from runner_api.webhooks.mapping import UnmappedPayloadError, map_payload
 from runner_api.webhooks.queued import QueuedRun
-from runner_api.webhooks.signature import SignatureError, verify
+from runner_api.webhooks.signature import Scheme, SignatureError, Signed, verify
 from runner_api.webhooks.sources import Source, Sources
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,18 @@ class Delivery:
     source: Source
     key: str
     body: bytes
+    signed: Signed
 
-    @property
-    def body_sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
+    @cached_property
+    def received(self) -> Received:
+        """What the delivery table keeps of it (the body hashed once)."""
+        return Received(
+            source=self.source_name,
+            key=self.key,
+            body_sha256=hashlib.sha256(self.body).hexdigest(),
+            sent_at=self.signed.sent_at,
+            scheme=self.signed.scheme.value,
+        )
 
 
 class WebhookService:
@@ -63,23 +75,33 @@ class WebhookService:
         self.accepted = accepted
 
     def verified(
-        self, source_name: str, timestamp: str | None, signature: str | None, body: bytes
-    ) -> Source:
-        """The source, when the delivery is signed with one of its active secrets."""
+        self,
+        source_name: str,
+        timestamp: str | None,
+        signature: str | None,
+        key: str,
+        body: bytes,
+    ) -> tuple[Source, Signed]:
+        """The source and what its signature vouches for, when the delivery is signed with
+        one of its active secrets (v1 only from a source that still accepts it)."""
         source = self.sources.find(source_name)
         secrets = self.settings.webhook_secrets.get(source_name, [])
         # An unknown source is refused like a bad signature: names are not revealed.
-        verify(
+        signed = verify(
             secrets if source is not None else [],
             timestamp,
             signature,
+            key,
             body,
             now=time.time(),
             tolerance_s=self.settings.webhook_tolerance_s,
+            accept_v1=source is not None and source.accept_v1_signatures,
         )
         if source is None:
             raise SignatureError("unknown source")
-        return source
+        if signed.scheme is Scheme.V1:
+            log.warning("webhook source %s: a delivery signed v1 (key unsigned)", source_name)
+        return source, signed
 
     def accept(self, delivery: Delivery) -> Answer:
         """Check what the delivery asks for and keep it to start: 202 with the run id it will
@@ -110,9 +132,7 @@ class WebhookService:
             rule=mapped.rule,
             masked_params=checked.stored,
         )
-        answer, first = self.deliveries.accept(
-            delivery.source_name, delivery.key, delivery.body_sha256, queued, checked.sealable
-        )
+        answer, first = self.deliveries.accept(delivery.received, queued, checked.sealable)
         if first:
             self.accepted()
         return answer

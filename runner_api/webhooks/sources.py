@@ -66,6 +66,9 @@ class MonitoredService(_Strict):
 
 class Source(_Strict):
     customers: list[str] = Field(min_length=1)
+    # Also accept v1 signatures (sha256=, the Idempotency-Key unsigned) while this source's
+    # senders still send them; each such delivery is recorded as scheme v1. Off: v2 only.
+    accept_v1_signatures: bool = False
     ticket_system: TicketSystemKind = TicketSystemKind.NONE
     callback_url: str | None = Field(None, pattern=r"^https?://")
     # RT: the queue monitoring opens tickets in; the ticket status set after a success.

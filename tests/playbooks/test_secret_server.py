@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from runner_api.errors import ExecutorError
 from runner_api.playbooks.config import RUN_MARKER_ENV, SECRETS_SOCKET_ENV
-from runner_api.playbooks.executor import _plain
+from runner_api.playbooks.extravars import plain
 from runner_api.playbooks.secret_server import SecretServer
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -151,5 +151,5 @@ def test_the_lookup_reads_through_the_server_from_forked_workers(
 def test_a_secret_nested_inside_a_parameter_is_refused_not_sent_in_clear() -> None:
     # Only top-level secrets are served; one deeper down would reach the extra vars.
     with pytest.raises(ExecutorError, match="nested"):
-        _plain({"options": [{"password": SecretStr("Nested-secret-1")}]})
-    assert _plain({"options": [{"size": 3}]}) == {"options": [{"size": 3}]}
+        plain({"options": [{"password": SecretStr("Nested-secret-1")}]})
+    assert plain({"options": [{"size": 3}]}) == {"options": [{"size": 3}]}

@@ -25,13 +25,17 @@ sources:
     customers: [lab]
   helpdesk:
     customers: [lab]
-    rules:
+    rules: &unlock-rules
       - name: unlock-from-form
         match: {queue: General}
         contains: {subject: locked out}
         customer: lab
         action: account_unlock
         params_from: {username: requestor}
+  legacy:
+    customers: [lab]
+    accept_v1_signatures: true
+    rules: *unlock-rules
   nagios:
     customers: [lab]
     services:
@@ -53,7 +57,9 @@ def no_lab(tmp_path: Path) -> LabHandle:
 
 def webhook_env(sources_file: Path, **extra: str) -> dict[str, str]:
     """Settings of a server with these sources and the test secrets; limits off."""
-    secrets = {name: [SECRET, OLD_SECRET] for name in ("generic", "helpdesk", "nagios", "rt")}
+    secrets = {
+        name: [SECRET, OLD_SECRET] for name in ("generic", "helpdesk", "legacy", "nagios", "rt")
+    }
     return {
         "FIXLINE_WEBHOOK_SOURCES_FILE": str(sources_file),
         "FIXLINE_WEBHOOK_SECRETS": json.dumps(secrets),

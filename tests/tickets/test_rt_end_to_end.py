@@ -70,7 +70,9 @@ def test_rt_ticket_gets_the_runs_comment(
         assert created.status_code == 201, created.text
         ticket_id = int(created.json()["id"])
         delivery = delivery_of(server, ticket_id)
+        # The source accepts v2 only (the default): RT's scrip signs the key too.
         assert (delivery["source"], delivery["status_code"]) == ("rt", 202), delivery
+        assert delivery["scheme"] == "v2"
         run = started_run(server, delivery["run_id"], {"succeeded", "failed"}, timeout=120)
         assert run["status"] == "succeeded", run
         assert run["ticket_id"] == str(ticket_id)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from runner_api.webhooks.sender import deliver
-from runner_api.webhooks.signature import sign
+from runner_api.webhooks.signature import sign_v1
 from tests.plugins.server import Server, free_port
 from tests.plugins.webhooks import SECRET, no_lab, webhook_env
 from tests.webhooks.hooks import started_run
@@ -36,7 +36,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 headers = dict(self.headers.items())
                 stamp = int(headers["X-Fixline-Timestamp"])
-                assert headers["X-Fixline-Signature"] == sign(SECRET, stamp, body)
+                assert headers["X-Fixline-Signature"] == sign_v1(SECRET, stamp, body)
                 received.append((headers, json.loads(body)))
                 self.send_response(204)
                 self.end_headers()

@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runner_api.core import Core
 from runner_api.settings import Settings
+from runner_api.webhooks.service import Delivery
+from runner_api.webhooks.signature import Scheme, Signed
 from tests.plugins.lab import PROJECT_DIR
 from tests.plugins.server import Server
 from tests.plugins.webhooks import OLD_SECRET, SECRET, rows
@@ -33,6 +36,13 @@ def hook_settings(data_dir: Path, sources_file: Path, **changes: object) -> Sett
 
 def body_of(payload: dict[str, object]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def verified(core: Core, key: str, payload: dict[str, Any], source: str = "generic") -> Delivery:
+    """A delivery as the route hands it on once its v2 signature checked out, sent now."""
+    found = core.sources.find(source)
+    assert found is not None
+    return Delivery(source, found, key, body_of(payload), Signed(int(time.time()), Scheme.V2))
 
 
 def started_run(

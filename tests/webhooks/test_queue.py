@@ -8,10 +8,9 @@ from pathlib import Path
 
 from runner_api.core import Core
 from runner_api.webhooks.sender import signed_headers
-from runner_api.webhooks.service import Delivery
 from tests.plugins.server import Server
 from tests.plugins.webhooks import SECRET, rows
-from tests.webhooks.hooks import body_of, hook_settings, started_run
+from tests.webhooks.hooks import body_of, hook_settings, started_run, verified
 
 UNLOCK = {
     "customer": "lab",
@@ -28,11 +27,7 @@ def test_a_delivery_accepted_before_a_stop_is_started_once_at_start_up(
     # The same store and key as the server: its process answered, then died before starting.
     core = Core(hook_settings(hook_server.data_dir, tmp_path / "webhooks.yml"))
     core.open_store()
-    source = core.sources.find("generic")
-    assert source is not None
-    answer = core.webhooks.accept(
-        Delivery("generic", source, "delivery-restart-1", body_of(UNLOCK))
-    )
+    answer = core.webhooks.accept(verified(core, "delivery-restart-1", UNLOCK))
     core.stop()
     assert answer.status_code == 202
     assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(0,)]
@@ -91,7 +86,10 @@ def test_admins_see_refused_deliveries_with_the_reason_and_never_the_body(
         "reason",
         "run_id",
         "created_at",
+        "scheme",
+        "sent_at",
     }
+    assert {v["scheme"] for v in refused.values()} == {"v2"}
     assert "printer jammed 7f3a" not in listed.text
     everything = client.get("/webhooks/deliveries").json()
     assert {item["key"] for item in everything} == set(sent)

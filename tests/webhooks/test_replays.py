@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from runner_api.webhooks.sender import signed_headers
+from runner_api.webhooks.signature import sign_v1
 from tests.plugins.server import Server
 from tests.plugins.webhooks import OLD_SECRET, SECRET, rows
 from tests.webhooks.hooks import started_run, wait_rows
@@ -34,6 +35,20 @@ def send(client: httpx.Client, n: int, secret: str = SECRET) -> httpx.Response:
     return client.post(
         "/webhooks/generic", content=body, headers=signed_headers(secret, body, f"delivery-{n}")
     )
+
+
+def resend_with_fresh_keys(
+    client: httpx.Client, source: str, body: bytes, captured: dict[str, str]
+) -> list[httpx.Response]:
+    """What an eavesdropper does with one captured delivery: send it 3 times, new keys."""
+    return [
+        client.post(
+            f"/webhooks/{source}",
+            content=body,
+            headers={**captured, "Idempotency-Key": f"fresh-key-{n:04d}"},
+        )
+        for n in range(3)
+    ]
 
 
 def test_a_thousand_replays_give_exactly_one_run_each(hook_server: Server) -> None:
@@ -162,3 +177,91 @@ def test_a_matching_rule_starts_the_mapped_run(hook_server: Server) -> None:
         {"username": "anna"},
     )
     assert run["requested_by"] == "webhook:helpdesk"
+
+
+def test_a_captured_delivery_resent_with_fresh_keys_starts_no_second_run(
+    hook_server: Server,
+) -> None:
+    client = hook_server.client
+    body = json.dumps(payload(70)).encode()
+    captured = signed_headers(SECRET, body, "delivery-captured-70")
+    assert client.post("/webhooks/generic", content=body, headers=captured).status_code == 202
+    # Inside the window, the same signed bytes under keys the sender never used.
+    replays = resend_with_fresh_keys(client, "generic", body, captured)
+    wait_rows(
+        hook_server, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'accepted'", [(0,)]
+    )
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
+    # The key is part of what is signed: another key is another, unsigned, delivery.
+    assert [r.status_code for r in replays] == [401, 401, 401]
+
+
+def test_a_second_delivery_of_one_timestamp_and_body_is_refused_whatever_the_key(
+    hook_server: Server,
+) -> None:
+    """Independently of the scheme: a sender (or a holder of the secret) re-signing the same
+    bytes under a new key gets 409 duplicate_delivery, recorded; never a second run."""
+    client = hook_server.client
+    body = json.dumps(payload(71)).encode()
+    now = int(time.time())
+    first = client.post(
+        "/webhooks/generic", content=body, headers=signed_headers(SECRET, body, "delivery-71", now)
+    )
+    assert first.status_code == 202
+    again = signed_headers(SECRET, body, "fresh-key-0071", now)
+    refused = [client.post("/webhooks/generic", content=body, headers=again) for _ in range(2)]
+    assert [r.status_code for r in refused] == [409, 409]
+    assert refused[0].json() == refused[1].json()
+    assert refused[0].json()["error"]["code"] == "duplicate_delivery"
+    # Another second is another delivery (a sender's new attempt signs a new timestamp).
+    later = client.post(
+        "/webhooks/generic",
+        content=body,
+        headers=signed_headers(SECRET, body, "delivery-71-b", now - 1),
+    )
+    assert later.status_code == 202
+    wait_rows(
+        hook_server, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'accepted'", [(0,)]
+    )
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(2,)]
+    recorded = rows(
+        hook_server,
+        "SELECT key, status, status_code, scheme, sent_at IS NULL, reason "
+        "FROM webhook_deliveries WHERE key = 'fresh-key-0071'",
+    )
+    assert len(recorded) == 1
+    assert recorded[0][:5] == ("fresh-key-0071", "refused", 409, "v2", 1)
+    assert "delivered before under another Idempotency-Key" in recorded[0][5]
+
+
+def test_a_source_that_still_accepts_v1_records_it_and_refuses_fresh_key_replays(
+    hook_server: Server,
+) -> None:
+    client = hook_server.client
+    ticket = {"queue": "General", "subject": "locked out", "ticket_id": 72, "requestor": "anna"}
+    body = json.dumps(ticket).encode()
+    now = int(time.time())
+    captured = {
+        "Content-Type": "application/json",
+        "X-Fixline-Timestamp": str(now),
+        "X-Fixline-Signature": sign_v1(SECRET, now, body),
+        "Idempotency-Key": "rt-txn-7200",
+    }
+    assert client.post("/webhooks/legacy", content=body, headers=captured).status_code == 202
+    # v1 does not sign the key: the replays pass the signature, and the store refuses them.
+    replays = resend_with_fresh_keys(client, "legacy", body, captured)
+    assert [r.status_code for r in replays] == [409, 409, 409]
+    # The same v1 signature to a source that accepts v2 only: 401, with what to send.
+    v2_only = client.post("/webhooks/helpdesk", content=body, headers=captured)
+    assert v2_only.status_code == 401 and "accepts only v2" in v2_only.text
+    wait_rows(
+        hook_server, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'accepted'", [(0,)]
+    )
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
+    listed = client.get("/webhooks/deliveries").json()
+    assert sorted((d["key"], d["scheme"], d["status_code"]) for d in listed) == [
+        ("fresh-key-0000", "v1", 409),
+        ("fresh-key-0001", "v1", 409),
+        ("fresh-key-0002", "v1", 409),
+        ("rt-txn-7200", "v1", 202),
+    ]

@@ -34,3 +34,27 @@ def test_custom_fields_may_name_the_outcome_only(tmp_path: Path) -> None:
     for text in ("$params", "${secret}", "$", "$status $"):
         with pytest.raises(ConfigurationError, match="custom field"):
             load(tmp_path, text)
+
+
+MONITORED = """\
+version: 1
+sources:
+  nagios:
+    customers: [lab]
+    services:
+      - {{host: lab-host, service: HTTP, customer: lab, action: service_restart,
+         params: {{host: lab-host, unit: {unit}}}}}
+"""
+
+
+def test_a_template_in_a_static_parameter_stops_start_up(tmp_path: Path) -> None:
+    """Monitoring's parameters come from this file only: the action's patterns apply there
+    too, so a planted template is a configuration error, not a run."""
+    path = tmp_path / "webhooks.yml"
+    catalog = Catalog(builtin_actions())
+    customers = CustomerRegistry(PROJECT_DIR / "inventories")
+    path.write_text(MONITORED.format(unit="fixline-lab-web"))
+    load_sources(path, catalog, customers)
+    path.write_text(MONITORED.format(unit="\"{{ lookup('pipe', 'id') }}\""))
+    with pytest.raises(ConfigurationError, match="parameters do not fit"):
+        load_sources(path, catalog, customers)

@@ -21,14 +21,11 @@ from runner_api.secrets.redactor import MASK
 from runner_api.webhooks.deliveries import Answer
 from runner_api.webhooks.models import WebhookDelivery
 from runner_api.webhooks.queued import open_params
-from runner_api.webhooks.service import Delivery
-from tests.webhooks.hooks import body_of, hook_settings
+from tests.webhooks.hooks import hook_settings, verified
 
 
 def accept(core: Core, payload: dict[str, Any], key: str) -> Answer:
-    source = core.sources.find("generic")
-    assert source is not None
-    return core.webhooks.accept(Delivery("generic", source, key, body_of(payload)))
+    return core.webhooks.accept(verified(core, key, payload))
 
 
 def unlock(username: str, ticket_id: str = "HOOK-1") -> dict[str, Any]:
