@@ -52,6 +52,7 @@ def request(ticket_id: str, channel: Channel) -> RunRequest:
         params={"host": "lab-host"},
         requested_by="tester",
         channel=channel,
+        requester_id="test:tester",
     )
 
 
