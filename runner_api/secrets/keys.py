@@ -104,7 +104,8 @@ def new_key(source: str) -> SecretKey:
 
 
 def write_key_file(path: Path, material: bytes) -> None:
-    """Write a key file atomically (0600): readers see the old file or the new, never half."""
+    """Write a key file atomically and durably (0600): readers see the old file or the new,
+    never half, and a power cut keeps the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -117,3 +118,13 @@ def write_key_file(path: Path, material: bytes) -> None:
     except BaseException:
         Path(staged).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make renames in a folder durable: after a power cut the new name is there."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
