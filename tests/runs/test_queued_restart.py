@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from runner_api import core as core_module
+from runner_api.auth.principal import AuthMethod, Principal, Role
 from runner_api.core import Core
 from runner_api.database import Database
 from runner_api.runs.models import Run
@@ -115,3 +116,16 @@ def test_a_run_queued_at_a_graceful_stop_is_started_once_by_the_next_start(
         "run.running",
         "run.failed",
     ]
+
+
+def test_an_approved_run_is_queued_with_its_job_and_its_approver(tmp_path: Path) -> None:
+    core = Core(settings_without_lab(tmp_path))
+    core.open_store()  # no workers: the approved run stays queued
+    request = RunRequest("lab", "INC-8", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API)
+    held = core.runs.start_run(request)
+    assert held.sealed_job is None, "a held run keeps its parameters in its approval only"
+    bob = Principal(name="bob", roles=frozenset({Role.SENIOR_AGENT}), method=AuthMethod.TOKEN)
+    core.approvals.approve(held.id, bob, None)
+    job = core.runs.resumed_job(core.store.get(held.id))
+    assert (job.params["username"], job.approved_by) == ("jdoe", "bob")
+    core.stop()
