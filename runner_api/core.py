@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from pathlib import Path
 
 import httpx
 
@@ -38,6 +37,7 @@ from runner_api.outbox.relay import Retry
 from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
+from runner_api.private_files import private_dir
 from runner_api.reveals.service import SEALED_REVEALS, RevealService
 from runner_api.runs.limits import RateLimits
 from runner_api.runs.queued import SEALED_QUEUED_RUNS
@@ -85,6 +85,8 @@ class Core:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Before anything is written into it: the store and the keys live here.
+        private_dir(settings.data_dir)
         self.db = Database(settings.resolved_database_url)
         self.audit = AuditLog(
             self.db,
@@ -263,7 +265,7 @@ class Core:
         """
         self.open_store()
         import_folder(self.settings.resolved_credentials_dir, self.credentials)
-        _prepare_private_dir(self._work_dir)
+        private_dir(self._work_dir)
         interrupted = recover_orphans(
             self.store,
             self.me,
@@ -325,8 +327,3 @@ class Core:
             self.publisher.close()
         self.audit.checkpoint_at_shutdown()
         self.db.dispose()
-
-
-def _prepare_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)

@@ -34,7 +34,9 @@ from runner_api.secrets.keys import (
     CHECK_ROW,
     SecretKey,
     new_key,
+    old_path,
     seal_check,
+    staged_path,
     sync_folder,
     verify_key,
     write_key_file,
@@ -53,16 +55,6 @@ class Rotation:
     key_id: str
     old_key_id: str
     key_file: Path
-
-
-def staged_path(key_file: Path) -> Path:
-    """Where the new key waits until the rows sealed with it are committed."""
-    return key_file.with_name(key_file.name + ".new")
-
-
-def old_path(key_file: Path) -> Path:
-    """Where the replaced key is kept until the operator deletes it."""
-    return key_file.with_name(key_file.name + ".old")
 
 
 def rotate_key(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import psutil
@@ -52,7 +53,7 @@ def test_kill_9_mid_run_leaves_the_run_interrupted_after_restart(server: Server)
 
 def _statuses(data_dir: Path) -> dict[str, str]:
     """Every run's status as the store holds it (read while no service runs)."""
-    with sqlite3.connect(data_dir / "fixline.db") as db:
+    with closing(sqlite3.connect(data_dir / "fixline.db")) as db:
         return dict(db.execute("SELECT id, status FROM runs"))
 
 
@@ -121,7 +122,7 @@ def test_kill_9_with_runs_queued_starts_each_queued_run_once_after_restart(
     finally:
         server.stop()
         server.client.close()
-    with sqlite3.connect(server.data_dir / "fixline.db") as db:
+    with closing(sqlite3.connect(server.data_dir / "fixline.db")) as db:
         left = db.execute("SELECT count(*) FROM runs WHERE sealed_job IS NOT NULL").fetchone()
     assert left == (0,), "a sealed job outlived its run's start"
     assert _hits(tmp_path) == []
