@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from runner_api import core as core_module
 from runner_api.auth.principal import AuthMethod, Principal, Role
@@ -129,3 +129,30 @@ def test_an_approved_run_is_queued_with_its_job_and_its_approver(tmp_path: Path)
     job = core.runs.resumed_job(core.store.get(held.id))
     assert (job.params["username"], job.approved_by) == ("jdoe", "bob")
     core.stop()
+
+
+def test_the_heartbeat_takes_over_the_queued_runs_of_a_process_that_died(
+    tmp_path: Path,
+) -> None:
+    settings = settings_without_lab(tmp_path, heartbeat_s=0.2)
+    serving = Core(settings)
+    serving.start()
+    try:
+        # Queued by another process sharing the store, which then died.
+        other = Core(settings)
+        other.open_store()
+        request = RunRequest(
+            "lab", "INC-9", "smoke_check", {"host": "lab-host"}, "alice", Channel.API
+        )
+        run = other.runs.start_run(request)
+        with other.db.session() as session:
+            session.execute(update(Run).where(Run.id == run.id).values(worker=GONE))
+        other.stop()
+        deadline = time.monotonic() + 30
+        while not RunStatus(serving.store.get(run.id).status).terminal:
+            assert time.monotonic() < deadline, "the heartbeat never took the run over"
+            time.sleep(0.05)
+    finally:
+        serving.stop()
+    assert serving.store.get(run.id).worker == serving.me
+    assert _audited(serving, run.id).count("run.running") == 1
