@@ -25,7 +25,7 @@ class Heartbeat:
         interval_s: float,
         reap: Callable[[str], object] | None = None,
         chores: tuple[Callable[[], object], ...] = (),
-        resume: Callable[[Run], object] | None = None,
+        resume: Callable[[Run], bool] | None = None,
     ) -> None:
         self.store = store
         self.reap = reap

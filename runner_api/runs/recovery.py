@@ -64,14 +64,14 @@ def recover_orphans(
     me: str,
     stale_after_s: float,
     reap: Callable[[str], object] | None = None,
-    resume: Callable[[Run], object] | None = None,
+    resume: Callable[[Run], bool] | None = None,
 ) -> list[str]:
     """End every started run whose owning process is gone; returns their ids.
 
     A queued run of such a process touched nothing yet, and keeps its job sealed: with
-    `resume` (a serving process) it is taken over, once (store.take_over), and given to
-    `resume` to be dispatched; without, it waits for a process that can. A queued run
-    without a sealed job (queued before jobs were kept) ends `interrupted` too.
+    `resume` (a serving process: RunService.resume) it is taken over, once, and
+    dispatched; without, it waits for a process that can. A queued run without a sealed
+    job (queued before jobs were kept) ends `interrupted` too.
     `reap(run_id)` kills what is left of an ended run on this host (e.g. Ansible workers
     orphaned by a kill -9 of the service), so an interrupted run changes nothing more.
     """
@@ -81,9 +81,8 @@ def recover_orphans(
             continue
         if run.status == RunStatus.QUEUED and run.sealed_job is not None:
             previous = run.worker
-            if resume is not None and store.take_over(run, me):
+            if resume is not None and resume(run):
                 log.warning("run %s queued by %s (gone) is started here", run.id, previous)
-                resume(run)
             continue
         was = run.status
         reason = (

@@ -257,17 +257,21 @@ class RunService:
         params, approved_by = open_job(self.box, run.id, run.sealed_job)
         return self.approved_job(run, params, approved_by)
 
-    def resume(self, run: Run) -> None:
-        """Dispatch a queued run this process took over from a stopped one (it never
-        started); when its job can no longer be built, it ends failed with the reason."""
+    def resume(self, run: Run) -> bool:
+        """Take over a queued run of a stopped process (it never started) and dispatch it;
+        False when another process took it first. A job that can no longer be built (the
+        catalog changed) ends the run failed with the reason instead."""
         try:
-            job = self.resumed_job(run)
+            job = self.resumed_job(run)  # before taking it: a failure leaves nothing half done
         except FixlineError as exc:
             # Validation messages never echo a value; the reason names what changed.
             error = f"could not be started again after a restart: {exc.message}"
             self.store.transition(run.id, RunStatus.FAILED, error=error)
-            return
+            return False
+        if not self.store.take_over(run, self.worker_id):
+            return False
         self.dispatcher.submit(job)
+        return True
 
     def _hold_for_approval(
         self, run: Run, spec: ActionSpec, customer: Customer, prepared: _Prepared

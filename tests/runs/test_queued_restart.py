@@ -16,6 +16,7 @@ from runner_api.auth.principal import AuthMethod, Principal, Role
 from runner_api.core import Core
 from runner_api.database import Database
 from runner_api.runs.models import Run
+from runner_api.runs.queued import seal_job
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
@@ -46,7 +47,11 @@ def test_recovery_resumes_queued_runs_and_interrupts_started_ones(database: Data
     legacy = store.insert(make_run(3, worker=GONE))
     resumed: list[Run] = []
 
-    ended = recover_orphans(store, me, stale_after_s=30, resume=resumed.append)
+    def resume(run: Run) -> bool:  # what RunService.resume does, but for the dispatch
+        resumed.append(run)
+        return store.take_over(run, me)
+
+    ended = recover_orphans(store, me, stale_after_s=30, resume=resume)
 
     assert [run.id for run in resumed] == [queued.id]
     assert set(ended) == {started.id, legacy.id}
@@ -54,7 +59,7 @@ def test_recovery_resumes_queued_runs_and_interrupts_started_ones(database: Data
     assert store.get(queued.id).worker == me
     assert store.get(started.id).status == RunStatus.INTERRUPTED
     # A second round (the next heartbeat) finds it owned by a live process: left alone.
-    assert recover_orphans(store, me, stale_after_s=30, resume=resumed.append) == []
+    assert recover_orphans(store, me, stale_after_s=30, resume=resume) == []
     assert len(resumed) == 1
 
 
@@ -156,3 +161,22 @@ def test_the_heartbeat_takes_over_the_queued_runs_of_a_process_that_died(
         serving.stop()
     assert serving.store.get(run.id).worker == serving.me
     assert _audited(serving, run.id).count("run.running") == 1
+
+
+def test_a_job_that_no_longer_validates_ends_failed_with_the_reason(tmp_path: Path) -> None:
+    core = Core(settings_without_lab(tmp_path))
+    core.open_store()
+    request = RunRequest("lab", "INC-10", "smoke_check", {"host": "lab-host"}, "alice", Channel.API)
+    run = core.runs.start_run(request)
+    # The inventory lost the host since the run was queued.
+    stale = seal_job(core.secret_key.box(), run.id, {"host": "gone-host"}, None)
+    with core.db.session() as session:
+        session.execute(update(Run).where(Run.id == run.id).values(worker=GONE, sealed_job=stale))
+    assert core.runs.resume(core.store.get(run.id)) is False
+    ended = core.store.get(run.id)
+    assert ended.status == RunStatus.FAILED
+    assert "could not be started again" in (ended.error or "") and "gone-host" in (
+        ended.error or ""
+    )
+    assert ended.sealed_job is None
+    core.stop()
