@@ -41,7 +41,6 @@ from bench.playbook_overhead import _bare_cfg  # noqa: E402
 from bench.served import served  # noqa: E402
 from runner_api.lab import Lab  # noqa: E402
 from runner_api.lab.process import machine_lock  # noqa: E402
-from runner_api.lab.vpn import ensure_ca  # noqa: E402
 from runner_api.pki.authority import crl_pem  # noqa: E402
 from runner_api.pki.keys import generate, load_private_key, private_pem  # noqa: E402
 from runner_api.pki.policy import Identity, Template, build  # noqa: E402
@@ -63,14 +62,14 @@ LAB_LOCK_WAIT_S = 1800
 class Bare:
     """ansible-playbook run by hand, the way an admin would, with the executor's inputs."""
 
-    def __init__(self, scratch: Path, credentials_dir: Path) -> None:
+    def __init__(self, scratch: Path, lab: Lab) -> None:
         self.scratch = scratch
-        ssh = credentials_dir / "lab" / "ssh"
+        # The lab's own files: the service imported its credentials folder and removed it.
         self.key = scratch / "key"
-        shutil.copyfile(ssh / "private_key", self.key)
+        shutil.copyfile(lab.private_key_path, self.key)
         self.key.chmod(0o600)
-        self.cfg = _bare_cfg(scratch, ssh / "known_hosts")
-        ca_pem, ca_key_pem = ensure_ca(FileCredentialSource(credentials_dir), "lab")
+        self.cfg = _bare_cfg(scratch, lab.known_hosts_path)
+        ca_pem, ca_key_pem = lab.vpn.ca()
         self.ca_pem = ca_pem
         self.ca = x509.load_pem_x509_certificate(ca_pem.encode())
         self.ca_key = load_private_key(ca_key_pem.encode())
@@ -259,7 +258,7 @@ def main() -> None:
         lab.up()
         try:
             with served(scratch / "data", settings.resolved_credentials_dir) as client:
-                bare = Bare(scratch, settings.resolved_credentials_dir)
+                bare = Bare(scratch, lab)
                 _compare(args.runs, Api(client), bare)
         finally:
             lab.down()

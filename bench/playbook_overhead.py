@@ -64,14 +64,14 @@ def _bare_cfg(folder: Path, known_hosts: Path) -> Path:
 
 
 class Bench:
-    def __init__(self, action: str, scratch: Path, settings: Settings) -> None:
+    def __init__(self, action: str, scratch: Path, lab: Lab) -> None:
         self.action = action
         self.scratch = scratch
-        lab_key = settings.resolved_credentials_dir / "lab" / "ssh"
+        # The lab's own files: the service imported its credentials folder and removed it.
         self.key = scratch / "key"
-        shutil.copyfile(lab_key / "private_key", self.key)
+        shutil.copyfile(lab.private_key_path, self.key)
         self.key.chmod(0o600)
-        self.known_hosts = lab_key / "known_hosts"
+        self.known_hosts = lab.known_hosts_path
         self.cfg = _bare_cfg(scratch, self.known_hosts)
         self.extravars = {
             "fixline_params": PARAMS[action],
@@ -192,7 +192,7 @@ def main() -> None:
     lab.up()
     try:
         with served(scratch / "data", settings.resolved_credentials_dir) as client:
-            _compare(args, client, Bench(args.action, scratch, settings))
+            _compare(args, client, Bench(args.action, scratch, lab))
     finally:
         lab.down()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -176,13 +176,16 @@ def _sequential(client: httpx.Client, count: int) -> dict[str, float]:
 
 
 def _measure(
-    mode: str, args: argparse.Namespace, scratch: Path, project: Path, credentials_dir: Path
+    mode: str,
+    args: argparse.Namespace,
+    scratch: Path,
+    project: Path,
+    credentials: FileCredentialSource,
 ) -> dict[str, dict[str, float]]:
     port, token = _free_port(), secrets.token_urlsafe(24)
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     base = {
         **os.environ,
-        "FIXLINE_CREDENTIALS_DIR": str(credentials_dir),
         "FIXLINE_PROJECT_DIR": str(project),
         "FIXLINE_BROKER_URL": args.broker_url,
         "FIXLINE_QUEUE_PREFIX": prefix,
@@ -191,6 +194,10 @@ def _measure(
         central = {
             **base,
             "FIXLINE_DATA_DIR": str(scratch / f"{mode}-central"),
+            # Each process imports its own copy, and removes it once imported.
+            "FIXLINE_CREDENTIALS_DIR": str(
+                credentials.hand_over(scratch / f"{mode}-central-credentials")
+            ),
             "FIXLINE_DATABASE_URL": database_url,
             "FIXLINE_PORT": str(port),
             "FIXLINE_BOOTSTRAP_TOKEN": token,
@@ -212,7 +219,7 @@ def _measure(
         )
         with _process([FIXLINE, "serve"], central, log) as server:
             _wait_healthy(client, server, log)
-            with _workers(mode, base, scratch, client):
+            with _workers(mode, base, scratch, client, credentials):
                 results = {
                     "unlock burst": _burst(client, "account_unlock", args.unlocks),
                     "playbook burst": _burst(client, "smoke_check", args.playbooks),
@@ -225,7 +232,11 @@ def _measure(
 
 @contextmanager
 def _workers(
-    mode: str, base: dict[str, str], scratch: Path, client: httpx.Client
+    mode: str,
+    base: dict[str, str],
+    scratch: Path,
+    client: httpx.Client,
+    credentials: FileCredentialSource,
 ) -> Iterator[None]:
     """Two `fixline worker --site` processes of one run at a time each (celery mode)."""
     with ExitStack() as stack:
@@ -237,6 +248,9 @@ def _workers(
                 env = {
                     **base,
                     "FIXLINE_DATA_DIR": str(scratch / f"worker-{n}"),
+                    "FIXLINE_CREDENTIALS_DIR": str(
+                        credentials.hand_over(scratch / f"worker-{n}-credentials")
+                    ),
                     "FIXLINE_API_URL": str(client.base_url),
                     "FIXLINE_WORKER_TOKEN": created.json()["token"],
                 }
@@ -270,7 +284,7 @@ def main() -> None:
             try:
                 project = _project_copy(scratch / "project")
                 results = {
-                    mode: _measure(mode, args, scratch, project, scratch / "credentials")
+                    mode: _measure(mode, args, scratch, project, credentials)
                     for mode in ("local", "celery")
                 }
             finally:

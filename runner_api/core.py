@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import shutil
-from pathlib import Path
 
 import httpx
 
-from runner_api.approvals.gate import ApprovalGate
+from runner_api.approvals.gate import SEALED_APPROVALS, ApprovalGate
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
@@ -38,8 +37,10 @@ from runner_api.outbox.relay import Retry
 from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
-from runner_api.reveals.service import RevealService
+from runner_api.private_files import private_dir
+from runner_api.reveals.service import SEALED_REVEALS, RevealService
 from runner_api.runs.limits import RateLimits
+from runner_api.runs.queued import SEALED_QUEUED_RUNS
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.service import Dispatcher, RunService
 from runner_api.runs.status import RunStatus
@@ -47,10 +48,12 @@ from runner_api.runs.store import RunStore
 from runner_api.schedules.service import Scheduler
 from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
-from runner_api.secrets.store import EncryptedCredentialSource
+from runner_api.secrets.rotation import adopt_staged_key
+from runner_api.secrets.sealed import SealedColumn
+from runner_api.secrets.store import SEALED_CREDENTIALS, EncryptedCredentialSource
 from runner_api.settings import Settings
 from runner_api.sites.dispatcher import SiteDispatcher
-from runner_api.sites.jobs import SiteJobs
+from runner_api.sites.jobs import SEALED_SITE_JOBS, SiteJobs
 from runner_api.sites.queues import Publisher, celery_app
 from runner_api.sites.service import SiteRuns
 from runner_api.tickets.outbox import WriteBack
@@ -58,6 +61,7 @@ from runner_api.tickets.relay import TicketRelay, TicketSystems
 from runner_api.types import utcnow
 from runner_api.vpn import vpn_actions
 from runner_api.webhooks.deliveries import Deliveries
+from runner_api.webhooks.queued import SEALED_DELIVERIES
 from runner_api.webhooks.service import WebhookService
 from runner_api.webhooks.sources import load_sources
 from runner_api.webhooks.starter import WebhookStarter
@@ -65,11 +69,25 @@ from runner_api.webhooks.starter import WebhookStarter
 log = logging.getLogger(__name__)
 
 
+def sealed_columns() -> tuple[SealedColumn, ...]:
+    """Every column sealed with the service key: what `fixline secrets rotate-key` re-seals."""
+    return (
+        SEALED_CREDENTIALS,
+        SEALED_REVEALS,
+        SEALED_APPROVALS,
+        SEALED_QUEUED_RUNS,
+        SEALED_SITE_JOBS,
+        SEALED_DELIVERIES,
+    )
+
+
 class Core:
     """Every long-lived object of one Fixline process."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Before anything is written into it: the store and the keys live here.
+        private_dir(settings.data_dir)
         self.db = Database(settings.resolved_database_url)
         self.audit = AuditLog(
             self.db,
@@ -93,6 +111,11 @@ class Core:
         self.vetting = VettingLock(settings.project_dir)
         # Never from the database: a dump of it must not open the secrets it holds.
         self.secret_key = load_key(settings)
+        if settings.secret_key is None:
+            # A rotation that committed but died before installing its key left it in .new.
+            self.secret_key = adopt_staged_key(
+                self.db, self.secret_key, settings.resolved_secret_key_file
+            )
         self.sessions = SessionStore.from_settings(
             settings, self.db, self.audit, self.secret_key.material
         )
@@ -183,6 +206,7 @@ class Core:
                 audit=self.audit,
             ),
             gate=gate,
+            box=self.secret_key.box(),
         )
         self.approvals = ApprovalService(self.store, self.runs, gate)
         self.sites = SiteRuns(
@@ -217,6 +241,7 @@ class Core:
             self.me,
             settings.heartbeat_s,
             reap=kill_run_processes,
+            resume=self.runs.resume,
             chores=(
                 self.scheduler.start_due,
                 self.reveals.wipe_expired,
@@ -232,19 +257,23 @@ class Core:
         self._started = False
 
     def start(self, *, serving: bool = True) -> None:
-        """Open the store, import the credentials folder, end runs orphaned by a crash, then
-        start the workers.
+        """Open the store, import the credentials folder, take over the queued runs of
+        stopped processes and end their started ones `interrupted`, then start the workers.
 
         serving=False (a CLI command running one fix): only the pool and the heartbeat of
-        its own runs. The service's duties (due scheduled runs, accepted webhooks, relays,
-        expiries) stay with the service: a short-lived process that took a scheduled run
-        would leave it interrupted when it exits.
+        its own runs. The service's duties (queued runs of stopped processes, due scheduled
+        runs, accepted webhooks, relays, expiries) stay with the service: a short-lived
+        process would take work it does not wait for.
         """
         self.open_store()
         import_folder(self.settings.resolved_credentials_dir, self.credentials)
-        _prepare_private_dir(self._work_dir)
+        private_dir(self._work_dir)
         interrupted = recover_orphans(
-            self.store, self.me, self.heartbeat.stale_after_s, reap=kill_run_processes
+            self.store,
+            self.me,
+            self.heartbeat.stale_after_s,
+            reap=kill_run_processes,
+            resume=self.runs.resume if serving else None,
         )
         self._sweep_work_dir()
         sweep_socket_folders()
@@ -295,6 +324,9 @@ class Core:
     def stop(self) -> None:
         if self._started:
             self.webhook_starter.stop()  # first: no run is submitted to a stopping pool
+            # Queued runs stay queued, their job sealed in the store: the next start (or
+            # another serving process) starts them. Runs recorded running that no worker
+            # took yet cannot go back to queued.
             for run_id in self.pool.stop():
                 self.store.transition(
                     run_id,
@@ -311,8 +343,3 @@ class Core:
             self.publisher.close()
         self.audit.checkpoint_at_shutdown()
         self.db.dispose()
-
-
-def _prepare_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)

@@ -22,11 +22,15 @@ from runner_api.database import Database
 from runner_api.runs.models import Run
 from runner_api.runs.store import run_event
 from runner_api.secrets.cipher import SecretBox
+from runner_api.secrets.sealed import SealedColumn
 from runner_api.types import utcnow
 
 
 def _context(run_id: str) -> str:
     return f"approval:{run_id}:params"
+
+
+SEALED_APPROVALS = SealedColumn(Approval.sealed_params, lambda approval: _context(approval.run_id))
 
 
 def approval_event(

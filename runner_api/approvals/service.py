@@ -75,6 +75,8 @@ class ApprovalService:
             # The approving process dispatches it, so it owns it from now on (recovery).
             worker=self.runs.worker_id,
             heartbeat_at=utcnow(),
+            # Should that process stop before it starts, another one starts it from this.
+            sealed_job=self.runs.sealed_job(job),
         )
         if not moved:
             raise ApprovalClosedError(f"run {run_id} is no longer awaiting approval")

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from runner_api.audit.errors import AuditKeyError
+from runner_api.private_files import DIR_MODE, create_private, tighten
 
 _PREFIX = "fixline-audit-checkpoint/v1"
 
@@ -75,12 +76,13 @@ class CheckpointSigner:
 
 
 def load_or_create_signer(path: Path) -> CheckpointSigner:
-    """The signer from a PEM key file, created (mode 0600) when it does not exist yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The signer from a PEM key file, created (mode 0600) when it does not exist yet, and
+    made 0600 again when found looser."""
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_private(path)
     except FileExistsError:
-        pass
+        tighten(path)
     else:
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,

@@ -76,11 +76,24 @@ def run_action(
         except FixlineError as exc:
             raise fail(exc.message, EXIT_INVALID) from None
         typer.echo(f"run {run.id} queued ({action} on {run.target}, ticket {ticket})")
-        final = _follow(core, run.id, live=wait)
+        try:
+            final = _follow(core, run.id, live=wait)
+        except KeyboardInterrupt:
+            _cancel_unstarted(core, run.id)
+            raise
     finally:
         core.stop()
     _print_outcome(final)
     raise typer.Exit(0 if final.status == RunStatus.SUCCEEDED else EXIT_FAILED)
+
+
+def _cancel_unstarted(core: Any, run_id: str) -> None:
+    """Ctrl-C before the run started: the person at the terminal stopped it, so it is
+    canceled (a service would otherwise take it over later, unexpectedly)."""
+    if core.runs.get_run(run_id).status == RunStatus.QUEUED:
+        user = getpass.getuser()
+        core.runs.cancel(run_id, f"{user}@cli", local_user_id(user))
+        typer.secho(f"run {run_id} canceled before it started", err=True)
 
 
 def event_line(event: RunEvent) -> str:

@@ -122,17 +122,21 @@ def import_credentials(
 
 @secrets_app.command("rotate-key")
 def rotate_key(by: By = "") -> None:
-    """Re-seal every credential and pending reveal with a fresh key, in one transaction,
-    then replace the key file (the old key stays beside it as `.old`, 0600). Stop the
-    service first; start it again afterwards. See docs/CONFIGURATION.md, Credentials."""
+    """Re-seal every sealed value (credentials, reveals, held approvals, queued runs, site
+    jobs, accepted webhook deliveries) with a fresh key, in one transaction, then replace
+    the key file (the old key stays beside it as `.old`, 0600). Stop the service first;
+    start it again afterwards. See docs/CONFIGURATION.md, Credentials."""
+    from runner_api.core import sealed_columns
     from runner_api.secrets.rotation import rotate_key as rotate
 
     core = _open()
     key_file = core.settings.resolved_secret_key_file
-    done = rotate(core.db, core.secret_key, key_file, by or getpass.getuser(), core.audit)
+    actor = by or getpass.getuser()
+    done = rotate(core.db, core.secret_key, key_file, actor, core.audit, sealed_columns())
+    for name, count in done.resealed.items():
+        typer.echo(f"re-sealed {count} {name}")
     typer.echo(
-        f"re-sealed {done.credentials} credential field(s) and {done.reveals} pending "
-        f"reveal(s); key {done.old_key_id} -> {done.key_id}, now in {done.key_file} "
+        f"key {done.old_key_id} -> {done.key_id}, now in {done.key_file} "
         f"(the old key is in {done.key_file.name}.old)"
     )
     if core.settings.secret_key is not None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from runner_api.dispatch.pool import LocalPool
+from runner_api.runs.models import Run
 from runner_api.runs.recovery import recover_orphans
 from runner_api.runs.store import RunStore
 
@@ -24,9 +25,12 @@ class Heartbeat:
         interval_s: float,
         reap: Callable[[str], object] | None = None,
         chores: tuple[Callable[[], object], ...] = (),
+        resume: Callable[[Run], bool] | None = None,
     ) -> None:
         self.store = store
         self.reap = reap
+        # Dispatches queued runs taken over from a stopped process (a service's duty).
+        self.resume = resume
         # Periodic upkeep of other features (due scheduled runs, expired reveals).
         self.chores = chores
         self.pool = pool
@@ -37,9 +41,11 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._loop, name="fixline-heartbeat", daemon=True)
 
     def start(self, *, chores: bool = True) -> None:
-        """chores=False: only this process's runs (heartbeats, cancels, orphans)."""
+        """chores=False: only this process's runs (heartbeats, cancels, orphans), and no
+        queued runs of stopped processes."""
         if not chores:
             self.chores = ()
+            self.resume = None
         self._thread.start()
 
     def stop(self) -> None:
@@ -58,7 +64,7 @@ class Heartbeat:
                 if count * tick >= self.interval_s:
                     count = 0
                     self.store.heartbeat(self.me)
-                    recover_orphans(self.store, self.me, self.stale_after_s, self.reap)
+                    recover_orphans(self.store, self.me, self.stale_after_s, self.reap, self.resume)
                 for chore in self.chores:
                     chore()
             except Exception:  # a store hiccup must not end the upkeep thread

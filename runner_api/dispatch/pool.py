@@ -103,10 +103,12 @@ class LocalPool:
             return len(self._queue)
 
     def stop(self, timeout_s: float = 10.0) -> list[str]:
-        """Cancel what runs, drop what waits (ids returned), and wait for the workers."""
+        """Cancel what runs, drop what waits, and wait for the workers. Returns the runs
+        handed over already recorded running that no worker took (the caller ends them);
+        the dropped queued runs stay queued in the store (recovery takes them over)."""
         with self._cond:
             self._stopping = True
-            dropped = [slot.job.run_id for slot in [*self._handed, *self._queue]]
+            dropped = [slot.job.run_id for slot in self._handed]
             self._queue.clear()
             self._handed.clear()
             for slot in self._running.values():

@@ -38,7 +38,7 @@ class Lab:
         self.sshd = LoopbackSshd(self.lab_dir / "ssh", port=ssh_port)
         self.apt_repo = LabAptRepo(self.lab_dir / "apt")
         self.directory = DirectoryLab(self.lab_dir / "directory", credentials)
-        self.vpn = VpnLab(credentials, CUSTOMER)
+        self.vpn = VpnLab(credentials, CUSTOMER, self.lab_dir / "ca")
 
     @property
     def ssh_port(self) -> int:

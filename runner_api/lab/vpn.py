@@ -63,29 +63,38 @@ verb 3
 """
 
 
-def ensure_ca(credentials: FileCredentialSource, customer: str) -> tuple[str, str]:
-    """The lab customer's CA (PEM cert, PEM key), made once in the credentials folder."""
+def ensure_ca(kept: FileCredentialSource, customer: str) -> tuple[str, str]:
+    """The lab customer's CA (PEM cert, PEM key), made once in the lab's folder `kept`."""
     try:
-        fields = credentials.ca_fields(customer)
+        fields = kept.ca_fields(customer)
     except ConfigurationError:
         cert, key = new_ca(customer)
-        credentials.store_ca(
+        kept.store_ca(
             customer, cert.public_bytes(serialization.Encoding.PEM).decode(), private_pem(key)
         )
-        fields = credentials.ca_fields(customer)
+        fields = kept.ca_fields(customer)
     return fields["certificate"], fields["private_key"]
 
 
 class VpnLab:
     """Start and stop the lab VPN server."""
 
-    def __init__(self, credentials: FileCredentialSource, customer: str) -> None:
+    def __init__(self, credentials: FileCredentialSource, customer: str, kept_dir: Path) -> None:
         self._credentials = credentials
         self._customer = customer
+        # The lab's own copy of the CA: Fixline imports the credentials folder and removes
+        # it, so the lab keeps the one it serves the VPN with and hands it over each start.
+        self._kept = FileCredentialSource(kept_dir)
+
+    def ca(self) -> tuple[str, str]:
+        """The lab customer's CA (PEM cert, PEM key), made on first use."""
+        return ensure_ca(self._kept, self._customer)
 
     def up(self) -> None:
         require(OPENVPN, "openvpn")
-        ca_pem, ca_key_pem = ensure_ca(self._credentials, self._customer)
+        ca_pem, ca_key_pem = self.ca()
+        # As old as the lab's copy: a CA an admin set in the store since stays newer.
+        self._kept.hand_over(self._credentials.root)
         self._write_config(ca_pem, ca_key_pem)
         if self.pid() is not None:
             return

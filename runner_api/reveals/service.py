@@ -13,7 +13,16 @@ from runner_api.errors import FixlineError, NotFoundError
 from runner_api.reveals.models import Reveal
 from runner_api.runs.models import Run
 from runner_api.secrets.cipher import SecretBox
+from runner_api.secrets.sealed import SealedColumn
 from runner_api.types import utcnow
+
+
+def reveal_context(reveal_id: str) -> str:
+    """Bound to the reveal: a sealed secret copied to another reveal does not open."""
+    return f"reveal:{reveal_id}"
+
+
+SEALED_REVEALS = SealedColumn(Reveal.sealed, lambda reveal: reveal_context(reveal.id))
 
 
 class RevealNotFoundError(NotFoundError):
@@ -47,7 +56,7 @@ class RevealService:
             "run_id": run_id,
             "requested_by": requested_by,
             "requester_id": requester_id,
-            "sealed": self.box.seal(secret, f"reveal:{reveal_id}"),
+            "sealed": self.box.seal(secret, reveal_context(reveal_id)),
             "created_at": now,
             "expires_at": now + timedelta(seconds=self.ttl_s),
         }
@@ -95,7 +104,7 @@ class RevealService:
                     data={"reveal_id": reveal_id},
                 ),
             )
-        return self.box.open(sealed, f"reveal:{reveal_id}")
+        return self.box.open(sealed, reveal_context(reveal_id))
 
     def wipe_expired(self) -> int:
         """Destroy sealed secrets past their life; returns how many."""

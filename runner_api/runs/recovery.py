@@ -1,4 +1,5 @@
-"""Finds runs orphaned by a crashed process and ends them `interrupted` (never re-runs them)."""
+"""Finds runs orphaned by a stopped process: takes over the queued ones (they never started)
+and ends the started ones `interrupted` (never re-runs them)."""
 
 from __future__ import annotations
 
@@ -63,15 +64,25 @@ def recover_orphans(
     me: str,
     stale_after_s: float,
     reap: Callable[[str], object] | None = None,
+    resume: Callable[[Run], bool] | None = None,
 ) -> list[str]:
-    """End every unfinished run whose owning process is gone; returns their ids.
+    """End every started run whose owning process is gone; returns their ids.
 
-    `reap(run_id)` kills what is left of such a run on this host (e.g. Ansible workers
+    A queued run of such a process touched nothing yet, and keeps its job sealed: with
+    `resume` (a serving process: RunService.resume) it is taken over, once, and
+    dispatched; without, it waits for a process that can. A queued run without a sealed
+    job (queued before jobs were kept) ends `interrupted` too.
+    `reap(run_id)` kills what is left of an ended run on this host (e.g. Ansible workers
     orphaned by a kill -9 of the service), so an interrupted run changes nothing more.
     """
     ended = []
     for run in store.unfinished():
         if not _orphaned(run, me, stale_after_s):
+            continue
+        if run.status == RunStatus.QUEUED and run.sealed_job is not None:
+            previous = run.worker
+            if resume is not None and resume(run):
+                log.warning("run %s queued by %s (gone) is started here", run.id, previous)
             continue
         was = run.status
         reason = (

@@ -26,10 +26,12 @@ from runner_api.errors import (
 )
 from runner_api.runs.limits import Attempt, RateLimits
 from runner_api.runs.models import Run, RunEvent
+from runner_api.runs.queued import open_job, seal_job
 from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter, RunStore
 from runner_api.runs.ticket_ids import check_ticket_id
+from runner_api.secrets.cipher import SecretBox
 from runner_api.secrets.redactor import MASK, Redactor
 from runner_api.types import utcnow
 
@@ -154,6 +156,7 @@ class RunService:
         *,
         limits: RateLimits | None = None,
         gate: ApprovalGate | None = None,
+        box: SecretBox | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -165,6 +168,9 @@ class RunService:
         # None: no rate limits / no approvals (unit tests of other features; Core sets both).
         self.limits = limits
         self.gate = gate
+        # Seals a queued run's job into its row, so a restart can start it (runs/queued.py).
+        # None: queued runs are not kept (unit tests of other features; Core sets it).
+        self.box = box
 
     def check(self, request: RunRequest) -> _Prepared:
         """Validate a request as start_run does, writing nothing (a webhook answers on it and
@@ -245,9 +251,39 @@ class RunService:
                 self.dispatcher.hand(job)
                 return run
             self.dispatcher.release(job)  # another process holds the target: queue it
+        run.sealed_job = self.sealed_job(job)
         self.store.insert(run)
         self.dispatcher.submit(job)
         return run
+
+    def sealed_job(self, job: Job) -> bytes | None:
+        """What a queued run's row keeps so another process can start it (None: no key)."""
+        if self.box is None:
+            return None
+        return seal_job(self.box, job.run_id, job.sealable, job.approved_by)
+
+    def resumed_job(self, run: Run) -> Job:
+        """The Job of a queued run, built again from the job sealed in its row."""
+        if self.box is None or run.sealed_job is None:
+            raise ConflictError(f"run {run.id} keeps no job to start again", run_id=run.id)
+        params, approved_by = open_job(self.box, run.id, run.sealed_job)
+        return self.approved_job(run, params, approved_by)
+
+    def resume(self, run: Run) -> bool:
+        """Take over a queued run of a stopped process (it never started) and dispatch it;
+        False when another process took it first. A job that can no longer be built (the
+        catalog changed) ends the run failed with the reason instead."""
+        try:
+            job = self.resumed_job(run)  # before taking it: a failure leaves nothing half done
+        except FixlineError as exc:
+            # Validation messages never echo a value; the reason names what changed.
+            error = f"could not be started again after a restart: {exc.message}"
+            self.store.transition(run.id, RunStatus.FAILED, error=error)
+            return False
+        if not self.store.take_over(run, self.worker_id):
+            return False
+        self.dispatcher.submit(job)
+        return True
 
     def _hold_for_approval(
         self, run: Run, spec: ActionSpec, customer: Customer, prepared: _Prepared, person: str
@@ -270,8 +306,8 @@ class RunService:
         return True
 
     def approved_job(self, run: Run, params: dict[str, Any], approved_by: str | None) -> Job:
-        """The Job of a run held with its parameters sealed (approved, or handed to a site),
-        built again from them."""
+        """The Job of a run held with its parameters sealed (approved, handed to a site, or
+        queued by a process that stopped), built again from them."""
         spec = self.catalog.get(run.action)
         customer = self.customers.get(run.customer)
         prepared = self._prepare(spec, customer, params)

@@ -51,11 +51,15 @@ SET_DETAILS = Prepared(
 def move_run(
     connection: Connection, run_id: str, to: RunStatus, fields: Mapping[str, Any]
 ) -> Run | None:
-    """Move the run to `to`, setting `fields` (an end also frees its target); the run as
-    moved, or None when its status does not allow the move."""
+    """Move the run to `to`, setting `fields` (an end also frees its target; a start or an
+    end wipes its sealed job); the run as moved, or None when its status does not allow
+    the move."""
     values = {"status": to.value, **fields}
     if to.terminal:
         values.setdefault("finished_at", utcnow())
+    if to.terminal or to is RunStatus.RUNNING:
+        # A started or ended run is never started again: its sealed job goes in this UPDATE.
+        values["sealed_job"] = None
     params = {f"new_{name}": value for name, value in values.items()}
     # RETURNING: the run as updated comes back with the UPDATE itself, one statement
     # instead of an UPDATE, a SELECT and a refresh.

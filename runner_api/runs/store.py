@@ -329,6 +329,29 @@ class RunStore:
                 .values(heartbeat_at=utcnow())
             )
 
+    def take_over(self, run: Run, me: str) -> bool:
+        """Make `me` the owner of a queued run whose owner stopped; False when another
+        process took it first, or it moved on. Audited in the same transaction."""
+        with self.db.session() as session:
+            # Conditional on the owner it had: of two processes taking it, one wins.
+            moved = session.execute(
+                update(Run)
+                .where(
+                    Run.id == run.id,
+                    Run.status == RunStatus.QUEUED.value,
+                    Run.worker == run.worker,
+                    Run.sealed_job.is_not(None),
+                )
+                .values(worker=me, heartbeat_at=utcnow())
+            )
+            if not moved.rowcount:  # type: ignore[attr-defined]
+                return False
+            self.audit.record(
+                session, run_event("run.taken_over", run, me, previous_owner=run.worker)
+            )
+        run.worker = me
+        return True
+
     def unfinished(self, worker: str | None = None) -> list[Run]:
         """Queued and running runs; only those `worker` owns when named (filtered in SQL)."""
         active = [RunStatus.QUEUED.value, RunStatus.RUNNING.value]

@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from runner_api.errors import ConfigurationError
+from runner_api.private_files import DIR_MODE, create_private, tighten
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -43,12 +44,13 @@ class SecretBox:
 
 
 def load_or_create_key(path: Path) -> bytes:
-    """Read the key file (created 0600 with a fresh random key when missing)."""
+    """Read the key file (created 0600 with a fresh random key when missing; made 0600
+    again when found looser)."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
+        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        with os.fdopen(create_private(path), "wb") as handle:
             handle.write(secrets.token_bytes(KEY_BYTES))
+    tighten(path)
     key = path.read_bytes()
     if len(key) != KEY_BYTES:
         raise ConfigurationError(f"secret key file {path} must hold exactly {KEY_BYTES} bytes")

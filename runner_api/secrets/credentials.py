@@ -2,7 +2,8 @@
 
 Executors read only the encrypted store (store.py, `EncryptedCredentialSource`). The
 folder layout of `FileCredentialSource` (a folder per customer, mode 0700) is what the
-lab writes and what `fixline secrets import` and start-up import into the store.
+lab writes and what `fixline secrets import` and start-up import into the store (and then
+remove: importer.py).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class FileCredentialSource:
     def __init__(self, root: Path) -> None:
         self._root = root
 
+    @property
+    def root(self) -> Path:
+        """The folder: <root>/<customer>/<kind>/<field>."""
+        return self._root
+
     def _read(self, customer: str, kind: str, *names: str) -> list[str]:
         folder = self._root / customer / kind
         try:
@@ -89,6 +95,21 @@ class FileCredentialSource:
             fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
+
+    def hand_over(self, folder: Path) -> Path:
+        """Copy every credential of this folder into `folder` (folders 0700, files 0600),
+        for a process that imports it, which removes what it imported; returns `folder`."""
+        target = FileCredentialSource(folder)
+        for kind_dir in sorted(path for path in self._root.glob("*/*") if path.is_dir()):
+            sources = [path for path in kind_dir.iterdir() if path.is_file()]
+            files = {path.name: path.read_text() for path in sources}
+            target._write(kind_dir.parent.name, kind_dir.name, files)
+            for path in sources:
+                # The copy is as old as its source: a store written since stays newer.
+                stamp = path.stat()
+                copy = folder / kind_dir.parent.name / kind_dir.name / path.name
+                os.utime(copy, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        return folder
 
     def ca_fields(self, customer: str) -> dict[str, str]:
         """A customer's CA as <root>/<customer>/ca/{certificate.pem,private_key.pem}."""

@@ -1,14 +1,20 @@
-"""Import a credentials folder (<root>/<customer>/{ssh,directory,mailbox}/...) into the store.
+"""Import a credentials folder (<root>/<customer>/{ssh,directory,mailbox,ca}/...) into the
+store, and remove what it imported.
 
 The folder is how the lab and older installs hand credentials over; the service itself
-reads only the store. Importing is idempotent: an unchanged credential is not rewritten,
-and a credential written to the store (API, CLI) after the folder's files is kept, so a
-restart never silently reverts an admin's change.
+reads only the store, which is the one source of truth. Importing is idempotent: an
+unchanged credential is not rewritten, and a credential written to the store (API, CLI)
+after the folder's files is kept, so a restart never silently reverts an admin's change.
+Either way the credential's files are then overwritten and deleted: no plaintext copy
+stays beside the encrypted store. Only a credential that could not be imported stays (it
+is in no store yet), with a warning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,9 +53,32 @@ def import_folder(root: Path, store: EncryptedCredentialSource, actor: str = "im
     imported = []
     for folder in sorted(path for path in root.iterdir() if path.is_dir()):
         for kind in READERS:
-            if (folder / kind.value).is_dir() and _import_one(files, store, folder, kind, actor):
+            if not (folder / kind.value).is_dir():
+                continue
+            done = _import_one(files, store, folder, kind, actor)
+            if done is None:
+                continue
+            _remove(folder / kind.value)
+            if done:
                 imported.append(f"{folder.name}/{kind}")
+        with contextlib.suppress(OSError):  # not empty: something stays for the operator
+            folder.rmdir()
     return imported
+
+
+def _remove(folder: Path) -> None:
+    """Overwrite, sync and delete the files of a credential the store holds, then its
+    folder. A symbolic link is only unlinked: its target is someone else's file."""
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink():
+            with path.open("r+b") as handle:
+                handle.write(bytes(path.stat().st_size))
+                handle.flush()
+                os.fsync(handle.fileno())
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _import_one(
@@ -58,7 +87,9 @@ def _import_one(
     folder: Path,
     kind: CredentialKind,
     actor: str,
-) -> bool:
+) -> bool | None:
+    """True: imported; False: the store holds it already (unchanged, or newer); None: not
+    importable, left in place."""
     customer = folder.name
     try:
         fields = READERS[kind](files, customer)
@@ -77,8 +108,15 @@ def _import_one(
         store.put(customer, kind, fields, actor, channel="import")
     except FixlineError as exc:
         # One broken folder must not keep the others (or the service) from starting.
-        log.warning("did not import the %s credential of %r: %s", kind, customer, exc.message)
-        return False
+        log.warning(
+            "did not import the %s credential of %r: %s; its files stay in plain text in %s "
+            "until it is fixed or removed",
+            kind,
+            customer,
+            exc.message,
+            folder / kind.value,
+        )
+        return None
     log.info(
         "imported the %s credential of customer %r (fields: %s)",
         kind,

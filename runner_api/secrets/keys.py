@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from runner_api.database import Database
 from runner_api.errors import ConfigurationError
+from runner_api.private_files import tighten
 from runner_api.secrets.cipher import KEY_BYTES, SecretBox, load_or_create_key
 from runner_api.secrets.models import KeyCheck
 from runner_api.settings import Settings
@@ -61,7 +62,20 @@ def load_key(settings: Settings) -> SecretKey:
             )
         return SecretKey(material, "FIXLINE_SECRET_KEY")
     path = settings.resolved_secret_key_file
-    return SecretKey(load_or_create_key(path), f"FIXLINE_SECRET_KEY_FILE ({path})")
+    key = SecretKey(load_or_create_key(path), f"FIXLINE_SECRET_KEY_FILE ({path})")
+    for sibling in (staged_path(path), old_path(path)):
+        tighten(sibling)  # keys of a rotation: as private as the key file
+    return key
+
+
+def staged_path(key_file: Path) -> Path:
+    """Where a rotation's new key waits until the rows sealed with it are committed."""
+    return key_file.with_name(key_file.name + ".new")
+
+
+def old_path(key_file: Path) -> Path:
+    """Where a rotation keeps the replaced key until the operator deletes it."""
+    return key_file.with_name(key_file.name + ".old")
 
 
 def verify_key(db: Database, key: SecretKey) -> None:
@@ -104,7 +118,8 @@ def new_key(source: str) -> SecretKey:
 
 
 def write_key_file(path: Path, material: bytes) -> None:
-    """Write a key file atomically (0600): readers see the old file or the new, never half."""
+    """Write a key file atomically and durably (0600): readers see the old file or the new,
+    never half, and a power cut keeps the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -117,3 +132,13 @@ def write_key_file(path: Path, material: bytes) -> None:
     except BaseException:
         Path(staged).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make renames in a folder durable: after a power cut the new name is there."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -27,6 +27,7 @@ from runner_api.secrets.credentials import (
 from runner_api.secrets.keys import SecretKey
 from runner_api.secrets.models import StoredField
 from runner_api.secrets.schemas import PLACEHOLDER, CredentialKind, CredentialRead, validate_fields
+from runner_api.secrets.sealed import SealedColumn
 from runner_api.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ log = logging.getLogger(__name__)
 def field_context(customer: str, kind: str, field: str) -> str:
     """The associated data binding a sealed value to its row and field."""
     return f"credential:{customer}:{kind}:{field}"
+
+
+SEALED_CREDENTIALS = SealedColumn(
+    StoredField.ciphertext,
+    lambda row: field_context(row.customer, row.kind, row.field),
+    key_id="key_id",
+)
 
 
 class EncryptedCredentialSource:

@@ -14,12 +14,16 @@ from runner_api.runs.models import Run
 from runner_api.runs.recovery import SITE_QUEUE_OWNER
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.cipher import SecretBox
+from runner_api.secrets.sealed import SealedColumn
 from runner_api.sites.models import SiteJob
 from runner_api.types import utcnow
 
 
 def _context(run_id: str) -> str:
     return f"site-job:{run_id}"
+
+
+SEALED_SITE_JOBS = SealedColumn(SiteJob.sealed_params, lambda job: _context(job.run_id))
 
 
 class SiteJobs:
@@ -36,7 +40,8 @@ class SiteJobs:
             moved = session.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.status == RunStatus.QUEUED.value)
-                .values(worker=f"{SITE_QUEUE_OWNER}{site}")
+                # The site job below is its one sealed copy from now on.
+                .values(worker=f"{SITE_QUEUE_OWNER}{site}", sealed_job=None)
             )
             if not moved.rowcount:  # type: ignore[attr-defined]
                 return False

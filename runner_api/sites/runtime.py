@@ -17,6 +17,7 @@ from runner_api.errors import ConfigurationError
 from runner_api.mailbox import mailbox_actions
 from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import reap_orphans
+from runner_api.private_files import private_dir
 from runner_api.runs.recovery import worker_identity
 from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
@@ -70,6 +71,7 @@ class SiteRuntime:
         self.site = site
         # The site's own small store: its customers' credentials (encrypted) and the ledger
         # of certificates it issued. Never the central store.
+        private_dir(settings.data_dir)
         self.db = Database(settings.resolved_database_url)
         self.db.upgrade()
         key = load_key(settings)

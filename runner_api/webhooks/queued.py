@@ -10,6 +10,8 @@ from typing import Any
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
 from runner_api.secrets.cipher import SecretBox
+from runner_api.secrets.sealed import SealedColumn
+from runner_api.webhooks.models import WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class QueuedRun:
 def _context(row_id: str) -> str:
     # Bound to the row: a sealed copy moved to another delivery does not open.
     return f"webhook-delivery:{row_id}:params"
+
+
+SEALED_DELIVERIES = SealedColumn(WebhookDelivery.sealed_params, lambda row: _context(row.id))
 
 
 def seal_params(box: SecretBox, row_id: str, params: dict[str, Any]) -> bytes:

@@ -23,7 +23,7 @@ def settings(tmp_path: Path, lab: LabHandle) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         project_dir=lab.project_dir,
-        credentials_dir=lab.credentials_dir,
+        credentials_dir=lab.hand_over(tmp_path / "data" / "credentials"),
         bootstrap_token=TOKEN,  # type: ignore[arg-type]
         workers=2,
     )

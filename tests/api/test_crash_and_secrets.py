@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import psutil
 
 from runner_api.playbooks.config import RUN_MARKER_ENV
+from tests.plugins.lab import LabHandle
 from tests.plugins.server import Server
 
 CANARY = "Canary-9d41c7e2-Never-Leak"
@@ -46,6 +49,83 @@ def test_kill_9_mid_run_leaves_the_run_interrupted_after_restart(server: Server)
     # The target is free again: a new run on it goes through.
     again = server.client.post("/runs", json={**body, "ticket_id": "INC-901"}).json()
     assert server.wait_for(again["id"], {"succeeded", "failed"})["status"] == "succeeded"
+
+
+def _statuses(data_dir: Path) -> dict[str, str]:
+    """Every run's status as the store holds it (read while no service runs)."""
+    with closing(sqlite3.connect(data_dir / "fixline.db")) as db:
+        return dict(db.execute("SELECT id, status FROM runs"))
+
+
+def _audited(server: Server, run_id: str) -> list[str]:
+    page = server.client.get("/audit/records", params={"run_id": run_id, "limit": 500})
+    return [record["type"] for record in page.json()["items"]]
+
+
+def test_kill_9_with_runs_queued_starts_each_queued_run_once_after_restart(
+    tmp_path: Path, lab: LabHandle
+) -> None:
+    """One worker busy with a slow run, the others queued behind it, then kill -9: after the
+    restart the running one is interrupted and each queued one runs, exactly once."""
+    server = Server(
+        data_dir=tmp_path / "data",
+        lab=lab,
+        log_path=tmp_path / "service.log",
+        extra_env={
+            "FIXLINE_WORKERS": "1",
+            "FIXLINE_RATE_LIMIT_TARGET_PER_HOUR": "0",
+            "FIXLINE_RATE_LIMIT_REQUESTER_PER_HOUR": "0",
+        },
+    )
+    server.start()
+    try:
+        slow = server.client.post(
+            "/runs",
+            json={
+                "customer": "lab",
+                "ticket_id": "INC-960",
+                "action": "service_restart",
+                "params": {"host": "lab-host", "unit": "fixline-lab-web"},
+            },
+        ).json()
+        server.wait_for(slow["id"], {"running"}, timeout=30)
+        queued = [
+            server.client.post(
+                "/runs",
+                json={
+                    "customer": "lab",
+                    "ticket_id": f"INC-96{n}",
+                    "action": "smoke_check",
+                    "params": {"host": "lab-host", "secret": CANARY},
+                },
+            ).json()["id"]
+            for n in range(1, 5)
+        ]
+        server.kill9()
+        at_kill = _statuses(server.data_dir)
+        assert at_kill[slow["id"]] == "running"
+        assert [at_kill[run_id] for run_id in queued] == ["queued"] * len(queued)
+
+        server.start()
+        for run_id in queued:
+            ended = server.wait_for(run_id, {"succeeded", "failed", "interrupted"})
+            assert ended["status"] == "succeeded", ended
+            assert _audited(server, run_id) == [
+                "run.requested",
+                "run.taken_over",
+                "run.running",
+                "run.succeeded",
+            ]
+        interrupted = server.client.get(f"/runs/{slow['id']}").json()
+        assert interrupted["status"] == "interrupted", interrupted
+        assert server.client.get("/audit/verify").json()["ok"] is True
+    finally:
+        server.stop()
+        server.client.close()
+    with closing(sqlite3.connect(server.data_dir / "fixline.db")) as db:
+        left = db.execute("SELECT count(*) FROM runs WHERE sealed_job IS NOT NULL").fetchone()
+    assert left == (0,), "a sealed job outlived its run's start"
+    assert _hits(tmp_path) == []
 
 
 def _forms(value: str) -> list[bytes]:

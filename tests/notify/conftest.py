@@ -24,7 +24,7 @@ def notify_settings(data_dir: Path, lab: LabHandle, smtp_port: int | None) -> Se
     return Settings(
         data_dir=data_dir,
         project_dir=lab.project_dir,
-        credentials_dir=lab.credentials_dir,
+        credentials_dir=lab.hand_over(data_dir / "credentials"),
         bootstrap_token=TOKEN,  # type: ignore[arg-type]
         workers=2,
         heartbeat_s=0.5,

@@ -30,6 +30,11 @@ class LabHandle:
     credentials_dir: Path
     project_dir: Path
 
+    def hand_over(self, folder: Path) -> Path:
+        """A copy of the lab's credentials folder for one process to import (an import
+        removes what it imported, so each gets its own); written again at each call."""
+        return self.credentials.hand_over(folder)
+
     @property
     def ssh_port(self) -> int:
         """The port the lab sshd listens on (2222 unless another session holds it)."""

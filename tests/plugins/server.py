@@ -29,11 +29,12 @@ def free_port() -> int:
 
 
 def fixline_env(data_dir: Path, lab: LabHandle, **extra: str) -> dict[str, str]:
-    """Environment for a fixline process on its own data dir, logging in to the lab."""
+    """Environment for a fixline process on its own data dir, logging in to the lab: the
+    lab's credentials handed over into the data dir's import folder (the default place)."""
     return {
         **os.environ,
         "FIXLINE_DATA_DIR": str(data_dir),
-        "FIXLINE_CREDENTIALS_DIR": str(lab.credentials_dir),
+        "FIXLINE_CREDENTIALS_DIR": str(lab.hand_over(data_dir / "credentials")),
         "FIXLINE_PROJECT_DIR": str(lab.project_dir),
         "FIXLINE_BOOTSTRAP_TOKEN": TOKEN,
         **extra,

@@ -88,7 +88,7 @@ def test_import_then_rotate_key(
     old_key = key_file.read_bytes()
     rotated = _secrets(env, "rotate-key")
     assert rotated.exit_code == 0, rotated.output
-    assert "re-sealed 2 credential field(s)" in rotated.output
+    assert "re-sealed 2 credentials.ciphertext" in rotated.output
     assert key_file.read_bytes() != old_key
     assert key_file.with_name("secret.key.old").read_bytes() == old_key
     assert_absent(first.output + again.output + rotated.output, secret)

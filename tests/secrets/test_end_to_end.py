@@ -26,7 +26,7 @@ def test_smoke_check_runs_with_the_key_from_the_store(tmp_path: Path, lab: LabHa
     )
     core = Core(settings)
     core.open_store()
-    assert "lab/ssh" in import_folder(lab.credentials_dir, core.credentials)
+    assert "lab/ssh" in import_folder(lab.hand_over(tmp_path / "handover"), core.credentials)
     with TestClient(create_app(settings, core), headers=AUTH) as client:
         body = {
             "customer": "lab",

@@ -49,6 +49,7 @@ def test_newer_folder_files_replace_and_a_newer_store_wins(
     assert import_folder(folder, store) == ["lab/mailbox"]
     assert store.mailbox_credential("lab").password.get_secret_value() == "pw-second-2"
     store.store_mailbox_credential("lab", MailboxCredential("svc", SecretStr("pw-admin-3")))
+    _write(folder, "pw-stale-4")  # files written before the admin's change
     old = time.time() - 3600
     for path in (folder / "lab" / "mailbox").iterdir():
         os.utime(path, (old, old))

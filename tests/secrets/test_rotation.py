@@ -10,17 +10,19 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from runner_api.audit.log import AuditLog
+from runner_api.core import Core, sealed_columns
 from runner_api.database import Database
 from runner_api.errors import ConfigurationError
 from runner_api.reveals.models import Reveal
 from runner_api.reveals.service import RevealService
 from runner_api.runs.store import RunStore
 from runner_api.secrets.credentials import DirectoryCredential, MailboxCredential
-from runner_api.secrets.keys import SecretKey, verify_key, write_key_file
+from runner_api.secrets.keys import SecretKey, new_key, verify_key, write_key_file
 from runner_api.secrets.models import StoredField
-from runner_api.secrets.rotation import rotate_key
+from runner_api.secrets.rotation import reseal, rotate_key, staged_path
 from runner_api.secrets.store import EncryptedCredentialSource, field_context
 from tests.runs.factories import make_run
+from tests.secrets.apps import settings_without_lab
 from tests.secrets.canary import CERTIFICATE
 
 TEMP_PASSWORD = "Temp-Pw-rotation-0042"
@@ -41,9 +43,11 @@ def test_rotation_reseals_credentials_and_reveals(
     key_file = tmp_path / "keys" / "secret.key"
     write_key_file(key_file, key.material)
 
-    done = rotate_key(database, key, key_file, "admin", audit)
+    done = rotate_key(database, key, key_file, "admin", audit, sealed_columns())
 
-    assert (done.credentials, done.reveals, done.old_key_id) == (5, 1, key.id)
+    assert done.resealed["credentials.ciphertext"] == 5
+    assert done.resealed["reveals.sealed"] == 1
+    assert done.old_key_id == key.id
     new = SecretKey(key_file.read_bytes(), "test")
     assert new.id == done.key_id != key.id
     old_copy = key_file.with_name("secret.key.old")
@@ -81,6 +85,43 @@ def test_a_rotation_with_the_wrong_key_changes_nothing(
     stranger = SecretKey(bytes(32), "test")
     key_file = tmp_path / "secret.key"
     with pytest.raises(ConfigurationError):
-        rotate_key(database, stranger, key_file, "admin", audit)
+        rotate_key(database, stranger, key_file, "admin", audit, sealed_columns())
     assert not key_file.exists() and not key_file.with_name("secret.key.new").exists()
     assert store.mailbox_credential("lab").password.get_secret_value() == "pw-mailbox-1"
+
+
+def _stopped_rotation(core: Core, commit: bool) -> SecretKey:
+    """A rotation that died after writing `.new`, and after its commit when `commit`."""
+    key_file = core.settings.resolved_secret_key_file
+    new = new_key("test")
+    write_key_file(staged_path(key_file), new.material)
+    if commit:
+        reseal(core.db, core.secret_key, new, sealed_columns(), "ops", core.audit)
+    return new
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["after-commit", "before-commit"])
+def test_a_rotation_that_died_midway_loses_nothing(tmp_path: Path, committed: bool) -> None:
+    settings = settings_without_lab(tmp_path)
+    first = Core(settings)
+    first.open_store()
+    first.credentials.store_mailbox_credential("lab", MailboxCredential("svc", SecretStr("pw-1")))
+    old = first.secret_key
+    new = _stopped_rotation(first, committed)
+    first.stop()
+
+    again = Core(settings)
+    again.open_store()  # verify_key: the key in force opens the store
+    password = again.credentials.mailbox_credential("lab").password.get_secret_value()
+    assert password == "pw-1"
+    key_file = settings.resolved_secret_key_file
+    if committed:
+        # The next start finished the rotation: the new key installed, the old one kept.
+        assert again.secret_key.id == new.id
+        assert key_file.read_bytes() == new.material
+        assert key_file.with_name("secret.key.old").read_bytes() == old.material
+        assert not staged_path(key_file).exists()
+    else:
+        assert again.secret_key.id == old.id
+        assert key_file.read_bytes() == old.material
+    again.stop()
