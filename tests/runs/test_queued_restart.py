@@ -95,7 +95,9 @@ def test_a_run_queued_at_a_graceful_stop_is_started_once_by_the_next_start(
     first.start()
     blocker = first.store.insert(make_run(9, worker=GONE, status="running"))
     assert first.store.try_lock_target("lab/lab-host", blocker.id)
-    request = RunRequest("lab", "INC-7", "smoke_check", {"host": "lab-host"}, "alice", Channel.API)
+    request = RunRequest(
+        "lab", "INC-7", "smoke_check", {"host": "lab-host"}, "alice", Channel.API, "test:alice"
+    )
     run = first.runs.start_run(request)
     first.stop()
     assert first.store.get(run.id).status == RunStatus.QUEUED
@@ -126,10 +128,18 @@ def test_a_run_queued_at_a_graceful_stop_is_started_once_by_the_next_start(
 def test_an_approved_run_is_queued_with_its_job_and_its_approver(tmp_path: Path) -> None:
     core = Core(settings_without_lab(tmp_path))
     core.open_store()  # no workers: the approved run stays queued
-    request = RunRequest("lab", "INC-8", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API)
+    request = RunRequest(
+        "lab", "INC-8", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API, "test:alice"
+    )
     held = core.runs.start_run(request)
     assert held.sealed_job is None, "a held run keeps its parameters in its approval only"
-    bob = Principal(name="bob", roles=frozenset({Role.SENIOR_AGENT}), method=AuthMethod.TOKEN)
+    bob = Principal(
+        name="bob",
+        roles=frozenset({Role.SENIOR_AGENT}),
+        method=AuthMethod.TOKEN,
+        id="test:bob",
+        person="test:bob",
+    )
     core.approvals.approve(held.id, bob, None)
     job = core.runs.resumed_job(core.store.get(held.id))
     assert (job.params["username"], job.approved_by) == ("jdoe", "bob")
@@ -147,7 +157,7 @@ def test_the_heartbeat_takes_over_the_queued_runs_of_a_process_that_died(
         other = Core(settings)
         other.open_store()
         request = RunRequest(
-            "lab", "INC-9", "smoke_check", {"host": "lab-host"}, "alice", Channel.API
+            "lab", "INC-9", "smoke_check", {"host": "lab-host"}, "alice", Channel.API, "test:alice"
         )
         run = other.runs.start_run(request)
         with other.db.session() as session:
@@ -166,7 +176,9 @@ def test_the_heartbeat_takes_over_the_queued_runs_of_a_process_that_died(
 def test_a_job_that_no_longer_validates_ends_failed_with_the_reason(tmp_path: Path) -> None:
     core = Core(settings_without_lab(tmp_path))
     core.open_store()
-    request = RunRequest("lab", "INC-10", "smoke_check", {"host": "lab-host"}, "alice", Channel.API)
+    request = RunRequest(
+        "lab", "INC-10", "smoke_check", {"host": "lab-host"}, "alice", Channel.API, "test:alice"
+    )
     run = core.runs.start_run(request)
     # The inventory lost the host since the run was queued.
     stale = seal_job(core.secret_key.box(), run.id, {"host": "gone-host"}, None)

@@ -43,11 +43,17 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def _smoke(ticket_id: str, secret: str, by: str = "alice") -> RunRequest:
     params = {"host": "lab-host", "secret": secret}
-    return RunRequest("lab", ticket_id, "smoke_check", params, by, Channel.API)
+    return RunRequest("lab", ticket_id, "smoke_check", params, by, Channel.API, f"test:{by}")
 
 
 def _person(name: str) -> Principal:
-    return Principal(name=name, roles=frozenset({Role.SENIOR_AGENT}), method=AuthMethod.TOKEN)
+    return Principal(
+        name=name,
+        roles=frozenset({Role.SENIOR_AGENT}),
+        method=AuthMethod.TOKEN,
+        id=f"test:{name}",
+        person=f"test:{name}",
+    )
 
 
 def test_rotation_keeps_every_pending_secret_usable(tmp_path: Path) -> None:
@@ -66,7 +72,9 @@ def test_rotation_keeps_every_pending_secret_usable(tmp_path: Path) -> None:
     queued = before.runs.start_run(_smoke("INC-1", secrets["queued"]))
     reveal_id = before.reveals.create(queued.id, "alice", secrets["reveal"])
     held = before.runs.start_run(
-        RunRequest("lab", "INC-2", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API)
+        RunRequest(
+            "lab", "INC-2", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API, "test:alice"
+        )
     )
     assert held.status == RunStatus.AWAITING_APPROVAL
     site_request = _smoke("INC-3", secrets["site"])
