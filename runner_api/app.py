@@ -21,6 +21,7 @@ from runner_api.directory.router import router as directory_router
 from runner_api.mailbox.router import router as mailbox_router
 from runner_api.notify.router import router as notify_router
 from runner_api.reveals.router import router as reveals_router
+from runner_api.runs.limits_router import router as limits_router
 from runner_api.runs.router import router as runs_router
 from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
@@ -79,6 +80,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.include_router(login_router)
     app.include_router(catalog_router)
     app.include_router(runs_router)
+    app.include_router(limits_router)
     app.include_router(approvals_router)
     app.include_router(reveals_router)
     app.include_router(directory_router)

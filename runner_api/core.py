@@ -165,6 +165,7 @@ class Core:
             high_risk_actions=settings.approval_for_high_risk_actions,
         )
         gate = ApprovalGate(self.db, rules, self.secret_key.box(), settings.approval_ttl_s)
+        self.limits = RateLimits.from_settings(self.db, settings, self.audit)
         self.runs = RunService(
             store=self.store,
             catalog=self.catalog,
@@ -173,13 +174,7 @@ class Core:
             dispatcher=dispatcher,
             worker_id=self.me,
             default_timeout_s=settings.default_timeout_s,
-            limits=RateLimits(
-                self.db,
-                per_requester_hour=settings.rate_limit_requester_per_hour,
-                per_target_hour=settings.rate_limit_target_per_hour,
-                per_action_minute=settings.rate_limit_action_per_minute,
-                audit=self.audit,
-            ),
+            limits=self.limits,
             gate=gate,
         )
         self.approvals = ApprovalService(self.store, self.runs, gate)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runner_api.catalog.models import FIRST_LINE_TIMEOUT_S
@@ -108,15 +108,29 @@ class Settings(BaseSettings):
         "the high-risk cases (VIP reset, repeat reset, external forwarding, VPN grant).",
     )
     rate_limit_requester_per_hour: int = Field(
-        60, ge=0, description="Runs one requester may start per hour, all actions (0: no limit)."
+        60,
+        ge=0,
+        description="Runaway requester: runs one requester may start per hour, every customer, "
+        "target and action (0: no limit). Previews (check mode) never count.",
     )
     rate_limit_target_per_hour: int = Field(
-        10, ge=0, description="Runs on one customer's target per hour, all requesters (0: none)."
+        60,
+        ge=0,
+        description="Runs on one customer's target (host, account, mailbox) per hour, every "
+        "requester together (0: none).",
     )
     rate_limit_action_per_minute: int = Field(
         120,
         ge=0,
         description="Circuit breaker: runs of one action per minute, all requesters (0: none).",
+    )
+
+    # --- issue 18 item 7: one requester's share of a target ---
+    rate_limit_target_requester_per_hour: int = Field(
+        40,
+        ge=0,
+        description="Runs one requester may start on one target per hour (0: none); below "
+        "rate_limit_target_per_hour, so one requester never uses a target up alone.",
     )
 
     max_body_bytes: int = Field(
@@ -282,6 +296,17 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("bootstrap_token must be at least 16 characters")
         return value
+
+    @model_validator(mode="after")
+    def _target_share_below_target(self) -> Settings:
+        share, total = self.rate_limit_target_requester_per_hour, self.rate_limit_target_per_hour
+        if share and total and share >= total:
+            raise ValueError(
+                f"rate_limit_target_requester_per_hour ({share}) must be below "
+                f"rate_limit_target_per_hour ({total}), or one requester could use a target "
+                "up alone; lower it, or set it to 0 to count every requester together only"
+            )
+        return self
 
     @field_validator("login_role_groups")
     @classmethod

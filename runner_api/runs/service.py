@@ -189,6 +189,7 @@ class RunService:
                     target=prepared.target,
                     requested_by=request.requested_by,
                     channel=request.channel,
+                    check_mode=request.check_mode,
                 )
             )
         run = Run(

@@ -89,6 +89,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/tokens/{token_id}/revoke"): Rule(Permission.TOKENS_MANAGE, Scope.OPEN),
     ("GET", "/tickets/updates"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
     ("GET", "/webhooks/deliveries"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
+    # A target's limit names its customer; requester and action clears span every customer.
+    ("POST", "/limits/clear"): Rule(Permission.LIMITS_CLEAR, Scope.CUSTOMER),
     # Site workers only (admins included are refused); a run outside the token's customers
     # does not exist for it. The planted runs have ended, so an allowed claim gets 409.
     ("POST", "/worker/runs/{run_id}/claim"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
@@ -267,6 +269,8 @@ def _request(method: str, path: str, world: World, own: Own) -> tuple[str, dict[
         kwargs["json"] = {"comment": "matrix"}
     if path.endswith("/events"):
         kwargs["params"] = {"stream": False}
+    if path == "/limits/clear":
+        kwargs["json"] = {"limit": "target", "customer": customer, "target": "lab-host"}
     if path.startswith("/worker/"):
         kwargs["json"] = _worker_body(path)
     return url, kwargs
