@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from runner_api import __version__
 from runner_api.api.body_limit import BodyLimit
@@ -76,6 +77,10 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     install_error_handlers(app)
     # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.trusted_proxies:
+        # The one place forwarded headers are read (uvicorn's own reading is off, see
+        # cli/serve.py): request.client is the forwarded client only behind these proxies.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)
     app.include_router(login_router)
     app.include_router(catalog_router)

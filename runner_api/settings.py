@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
@@ -125,12 +126,20 @@ class Settings(BaseSettings):
         description="Circuit breaker: runs of one action per minute, all requesters (0: none).",
     )
 
-    # --- issue 18 item 7: one requester's share of a target ---
+    # --- issue 18: hardening (items 7, 8, 14) ---
+    # Item 7: one requester's share of a target.
     rate_limit_target_requester_per_hour: int = Field(
         40,
         ge=0,
         description="Runs one requester may start on one target per hour (0: none); below "
         "rate_limit_target_per_hour, so one requester never uses a target up alone.",
+    )
+    # Item 8: whose X-Forwarded-For / X-Forwarded-Proto is believed.
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of Fixline; "
+        "only a request from one of them may name its client in X-Forwarded-For (and its "
+        "scheme in X-Forwarded-Proto). Empty: nobody; the peer address is the client.",
     )
 
     max_body_bytes: int = Field(
@@ -307,6 +316,19 @@ class Settings(BaseSettings):
                 "up alone; lower it, or set it to 0 to count every requester together only"
             )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies takes IP addresses or networks (CIDR), not {entry!r}; "
+                    "trusting every peer would let any caller pick its own address"
+                ) from None
+        return value
 
     @field_validator("login_role_groups")
     @classmethod

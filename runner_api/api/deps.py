@@ -60,9 +60,14 @@ async def _core(request: Request) -> Core:
     return get_core(request)
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address: the peer's, or the one a trusted proxy forwarded (app.py)."""
+    return request.client.host if request.client else None
+
+
 def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: object) -> None:
     """Authentication and authorization failures are audited (and never block the answer)."""
-    client = request.client.host if request.client else None
+    client = client_address(request)
     try:
         core.audit.append(
             AuditEvent(

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from runner_api.api.deps import CoreDep, authenticate
+from runner_api.api.deps import CoreDep, authenticate, client_address
 from runner_api.api.errors import ErrorResponse
 from runner_api.auth.forms import FORM_TYPE, form_fields
 from runner_api.auth.principal import AuthMethod, Principal
@@ -82,7 +82,7 @@ async def _login_body(request: Request) -> LoginCreate:
 async def login(request: Request, core: CoreDep) -> JSONResponse:
     """Check the password against the directory, start a session and set its cookie."""
     body = await _login_body(request)
-    client = request.client.host if request.client else None
+    client = client_address(request)
     started = await run_in_threadpool(
         core.sessions.login, body.username, body.password.get_secret_value(), client
     )
