@@ -6,7 +6,8 @@ is checked, then escaped in the filter (A2); the user binds with the DN the look
 never with what was typed. Binds go over TLS verified against the configured CA and name.
 
 AuthenticationError
-└── LoginRejectedError       wrong or unknown user, wrong password, locked, disabled (401)
+└── LoginRejectedError       wrong or unknown user, wrong password, locked, disabled, or a
+                             right password on an account in no Fixline role (401)
 LoginUnavailableError        directory down, too slow, or Fixline's lookup bind refused (503)
 """
 
@@ -59,11 +60,14 @@ class Identity:
     username: str  # sAMAccountName, as the directory spells it
     dn: str
     display_name: str
+    # Every group the agent is in, nested included (read before the bind: authenticate).
+    groups: frozenset[str]
 
 
 class LoginDirectory(Protocol):
     def authenticate(self, username: str, password: str) -> Identity:
-        """The agent when the password is right; LoginRejectedError or LoginUnavailableError."""
+        """The agent and its groups when the password is right; LoginRejectedError or
+        LoginUnavailableError."""
         ...
 
     def groups(self, user_dn: str) -> set[str] | None:
@@ -154,19 +158,26 @@ class LdapLoginDirectory:
                 self.config.base_dn,
                 user_by_login(name),
                 SUBTREE,
-                ["sAMAccountName", "displayName"],
+                ["sAMAccountName", "displayName", "userAccountControl"],
                 size_limit=2,
             )
-        if len(entries) != 1:
-            raise LoginRejectedError("no such user" if not entries else "ambiguous username")
-        entry = entries[0]
+            if len(entries) != 1:
+                raise LoginRejectedError("no such user" if not entries else "ambiguous username")
+            entry = entries[0]
+            # Read before the password is checked, whatever it is: a right password on an
+            # account without a role then takes the same way as a wrong one (same calls,
+            # same time), and neither answer tells them apart (A8).
+            groups = self._groups_of(conn, str(entry["dn"]))
         conn = self.open_bound(str(entry["dn"]), password)
         close_connection(conn)
         attributes = entry["attributes"]
+        if _disabled(attributes):  # AD refuses the bind first; other directories may not
+            raise LoginRejectedError("account disabled")
         return Identity(
             username=_first(attributes.get("sAMAccountName")) or name,
             dn=str(entry["dn"]),
             display_name=_first(attributes.get("displayName")) or name,
+            groups=frozenset(groups),
         )
 
     def groups(self, user_dn: str) -> set[str] | None:
@@ -179,18 +190,16 @@ class LdapLoginDirectory:
                 ["userAccountControl"],
                 base_may_be_gone=True,
             )
-            if not found:
+            if not found or _disabled(found[0]["attributes"]):
                 return None
-            control = _first(found[0]["attributes"].get("userAccountControl")) or "0"
-            if int(control) & ACCOUNT_DISABLED:
-                return None
-            in_chain = f"(&(objectClass=group)(member:{IN_CHAIN}:={value(user_dn)}))"
-            groups = _search(conn, self.config.base_dn, in_chain, SUBTREE, ["sAMAccountName"])
-            return {
-                name
-                for entry in groups
-                if (name := _first(entry["attributes"].get("sAMAccountName")))
-            }
+            return self._groups_of(conn, user_dn)
+
+    def _groups_of(self, conn: Connection, user_dn: str) -> set[str]:
+        in_chain = f"(&(objectClass=group)(member:{IN_CHAIN}:={value(user_dn)}))"
+        groups = _search(conn, self.config.base_dn, in_chain, SUBTREE, ["sAMAccountName"])
+        return {
+            name for entry in groups if (name := _first(entry["attributes"].get("sAMAccountName")))
+        }
 
     def open_bound(self, user_dn: str, password: str) -> Connection:
         """A connection bound as user_dn (every bind goes through here); the caller closes it."""
@@ -279,6 +288,11 @@ def _search(
         )
     # Referrals (searchResRef, no DN) to other partitions come along: skip them.
     return [entry for entry in conn.response or [] if entry.get("type") == "searchResEntry"]
+
+
+def _disabled(attributes: dict[str, Any]) -> bool:
+    control = _first(attributes.get("userAccountControl")) or "0"
+    return bool(int(control) & ACCOUNT_DISABLED)
 
 
 def _first(values: object) -> str | None:

@@ -73,8 +73,12 @@ async def _login_body(request: Request) -> LoginCreate:
     response_model=SessionRead,
     openapi_extra=_LOGIN_BODY,
     responses={
-        401: {"model": ErrorResponse, "description": "Wrong username or password."},
-        403: {"model": ErrorResponse, "description": "The account holds no Fixline role."},
+        401: {
+            "model": ErrorResponse,
+            "description": "Wrong username or password (also a right password of an account "
+            "that holds no Fixline role: the answer never confirms a password).",
+        },
+        403: {"model": ErrorResponse, "description": "A cross-site login form post."},
         429: {"model": ErrorResponse, "description": "Too many failed logins (Retry-After)."},
         503: {"model": ErrorResponse, "description": "The login directory is unavailable."},
     },

@@ -146,7 +146,8 @@ class SessionStore:
         )
 
     def login(self, username: str, password: str, client: str | None) -> StartedSession:
-        """A new session; LoginRejectedError, PermissionDeniedError (no role), 429 or 503."""
+        """A new session; LoginRejectedError (also for a right password without a role),
+        429 or 503."""
         try:
             self.throttle.check(username, client)
         except RateLimitedError:
@@ -154,11 +155,12 @@ class SessionStore:
             raise
         try:
             check_password(password)
-            directory = self._directory()
-            identity = directory.authenticate(username, password)
-            groups = directory.groups(identity.dn)
-            if groups is None:
-                raise LoginRejectedError("account disabled or gone")
+            identity = self._directory().authenticate(username, password)
+            grant = self.mapping.grant(identity.groups)
+            if not grant.roles:
+                # Answered, and counted, exactly as a wrong password: a 403 would confirm
+                # the password to whoever typed it. Only the audit log knows.
+                raise LoginRejectedError("no_role: right password, in no Fixline role group")
         except LoginRejectedError as exc:
             self.throttle.failed(username, client)
             self._login_failed(username, client, exc.reason)
@@ -167,12 +169,6 @@ class SessionStore:
             self._login_failed(username, client, exc.message)
             raise
         self.throttle.succeeded(username)
-        grant = self.mapping.grant(groups)
-        if not grant.roles:
-            self._login_failed(identity.username, client, "in no Fixline role group")
-            raise PermissionDeniedError(
-                "your account holds no Fixline role; ask a Fixline admin", reason="no_role"
-            )
         token = secrets.token_urlsafe(32)
         now = self.clock()
         record = WebSession(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -127,13 +128,31 @@ def test_wrong_password_is_401_and_audited_without_the_password(
     assert "Wrong-Password-42" not in str(event)
 
 
-def test_an_account_in_no_fixline_group_is_refused_and_audited(auth_app: AuthApp) -> None:
-    answer = auth_app.login("gina.nogroup")
+def test_a_right_password_without_a_role_answers_as_a_wrong_one(
+    auth_app: AuthApp, lab_dc_restored: DirectoryLabHandle
+) -> None:
+    wrong = auth_app.login("gina.nogroup", "Wrong-Password-42")
+    wrong_binds = auth_app.directory.binds
+    right = auth_app.login("gina.nogroup")
 
-    assert answer.status_code == 403
+    # The same status, body and headers: nothing confirms the password to whoever typed it.
+    assert right.status_code == wrong.status_code == 401
+    assert right.json() == wrong.json()
+    assert _headers(right) == _headers(wrong)
     assert "fixline_session" not in auth_app.client.cookies
-    [event] = auth_app.audit("auth.login_failed")
-    assert event["data"]["reason"] == "in no Fixline role group"
+    # The same way through the directory (lookup, groups, then the bind): no shortcut that
+    # would tell the two apart by the time they take.
+    assert auth_app.directory.binds == 2 * wrong_binds
+    # The audit log keeps the real reason.
+    reasons = [event["data"]["reason"] for event in auth_app.audit("auth.login_failed")]
+    assert "invalid credentials" in reasons[0]
+    assert reasons[1].startswith("no_role")
+    # It counts as a failed login too: a limit that only wrong passwords reach would tell.
+    assert auth_app.login("gina.nogroup").status_code == 429
+
+
+def _headers(answer: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in answer.headers.items() if k not in ("date", "content-length")}
 
 
 def test_failed_logins_per_username_hit_429_before_any_bind(auth_app: AuthApp) -> None:
