@@ -234,6 +234,9 @@ class Core:
         would leave it interrupted when it exits.
         """
         self.open_store()
+        if serving:
+            # A login limit the directory's lockout allows, or no start (ConfigurationError).
+            self.sessions.check_lockout_policy()
         import_folder(self.settings.resolved_credentials_dir, self.credentials)
         _prepare_private_dir(self._work_dir)
         interrupted = recover_orphans(
