@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from runner_api import __version__
 from runner_api.api.body_limit import BodyLimit
+from runner_api.api.deps import audit_marked_denial
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.approvals.router import router as approvals_router
@@ -74,7 +75,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         ],
     )
     app.state.core = the_core
-    install_error_handlers(app)
+    install_error_handlers(app, on_denial=audit_marked_denial)
     # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.trusted_proxies:

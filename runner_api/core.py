@@ -16,6 +16,7 @@ from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
 from runner_api.audit.signing import load_or_create_signer
+from runner_api.auth.denials import DenialAudit
 from runner_api.auth.sessions import SessionStore
 from runner_api.auth.tokens import TokenStore
 from runner_api.catalog.actions import builtin_actions
@@ -77,6 +78,7 @@ class Core:
             checkpoint_every_s=settings.audit_checkpoint_every_s,
         )
         self.store = RunStore(self.db, audit=self.audit)
+        self.denials = DenialAudit(self.audit, settings.audit_denials_per_minute)
         self.tokens = TokenStore(self.db, self.audit)
         self.metrics = Metrics()
         self.catalog = Catalog(

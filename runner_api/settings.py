@@ -134,6 +134,20 @@ class Settings(BaseSettings):
         description="Runs one requester may start on one target per hour (0: none); below "
         "rate_limit_target_per_hour, so one requester never uses a target up alone.",
     )
+    # Item 14: denials audited without a flood; where a login form may come from.
+    audit_denials_per_minute: int = Field(
+        30,
+        ge=1,
+        le=10_000,
+        description="Denial records (404 of another customer's object, 401, 403) per caller "
+        "a minute; then one summary, and the rest are counted into the next record.",
+    )
+    public_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) the agents' browsers reach Fixline at; "
+        "a login posted from another origin is refused (403). Empty: the request's own "
+        "scheme and Host.",
+    )
     # Item 8: whose X-Forwarded-For / X-Forwarded-Proto is believed.
     trusted_proxies: list[str] = Field(
         default_factory=list,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from runner_api.api.deps import CoreDep, authenticate, client_address
 from runner_api.api.errors import ErrorResponse
 from runner_api.auth.forms import FORM_TYPE, form_fields
+from runner_api.auth.origins import check_login_origin
 from runner_api.auth.principal import AuthMethod, Principal
 from runner_api.auth.sessions import COOKIE_NAME
 from runner_api.core import Core
@@ -84,7 +85,9 @@ async def _login_body(request: Request) -> LoginCreate:
     },
 )
 async def login(request: Request, core: CoreDep) -> JSONResponse:
-    """Check the password against the directory, start a session and set its cookie."""
+    """Check the password against the directory, start a session and set its cookie.
+    Refused (403) when a browser posts it from another site's page (Origin, or Referer)."""
+    check_login_origin(request, core.settings.public_origins)
     body = await _login_body(request)
     client = client_address(request)
     started = await run_in_threadpool(

@@ -14,9 +14,8 @@ from pathlib import Path
 from runner_api.core import Core
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
-from runner_api.settings import Settings
+from tests.authz.conftest import lab_free_settings
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEMO_LINES = [
     ("smoke_check", "DEMO-1", {"host": "lab-host"}),
     ("service_restart", "DEMO-2", {"host": "lab-host", "unit": "fixline-lab-web"}),
@@ -24,13 +23,7 @@ DEMO_LINES = [
 
 
 def test_a_newcomer_follows_the_readme_twenty_times(tmp_path: Path) -> None:
-    core = Core(
-        Settings(
-            data_dir=tmp_path / "data",
-            project_dir=PROJECT_DIR,
-            credentials_dir=tmp_path / "no-credentials",
-        )
-    )
+    core = Core(lab_free_settings(tmp_path))
     core.open_store()
     try:
         for _ in range(20):

@@ -97,3 +97,44 @@ def test_a_threshold_of_one_stops_start_up(
 
     assert "lockoutThreshold" in stopped.value.message
     assert "every mistyped password" in stopped.value.message
+
+
+def test_an_unreadable_fine_grained_policy_is_not_guessed_at(
+    make_app: Callable[..., AuthApp], lab_dc_restored: DirectoryLabHandle
+) -> None:
+    # A policy for alice alone, in a container Fixline's lookup account cannot read.
+    pso = f"CN=Agents-PSO,CN=Password Settings Container,CN=System,{DOMAIN}"
+    admin = lab_dc_restored.admin_connection("lab")
+    try:
+        added = admin.add(
+            pso,
+            "msDS-PasswordSettings",
+            {
+                "msDS-PasswordSettingsPrecedence": "10",
+                "msDS-PasswordReversibleEncryptionEnabled": "FALSE",
+                "msDS-PasswordHistoryLength": "0",
+                "msDS-PasswordComplexityEnabled": "FALSE",
+                "msDS-MinimumPasswordLength": "0",
+                "msDS-MinimumPasswordAge": "0",
+                "msDS-MaximumPasswordAge": "-9223372036854775808",
+                "msDS-LockoutThreshold": "2",
+                "msDS-LockoutObservationWindow": "-36000000000",
+                "msDS-LockoutDuration": "-36000000000",
+                "msDS-PSOAppliesTo": ALICE,
+            },
+        )
+        assert added, admin.result
+    finally:
+        admin.unbind()
+    app = make_app(login_max_failures=5)
+    binds = app.directory.binds
+
+    answer = app.login("alice.agent", "Wrong-1")
+
+    # Its threshold is unknown: no bind of alice is sent, and the answer says what to fix.
+    assert answer.status_code == 503
+    assert "Agents-PSO" in answer.json()["error"]["message"]
+    assert app.directory.binds == binds + 1
+    _not_locked(lab_dc_restored)
+    # Others, whom no such policy governs, still sign in.
+    assert app.login("carol.admin").status_code == 200

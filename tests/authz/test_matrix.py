@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import AuthMethod, Principal, Role
+from runner_api.auth.tokens import token_id
 from runner_api.core import Core
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel
@@ -323,6 +324,9 @@ def test_matrix(client: TestClient, world: World) -> None:
         for own in _ownerships(path, rule):
             for caller in CALLERS:
                 url, kwargs = _request(method, path, world, own)
+                if path.startswith("/worker/") and caller in world.tokens:
+                    # A worker's name starts with its token's id (sites/service.py).
+                    kwargs["json"]["worker"] = f"{token_id(world.tokens[caller])}/matrix:1:1"
                 headers = {}
                 if caller == "bootstrap":
                     headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"

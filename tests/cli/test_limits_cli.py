@@ -10,11 +10,10 @@ from pathlib import Path
 from sqlalchemy import text
 
 from runner_api.core import Core
-from runner_api.settings import Settings
+from tests.authz.conftest import PROJECT_DIR, lab_free_settings
 from tests.plugins.server import FIXLINE
 from tests.runs.factories import make_run
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 RUN = ["run", "smoke_check", "--customer", "lab", "--ticket", "DEMO-1", "-p", "host=lab-host"]
 
 
@@ -37,12 +36,8 @@ def _fixline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 def _core(tmp_path: Path) -> Core:
     core = Core(
-        Settings(
-            data_dir=tmp_path / "data",
-            project_dir=PROJECT_DIR,
-            credentials_dir=tmp_path / "no-credentials",
-            rate_limit_target_per_hour=2,
-            rate_limit_target_requester_per_hour=0,
+        lab_free_settings(
+            tmp_path, rate_limit_target_per_hour=2, rate_limit_target_requester_per_hour=0
         )
     )
     core.open_store()

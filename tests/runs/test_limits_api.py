@@ -13,11 +13,10 @@ from fastapi.testclient import TestClient
 from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
-from runner_api.settings import Settings
+from tests.authz.conftest import lab_free_settings
 from tests.runs.factories import make_run
 
 ADMIN = "limits-bootstrap-0123456789abcdef"
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 BODY = {
     "customer": "lab",
     "ticket_id": "INC-1",
@@ -29,12 +28,9 @@ BODY = {
 @pytest.fixture
 def core(tmp_path: Path) -> Core:
     return Core(
-        Settings(
-            data_dir=tmp_path / "data",
-            project_dir=PROJECT_DIR,
-            credentials_dir=tmp_path / "no-credentials",
-            bootstrap_token=ADMIN,  # type: ignore[arg-type]
-            workers=1,
+        lab_free_settings(
+            tmp_path,
+            bootstrap_token=ADMIN,
             rate_limit_target_per_hour=3,
             rate_limit_target_requester_per_hour=2,
         )
