@@ -105,6 +105,11 @@ def test_every_high_risk_action_waits_when_configured(database: Database) -> Non
 # --- issue 18 item 7: previews, separate limits, who and when, clears ---------------------
 
 
+def _by(requester: str) -> dict[str, str]:
+    """A run's requester as the limits key it (requester_key in runs/limits.py)."""
+    return {"requested_by": requester}
+
+
 def _limits(database: Database, **values: int) -> RateLimits:
     on = {"per_requester_hour": 0, "per_target_hour": 0, "per_action_minute": 0} | values
     return RateLimits(database, **on)  # type: ignore[arg-type]
@@ -114,12 +119,12 @@ def test_previews_never_count_and_are_never_held_back(database: Database) -> Non
     store = RunStore(database)
     limits = _limits(database, per_requester_hour=2, per_target_hour=2, per_action_minute=2)
     for n in range(5):
-        store.insert(make_run(n, target="bob", requested_by="alice", check_mode=True))
+        store.insert(make_run(n, target="bob", **_by("alice"), check_mode=True))
     # Five previews of alice on bob: nothing is used up, for her or for anyone.
     limits.check(_attempt())
     limits.check(_attempt(by="carol"))
-    store.insert(make_run(10, target="bob", requested_by="alice"))
-    store.insert(make_run(11, target="bob", requested_by="alice"))
+    store.insert(make_run(10, target="bob", **_by("alice")))
+    store.insert(make_run(11, target="bob", **_by("alice")))
     with pytest.raises(RateLimitedError):
         limits.check(_attempt())
     # A preview changes nothing: it is not held back by a full limit either.
@@ -129,14 +134,14 @@ def test_previews_never_count_and_are_never_held_back(database: Database) -> Non
 def test_one_requester_cannot_use_up_a_target_alone(database: Database) -> None:
     store = RunStore(database)
     limits = _limits(database, per_target_hour=3, per_target_requester_hour=2)
-    store.insert(make_run(1, target="bob", requested_by="alice", **_age(30)))
-    store.insert(make_run(2, target="bob", requested_by="alice", **_age(10)))
+    store.insert(make_run(1, target="bob", **_by("alice"), **_age(30)))
+    store.insert(make_run(2, target="bob", **_by("alice"), **_age(10)))
     with pytest.raises(RateLimitedError) as share:
         limits.check(_attempt(by="alice"))
     assert share.value.details["limit"] == "target_requester"
     # alice's share is used up, the target is not: bob's helpdesk colleague still works.
     limits.check(_attempt(by="dave"))
-    store.insert(make_run(3, target="bob", requested_by="dave"))
+    store.insert(make_run(3, target="bob", **_by("dave")))
     with pytest.raises(RateLimitedError) as full:
         limits.check(_attempt(by="erin"))
     details = full.value.details
@@ -152,8 +157,8 @@ def test_one_requester_cannot_use_up_a_target_alone(database: Database) -> None:
 def test_a_429_says_which_limit_who_and_when_it_frees(database: Database) -> None:
     store = RunStore(database)
     limits = _limits(database, per_requester_hour=2)
-    store.insert(make_run(1, target="x", requested_by="alice", **_age(50)))
-    store.insert(make_run(2, target="y", requested_by="alice", **_age(5)))
+    store.insert(make_run(1, target="x", **_by("alice"), **_age(50)))
+    store.insert(make_run(2, target="y", **_by("alice"), **_age(5)))
     before = utcnow()
     with pytest.raises(RateLimitedError) as hit:
         limits.check(_attempt(target="z"))
@@ -174,9 +179,9 @@ def test_a_429_says_which_limit_who_and_when_it_frees(database: Database) -> Non
 def test_the_action_breaker_names_only_the_attempts_customer(database: Database) -> None:
     store = RunStore(database)
     limits = _limits(database, per_action_minute=3)
-    store.insert(make_run(1, requested_by="alice"))
-    store.insert(make_run(2, requested_by="zed", customer="globex"))
-    store.insert(make_run(3, requested_by="zed", customer="globex"))
+    store.insert(make_run(1, **_by("alice")))
+    store.insert(make_run(2, **_by("zed"), customer="globex"))
+    store.insert(make_run(3, **_by("zed"), customer="globex"))
     with pytest.raises(RateLimitedError) as hit:
         limits.check(_attempt(by="bob"))
     details = hit.value.details
@@ -191,7 +196,7 @@ def test_a_clear_restarts_counting_for_its_scope_in_every_process(database: Data
     values = {"per_requester_hour": 2, "per_target_hour": 3, "per_target_requester_hour": 2}
     limits = _limits(database, **values)
     for n in range(2):
-        store.insert(make_run(n, target="bob", requested_by="alice", **_age(5)))
+        store.insert(make_run(n, target="bob", **_by("alice"), **_age(5)))
     with pytest.raises(RateLimitedError):
         limits.check(_attempt(target="bob"))
     limits.clear(LimitClearCreate(limit="target", customer="acme", target="bob"), "root")
@@ -205,7 +210,7 @@ def test_a_clear_restarts_counting_for_its_scope_in_every_process(database: Data
     other.check(_attempt(target="bob"))
     # Counting starts after the clear: new runs count again.
     for n in range(2):
-        store.insert(make_run(10 + n, target="bob", requested_by="alice"))
+        store.insert(make_run(10 + n, target="bob", **_by("alice")))
     with pytest.raises(RateLimitedError) as again:
         limits.check(_attempt(target="bob"))
     assert {r["requested_by"] for r in again.value.details["used_by"]} == {"alice"}
