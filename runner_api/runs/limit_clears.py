@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from runner_api.audit.sink import AuditEvent, AuditSink
 from runner_api.database import Database
@@ -58,7 +59,9 @@ class LimitClears:
             session.expunge(row)
         return row
 
-    def latest(self, attempt: Attempt, requester: str, after: datetime) -> dict[str, datetime]:
+    def latest(
+        self, session: Session, attempt: Attempt, requester: str, after: datetime
+    ) -> dict[str, datetime]:
         """Limit name -> the latest clear after `after` that applies to the attempt."""
         clear = RateLimitClear
         query = select(clear.kind, clear.requester, clear.cleared_at).where(
@@ -74,8 +77,7 @@ class LimitClears:
                 and_(clear.kind == LimitKind.ACTION.value, clear.action == attempt.action),
             ),
         )
-        with self.db.session() as session:
-            rows = session.execute(query).all()
+        rows = session.execute(query).all()
         latest: dict[str, datetime] = {}
         for kind, named, cleared_at in rows:
             for limit in _resets(LimitKind(kind), named is not None):

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.auth.errors import RateLimitedError
@@ -113,17 +113,24 @@ class RateLimits:
         now = utcnow()
         _, requester = requester_key(attempt)
         longest = max(limit.window_s for limit in active)
-        cleared = self.clears.latest(attempt, requester, now - timedelta(seconds=longest))
-        for limit in active:
-            since = now - timedelta(seconds=limit.window_s)
-            since = max(since, cleared.get(limit.name, since))
-            counted = self._counted(limit, self._scope(limit, attempt), since)
-            if len(counted) >= limit.max_runs:
-                details = self._details(limit, attempt, counted, since, now)
-                self._record(attempt, details)
-                message = _message(limit, attempt, details)
-                retry_after_s = details.pop("retry_after_s")
-                raise RateLimitedError(message, retry_after_s, **details)
+        hit: tuple[Limit, dict[str, Any]] | None = None
+        # One session for every read: a session each cost a third of the whole check.
+        with self.db.session() as session:
+            after = now - timedelta(seconds=longest)
+            cleared = self.clears.latest(session, attempt, requester, after)
+            for limit in active:
+                since = now - timedelta(seconds=limit.window_s)
+                since = max(since, cleared.get(limit.name, since))
+                counted = self._counted(session, limit, self._scope(limit, attempt), since)
+                if len(counted) >= limit.max_runs:
+                    hit = limit, self._details(limit, attempt, counted, since, now)
+                    break
+        if hit is not None:
+            limit, details = hit
+            self._record(attempt, details)
+            message = _message(limit, attempt, details)
+            retry_after_s = details.pop("retry_after_s")
+            raise RateLimitedError(message, retry_after_s, **details)
 
     def clear(self, scope: LimitClearCreate, by: str) -> RateLimitClear:
         """Record an admin's clear of one limit's scope (audited): counting starts anew."""
@@ -140,7 +147,7 @@ class RateLimits:
         }[limit.name]
 
     def _counted(
-        self, limit: Limit, where: list[ColumnElement[bool]], since: datetime
+        self, session: Session, limit: Limit, where: list[ColumnElement[bool]], since: datetime
     ) -> Sequence[Row[datetime, str, str]]:
         """The newest `max_runs` counted runs of the scope (at most that many)."""
         query = (
@@ -155,8 +162,7 @@ class RateLimits:
             .order_by(Run.created_at.desc())
             .limit(limit.max_runs)
         )
-        with self.db.session() as session:
-            return session.execute(query).all()
+        return session.execute(query).all()
 
     def _details(
         self,
