@@ -21,6 +21,7 @@ router = APIRouter(prefix="/limits", tags=["runs"])
     status_code=201,
     summary="Clear a rate limit",
     responses={
+        401: {"model": ErrorResponse, "description": "Missing or wrong token."},
         403: {"model": ErrorResponse, "description": "Not an admin of every customer involved."},
         404: {"model": ErrorResponse, "description": "Unknown customer."},
         422: {"model": ErrorResponse, "description": "The scope does not fit the limit."},

@@ -133,10 +133,11 @@ class LimitClearCreate(BaseModel):
 
     limit: LimitKind
     customer: str | None = Field(None, pattern=CUSTOMER_PATTERN)
-    target: str | None = Field(None, min_length=1, max_length=255)
-    requester: str | None = Field(None, min_length=1, max_length=128)
+    # Names as runs store them: no control characters (PostgreSQL refuses NUL in text).
+    target: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,255}$")
+    requester: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,128}$")
     action: str | None = Field(None, pattern=ACTION_PATTERN)
-    reason: str = Field("", max_length=500, description="Why; kept with the clear.")
+    reason: str = Field("", pattern=r"^[^\x00]{0,500}$", description="Why; kept with the clear.")
 
     @model_validator(mode="after")
     def _names_its_scope(self) -> LimitClearCreate:
