@@ -11,7 +11,9 @@ from runner_api.settings import Settings
 
 app = typer.Typer(
     help="Fixline: vetted one-step helpdesk fixes, each run bound to its ticket.\n\n"
-    "Settings come from FIXLINE_* environment variables (see docs/CONFIGURATION.md).",
+    "Settings come from FIXLINE_* environment variables (see docs/CONFIGURATION.md).\n\n"
+    "Exit codes: 0 done, 1 failed, 2 invalid input, 3 refused by policy, 4 rate limited "
+    "(see each command's --help).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
