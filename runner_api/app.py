@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from runner_api import __version__
 from runner_api.api.body_limit import BodyLimit
+from runner_api.api.deps import audit_marked_denial
 from runner_api.api.docs import install_docs
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
@@ -22,6 +24,7 @@ from runner_api.directory.router import router as directory_router
 from runner_api.mailbox.router import router as mailbox_router
 from runner_api.notify.router import router as notify_router
 from runner_api.reveals.router import router as reveals_router
+from runner_api.runs.limits_router import router as limits_router
 from runner_api.runs.router import router as runs_router
 from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
@@ -76,14 +79,19 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         ],
     )
     app.state.core = the_core
-    install_error_handlers(app)
+    install_error_handlers(app, on_denial=audit_marked_denial)
     # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_docs(app)
+    if settings.trusted_proxies:
+        # The one place forwarded headers are read (uvicorn's own reading is off, see
+        # cli/serve.py): request.client is the forwarded client only behind these proxies.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)
     app.include_router(login_router)
     app.include_router(catalog_router)
     app.include_router(runs_router)
+    app.include_router(limits_router)
     app.include_router(approvals_router)
     app.include_router(reveals_router)
     app.include_router(directory_router)

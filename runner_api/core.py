@@ -15,6 +15,7 @@ from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
 from runner_api.audit.signing import load_or_create_signer
+from runner_api.auth.denials import DenialAudit
 from runner_api.auth.sessions import SessionStore
 from runner_api.auth.tokens import TokenStore
 from runner_api.catalog.actions import builtin_actions
@@ -96,6 +97,7 @@ class Core:
             checkpoint_every_s=settings.audit_checkpoint_every_s,
         )
         self.store = RunStore(self.db, audit=self.audit)
+        self.denials = DenialAudit(self.audit, settings.audit_denials_per_minute)
         self.tokens = TokenStore(self.db, self.audit)
         self.metrics = Metrics()
         self.catalog = Catalog(
@@ -190,6 +192,7 @@ class Core:
             high_risk_actions=settings.approval_for_high_risk_actions,
         )
         gate = ApprovalGate(self.db, rules, self.secret_key.box(), settings.approval_ttl_s)
+        self.limits = RateLimits.from_settings(self.db, settings, self.audit)
         self.runs = RunService(
             store=self.store,
             catalog=self.catalog,
@@ -198,13 +201,7 @@ class Core:
             dispatcher=dispatcher,
             worker_id=self.me,
             default_timeout_s=settings.default_timeout_s,
-            limits=RateLimits(
-                self.db,
-                per_requester_hour=settings.rate_limit_requester_per_hour,
-                per_target_hour=settings.rate_limit_target_per_hour,
-                per_action_minute=settings.rate_limit_action_per_minute,
-                audit=self.audit,
-            ),
+            limits=self.limits,
             gate=gate,
             box=self.secret_key.box(),
         )
@@ -266,6 +263,9 @@ class Core:
         process would take work it does not wait for.
         """
         self.open_store()
+        if serving:
+            # A login limit the directory's lockout allows, or no start (ConfigurationError).
+            self.sessions.check_lockout_policy()
         import_folder(self.settings.resolved_credentials_dir, self.credentials)
         private_dir(self._work_dir)
         interrupted = recover_orphans(

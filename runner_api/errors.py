@@ -25,6 +25,9 @@ class FixlineError(Exception):
     """Base of every error Fixline raises on purpose."""
 
     code = "error"
+    # Set (auth/authorize.py `denial`) when the error refuses the caller something outside
+    # its scope: the app audits it (bounded), and the answer stays exactly as it is.
+    denial: str | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runner_api.catalog.models import FIRST_LINE_TIMEOUT_S
@@ -108,15 +109,51 @@ class Settings(BaseSettings):
         "the high-risk cases (VIP reset, repeat reset, external forwarding, VPN grant).",
     )
     rate_limit_requester_per_hour: int = Field(
-        60, ge=0, description="Runs one requester may start per hour, all actions (0: no limit)."
+        60,
+        ge=0,
+        description="Runaway requester: runs one requester may start per hour, every customer, "
+        "target and action (0: no limit). Previews (check mode) never count.",
     )
     rate_limit_target_per_hour: int = Field(
-        10, ge=0, description="Runs on one customer's target per hour, all requesters (0: none)."
+        60,
+        ge=0,
+        description="Runs on one customer's target (host, account, mailbox) per hour, every "
+        "requester together (0: none).",
     )
     rate_limit_action_per_minute: int = Field(
         120,
         ge=0,
         description="Circuit breaker: runs of one action per minute, all requesters (0: none).",
+    )
+
+    # --- issue 18: hardening (items 7, 8, 14) ---
+    # Item 7: one requester's share of a target.
+    rate_limit_target_requester_per_hour: int = Field(
+        40,
+        ge=0,
+        description="Runs one requester may start on one target per hour (0: none); below "
+        "rate_limit_target_per_hour, so one requester never uses a target up alone.",
+    )
+    # Item 14: denials audited without a flood; where a login form may come from.
+    audit_denials_per_minute: int = Field(
+        30,
+        ge=1,
+        le=10_000,
+        description="Denial records (404 of another customer's object, 401, 403) per caller "
+        "a minute; then one summary, and the rest are counted into the next record.",
+    )
+    public_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) the agents' browsers reach Fixline at; "
+        "a login posted from another origin is refused (403). Empty: the request's own "
+        "scheme and Host.",
+    )
+    # Item 8: whose X-Forwarded-For / X-Forwarded-Proto is believed.
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of Fixline; "
+        "only a request from one of them may name its client in X-Forwarded-For (and its "
+        "scheme in X-Forwarded-Proto). Empty: nobody; the peer address is the client.",
     )
 
     max_body_bytes: int = Field(
@@ -290,6 +327,30 @@ class Settings(BaseSettings):
     def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("bootstrap_token must be at least 16 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _target_share_below_target(self) -> Settings:
+        share, total = self.rate_limit_target_requester_per_hour, self.rate_limit_target_per_hour
+        if share and total and share >= total:
+            raise ValueError(
+                f"rate_limit_target_requester_per_hour ({share}) must be below "
+                f"rate_limit_target_per_hour ({total}), or one requester could use a target "
+                "up alone; lower it, or set it to 0 to count every requester together only"
+            )
+        return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies takes IP addresses or networks (CIDR), not {entry!r}; "
+                    "trusting every peer would let any caller pick its own address"
+                ) from None
         return value
 
     @field_validator("login_role_groups")

@@ -16,7 +16,6 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from runner_api.audit.errors import AuditUnavailableError
 from runner_api.audit.sink import AuditEvent
 from runner_api.auth.errors import AuthenticationError, PermissionDeniedError
 from runner_api.auth.forms import form_fields
@@ -24,8 +23,11 @@ from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.auth.sessions import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS
 from runner_api.core import Core
+from runner_api.errors import FixlineError
 
 log = logging.getLogger(__name__)
+# Actors that name nobody: their denials are counted per client address instead.
+_NOBODY = frozenset({"unknown", "anonymous"})
 
 # Reachable without credentials: liveness for load balancers, the login itself, the API
 # reference page and its scripts (runner_api/api/docs.py; /openapi.json is public too).
@@ -58,20 +60,40 @@ async def _core(request: Request) -> Core:
     return get_core(request)
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address: the peer's, or the one a trusted proxy forwarded (app.py)."""
+    return request.client.host if request.client else None
+
+
 def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: object) -> None:
-    """Authentication and authorization failures are audited (and never block the answer)."""
-    client = request.client.host if request.client else None
-    try:
-        core.audit.append(
-            AuditEvent(
-                type=kind,
-                actor=actor,
-                outcome="denied",
-                data={"method": request.method, "path": request.url.path, "client": client} | data,
-            )
-        )
-    except AuditUnavailableError:
-        log.exception("could not audit a %s on %s", kind, request.url.path)
+    """Authentication and authorization failures are audited (a bounded number per caller a
+    minute: auth/denials.py), and never block the answer."""
+    client = client_address(request)
+    event = AuditEvent(
+        type=kind,
+        actor=actor,
+        outcome="denied",
+        data={"method": request.method, "path": request.url.path, "client": client} | data,
+    )
+    # An unknown caller is told apart by its address; a signed-in one by its name.
+    core.denials.record(actor if actor not in _NOBODY else f"address:{client}", event)
+
+
+def audit_marked_denial(request: Request, exc: FixlineError) -> None:
+    """Audit an error marked as a scope denial (auth/authorize.py `denial`), e.g. the 404
+    of another customer's run; the answer itself is not changed."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    origin = request.headers.get("origin")
+    _audit_denial(
+        get_core(request),
+        "auth.denied",
+        principal.name if principal is not None else "anonymous",
+        request,
+        reason=exc.denial,
+        code=exc.code,
+        # Caller input: cut short.
+        **({"origin": origin[:200]} if origin is not None else {}),
+    )
 
 
 async def _form_csrf_token(request: Request) -> str | None:
@@ -102,12 +124,17 @@ async def authenticate(
     core = get_core(request)
     try:
         if credentials is not None:
-            return await run_in_threadpool(core.tokens.principal, credentials.credentials)
+            principal = await run_in_threadpool(core.tokens.principal, credentials.credentials)
+            # For the error handler: a denial further on is audited under this caller.
+            request.state.principal = principal
+            return principal
         if session_token:
             csrf = request.headers.get(CSRF_HEADER) or form_csrf_token
-            return await run_in_threadpool(
+            principal = await run_in_threadpool(
                 core.sessions.principal, session_token, request.method, csrf
             )
+            request.state.principal = principal
+            return principal
     except AuthenticationError as exc:
         await run_in_threadpool(
             _audit_denial, core, "auth.failed", "unknown", request, reason=exc.message

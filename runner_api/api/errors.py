@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -79,11 +81,16 @@ def body_of(exc: FixlineError) -> dict[str, Any]:
     return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map the error tree (and FastAPI's own errors) to HTTP answers."""
+def install_error_handlers(
+    app: FastAPI, on_denial: Callable[[Request, FixlineError], None] | None = None
+) -> None:
+    """Map the error tree (and FastAPI's own errors) to HTTP answers; `on_denial` audits
+    errors marked as scope denials (run in the thread pool, before the answer)."""
 
     @app.exception_handler(FixlineError)
-    async def _fixline(_: Request, exc: FixlineError) -> JSONResponse:
+    async def _fixline(request: Request, exc: FixlineError) -> JSONResponse:
+        if exc.denial is not None and on_denial is not None:
+            await run_in_threadpool(on_denial, request, exc)
         status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, RateLimitedError):

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from runner_api.approvals.gate import ApprovalGate, approval_event, close
 from runner_api.approvals.models import Approval, ApprovalStatus
 from runner_api.audit.sink import AuditEvent
+from runner_api.auth.authorize import denial
 from runner_api.auth.errors import PermissionDeniedError
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -145,9 +146,10 @@ class ApprovalService:
     def _decidable(self, run_id: str, caller: Principal) -> tuple[Approval, Run]:
         """The pending approval and its run, if the caller may decide it."""
         approval = self.gate.find(run_id)
-        # Another customer's approval looks exactly like a missing one.
+        # Another customer's approval looks exactly like a missing one (but is audited).
         if approval is None or not caller.sees_customer(approval.customer):
-            raise ApprovalNotFoundError(f"no approval for run {run_id}")
+            missing = ApprovalNotFoundError(f"no approval for run {run_id}")
+            raise missing if approval is None else denial(missing, "customer_scope")
         run = self.store.get(run_id)
         if _same_person(approval, caller):
             self._audit([approval_event("denied", approval, run, caller.name, caller.id)])

@@ -6,8 +6,12 @@ is checked, then escaped in the filter (A2); the user binds with the DN the look
 never with what was typed. Binds go over TLS verified against the configured CA and name.
 
 AuthenticationError
-└── LoginRejectedError       wrong or unknown user, wrong password, locked, disabled (401)
-LoginUnavailableError        directory down, too slow, or Fixline's lookup bind refused (503)
+└── LoginRejectedError       wrong or unknown user, wrong password, locked, disabled, or a
+                             right password on an account in no Fixline role (401)
+RateLimitedError
+└── NearLockoutError         the account is one failed bind from lockout: none is sent (429)
+LoginUnavailableError        directory down, too slow, Fixline's lookup bind refused, or a
+                             lockout policy it cannot read governs the account (503)
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -26,6 +31,7 @@ from ldap3.core.exceptions import LDAPException
 from pydantic import SecretStr
 
 from runner_api.auth.errors import AuthenticationError, LoginUnavailableError
+from runner_api.auth.lockout import LockoutPolicy, filetime, interval_s
 
 # _close: the gateway's tested way to release an ldap3 socket (a failed open leaks one).
 from runner_api.directory.connections import VerifiedTls
@@ -36,6 +42,9 @@ from runner_api.errors import ConfigurationError
 from runner_api.settings import Settings
 
 ACCOUNT_DISABLED = 0x2
+# (threshold, observation window) attributes of the domain object and of a PSO.
+_DOMAIN_POLICY = ("lockoutThreshold", "lockOutObservationWindow")
+_PSO_POLICY = ("msDS-LockoutThreshold", "msDS-LockoutObservationWindow")
 _SUCCESS, _SIZE_LIMIT_EXCEEDED, _NO_SUCH_OBJECT = 0, 4, 32
 # sAMAccountName may not hold these (nor control characters); AD limits it to 20 characters
 # but pre-Windows-2000 names aside, 64 leaves room for other directories.
@@ -62,11 +71,18 @@ class Identity:
     display_name: str
     # objectGUID: the account's identity for good (names and DNs can change hands).
     guid: str
+    # Every group the agent is in, nested included (read before the bind: authenticate).
+    groups: frozenset[str]
 
 
 class LoginDirectory(Protocol):
-    def authenticate(self, username: str, password: str) -> Identity:
-        """The agent when the password is right; LoginRejectedError or LoginUnavailableError."""
+    def authenticate(self, username: str, password: str, policy: LockoutPolicy) -> Identity:
+        """The agent and its groups when the password is right; LoginRejectedError,
+        NearLockoutError (no bind sent) or LoginUnavailableError."""
+        ...
+
+    def lockout_policy(self) -> LockoutPolicy:
+        """The directory's lockout threshold and window; ConfigurationError when unreadable."""
         ...
 
     def groups(self, user_dn: str) -> set[str] | None:
@@ -148,7 +164,7 @@ class LdapLoginDirectory:
         self._host = url.hostname or ""
         self._port = url.port or (636 if self._use_ssl else 389)
 
-    def authenticate(self, username: str, password: str) -> Identity:
+    def authenticate(self, username: str, password: str, policy: LockoutPolicy) -> Identity:
         check_password(password)
         name = check_username(username)
         with self._service() as conn:
@@ -157,20 +173,36 @@ class LdapLoginDirectory:
                 self.config.base_dn,
                 user_by_login(name),
                 SUBTREE,
-                ["sAMAccountName", "displayName", "objectGUID"],
+                [
+                    "sAMAccountName",
+                    "displayName",
+                    "userAccountControl",
+                    "badPwdCount",
+                    "badPasswordTime",
+                    "msDS-ResultantPSO",
+                    "objectGUID",
+                ],
                 size_limit=2,
             )
-        if len(entries) != 1:
-            raise LoginRejectedError("no such user" if not entries else "ambiguous username")
-        entry = entries[0]
+            if len(entries) != 1:
+                raise LoginRejectedError("no such user" if not entries else "ambiguous username")
+            entry = entries[0]
+            # Read before the password is checked, whatever it is: a right password on an
+            # account without a role then takes the same way as a wrong one (same calls,
+            # same time), and neither answer tells them apart (A8).
+            groups = self._groups_of(conn, str(entry["dn"]))
+        attributes = entry["attributes"]
+        _below_lockout(policy, attributes)
         conn = self.open_bound(str(entry["dn"]), password)
         close_connection(conn)
-        attributes = entry["attributes"]
+        if _disabled(attributes):  # AD refuses the bind first; other directories may not
+            raise LoginRejectedError("account disabled")
         return Identity(
             username=_first(attributes.get("sAMAccountName")) or name,
             dn=str(entry["dn"]),
             display_name=_first(attributes.get("displayName")) or name,
             guid=_guid(entry),
+            groups=frozenset(groups),
         )
 
     def groups(self, user_dn: str) -> set[str] | None:
@@ -183,18 +215,44 @@ class LdapLoginDirectory:
                 ["userAccountControl"],
                 base_may_be_gone=True,
             )
-            if not found:
+            if not found or _disabled(found[0]["attributes"]):
                 return None
-            control = _first(found[0]["attributes"].get("userAccountControl")) or "0"
-            if int(control) & ACCOUNT_DISABLED:
-                return None
-            in_chain = f"(&(objectClass=group)(member:{IN_CHAIN}:={value(user_dn)}))"
-            groups = _search(conn, self.config.base_dn, in_chain, SUBTREE, ["sAMAccountName"])
-            return {
-                name
-                for entry in groups
-                if (name := _first(entry["attributes"].get("sAMAccountName")))
-            }
+            return self._groups_of(conn, user_dn)
+
+    def lockout_policy(self) -> LockoutPolicy:
+        with self._service() as conn:
+            root = _search(conn, "", "(objectClass=*)", BASE, ["defaultNamingContext"])
+            domain_dn = _first(root[0]["attributes"].get("defaultNamingContext")) if root else None
+            domain = (
+                _search(conn, domain_dn, "(objectClass=domainDNS)", BASE, list(_DOMAIN_POLICY))
+                if domain_dn
+                else []
+            )
+            if not domain or _first(domain[0]["attributes"].get("lockoutThreshold")) is None:
+                raise ConfigurationError(
+                    f"cannot read the lockout policy (lockoutThreshold) of the login "
+                    f"directory's domain {domain_dn or '(no defaultNamingContext)'} as "
+                    f"{self.config.bind_dn}: Fixline must know it to keep its login limit "
+                    "below it; let the lookup account read the domain object"
+                )
+            # Readable only with a grant on the container; those that stay hidden are
+            # caught per account (msDS-ResultantPSO) before any bind.
+            psos = _search(
+                conn,
+                f"CN=Password Settings Container,CN=System,{domain_dn}",
+                "(objectClass=msDS-PasswordSettings)",
+                SUBTREE,
+                list(_PSO_POLICY),
+                base_may_be_gone=True,
+            )
+        return _policy(domain[0], psos)
+
+    def _groups_of(self, conn: Connection, user_dn: str) -> set[str]:
+        in_chain = f"(&(objectClass=group)(member:{IN_CHAIN}:={value(user_dn)}))"
+        groups = _search(conn, self.config.base_dn, in_chain, SUBTREE, ["sAMAccountName"])
+        return {
+            name for entry in groups if (name := _first(entry["attributes"].get("sAMAccountName")))
+        }
 
     def open_bound(self, user_dn: str, password: str) -> Connection:
         """A connection bound as user_dn (every bind goes through here); the caller closes it."""
@@ -292,6 +350,41 @@ def _guid(entry: dict[str, Any]) -> str:
         raise LoginUnavailableError("the login directory gave the account no objectGUID")
     # AD stores the GUID's first three fields little-endian (as Windows shows it).
     return str(uuid.UUID(bytes_le=bytes(raw[0])))
+
+
+def _policy(domain: dict[str, Any], psos: list[dict[str, Any]]) -> LockoutPolicy:
+    """The lowest threshold and longest window of the domain and the readable PSOs."""
+    sources = [(domain, _DOMAIN_POLICY)] + [(pso, _PSO_POLICY) for pso in psos]
+    thresholds = [int(_first(e["attributes"].get(names[0])) or 0) for e, names in sources]
+    windows = [interval_s(_first(e["attributes"].get(names[1]))) or 0 for e, names in sources]
+    locking = [threshold for threshold in thresholds if threshold > 0]
+    return LockoutPolicy(
+        threshold=min(locking) if locking else 0,
+        window_s=max(windows),
+        read_psos=frozenset(str(pso["dn"]).lower() for pso in psos),
+    )
+
+
+def _below_lockout(policy: LockoutPolicy, attributes: dict[str, Any]) -> None:
+    """NearLockoutError when the bind could lock the account; LoginUnavailableError when a
+    fine-grained policy Fixline cannot read governs it (its threshold is unknown)."""
+    pso = _first(attributes.get("msDS-ResultantPSO"))
+    if pso and pso.lower() not in policy.read_psos:
+        raise LoginUnavailableError(
+            f"the account is governed by the fine-grained password policy {pso}, which "
+            "Fixline's lookup account cannot read, so Fixline cannot stay below its lockout "
+            "threshold: let the lookup account read the Password Settings Container"
+        )
+    policy.check_account(
+        int(_first(attributes.get("badPwdCount")) or 0),
+        filetime(_first(attributes.get("badPasswordTime"))),
+        datetime.now(UTC),
+    )
+
+
+def _disabled(attributes: dict[str, Any]) -> bool:
+    control = _first(attributes.get("userAccountControl")) or "0"
+    return bool(int(control) & ACCOUNT_DISABLED)
 
 
 def _first(values: object) -> str | None:

@@ -10,9 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from runner_api.api.deps import CoreDep, authenticate
+from runner_api.api.deps import CoreDep, authenticate, client_address
 from runner_api.api.errors import ErrorResponse
 from runner_api.auth.forms import FORM_TYPE, form_fields
+from runner_api.auth.origins import check_login_origin
 from runner_api.auth.principal import AuthMethod, Principal, agent_id
 from runner_api.auth.sessions import COOKIE_NAME
 from runner_api.core import Core
@@ -75,16 +76,22 @@ async def _login_body(request: Request) -> LoginCreate:
     response_model=SessionRead,
     openapi_extra=_LOGIN_BODY,
     responses={
-        401: {"model": ErrorResponse, "description": "Wrong username or password."},
-        403: {"model": ErrorResponse, "description": "The account holds no Fixline role."},
+        401: {
+            "model": ErrorResponse,
+            "description": "Wrong username or password (also a right password of an account "
+            "that holds no Fixline role: the answer never confirms a password).",
+        },
+        403: {"model": ErrorResponse, "description": "A cross-site login form post."},
         429: {"model": ErrorResponse, "description": "Too many failed logins (Retry-After)."},
         503: {"model": ErrorResponse, "description": "The login directory is unavailable."},
     },
 )
 async def login(request: Request, core: CoreDep) -> JSONResponse:
-    """Check the password against the directory, start a session and set its cookie."""
+    """Check the password against the directory, start a session and set its cookie.
+    Refused (403) when a browser posts it from another site's page (Origin, or Referer)."""
+    check_login_origin(request, core.settings.public_origins)
     body = await _login_body(request)
-    client = request.client.host if request.client else None
+    client = client_address(request)
     started = await run_in_threadpool(
         core.sessions.login, body.username, body.password.get_secret_value(), client
     )

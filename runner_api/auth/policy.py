@@ -25,6 +25,8 @@ class Permission(StrEnum):
     METRICS_READ = "metrics:read"
     TOKENS_MANAGE = "tokens:manage"
     CREDENTIALS_MANAGE = "credentials:manage"
+    # Clear a rate limit (recorded and audited): a requester, a target or an action.
+    LIMITS_CLEAR = "limits:clear"
     # A site worker claims the runs of its site's customers and reports their events and
     # ends; it receives the run's parameters, secrets included, so no person holds it.
     WORKER_EXECUTE = "worker:execute"

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from runner_api.auth.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
+from runner_api.auth.lockout import LockoutPolicy, NearLockoutError
 from runner_api.auth.login_directory import (
     LdapLoginDirectory,
     LoginDirectory,
@@ -44,6 +46,7 @@ from runner_api.auth.models import WebSession
 from runner_api.auth.principal import AuthMethod, Principal, Role, agent_id
 from runner_api.auth.throttle import LoginThrottle
 from runner_api.database import Database
+from runner_api.errors import ConfigurationError
 from runner_api.settings import Settings
 from runner_api.types import utcnow
 
@@ -55,6 +58,8 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Writing last_seen_at on every request would make every read a write.
 _TOUCH_EVERY = timedelta(seconds=15)
+# The directory's lockout policy is read again this often (an admin may lower it).
+_LOCKOUT_REREAD_S = 3600.0
 _CSRF_LABEL = b"fixline/csrf-token/v1"
 
 
@@ -119,6 +124,10 @@ class SessionStore:
         self.policy = policy
         self.throttle = throttle
         self.clock = clock
+        # The limits as configured; the directory's lockout may lower them (lockout.py).
+        self._configured = (throttle.limits["user"], throttle.window_s)
+        self._lockout: LockoutPolicy | None = None
+        self._lockout_read_at = 0.0
         # A subkey of its own: a CSRF token must never double as anything else's MAC.
         self._csrf_key = hmac.new(secret_key, _CSRF_LABEL, hashlib.sha256).digest()
 
@@ -146,8 +155,19 @@ class SessionStore:
             secret_key,
         )
 
+    def check_lockout_policy(self) -> None:
+        """At start-up: fit the login limit below the directory's lockout; ConfigurationError
+        when nothing fits. A directory that does not answer yet is read at the first login."""
+        if self.directory is None:
+            return
+        try:
+            self._lockout_policy()
+        except LoginUnavailableError as exc:
+            log.warning("login directory: lockout policy not read yet (%s)", exc.message)
+
     def login(self, username: str, password: str, client: str | None) -> StartedSession:
-        """A new session; LoginRejectedError, PermissionDeniedError (no role), 429 or 503."""
+        """A new session; LoginRejectedError (also for a right password without a role),
+        429 or 503."""
         try:
             self.throttle.check(username, client)
         except RateLimitedError:
@@ -156,24 +176,27 @@ class SessionStore:
         try:
             check_password(password)
             directory = self._directory()
-            identity = directory.authenticate(username, password)
-            groups = directory.groups(identity.dn)
-            if groups is None:
-                raise LoginRejectedError("account disabled or gone")
+            try:
+                lockout = self._lockout_policy()
+            except ConfigurationError as exc:
+                raise LoginUnavailableError(exc.message) from exc
+            identity = directory.authenticate(username, password, lockout)
+            grant = self.mapping.grant(identity.groups)
+            if not grant.roles:
+                # Answered, and counted, exactly as a wrong password: a 403 would confirm
+                # the password to whoever typed it. Only the audit log knows.
+                raise LoginRejectedError("no_role: right password, in no Fixline role group")
         except LoginRejectedError as exc:
             self.throttle.failed(username, client)
             self._login_failed(username, client, exc.reason)
+            raise
+        except NearLockoutError as exc:
+            self._login_failed(username, client, f"rate limited: {exc.reason}")
             raise
         except (LoginUnavailableError, AuthenticationError) as exc:
             self._login_failed(username, client, exc.message)
             raise
         self.throttle.succeeded(username)
-        grant = self.mapping.grant(groups)
-        if not grant.roles:
-            self._login_failed(identity.username, client, "in no Fixline role group")
-            raise PermissionDeniedError(
-                "your account holds no Fixline role; ask a Fixline admin", reason="no_role"
-            )
         token = secrets.token_urlsafe(32)
         now = self.clock()
         record = WebSession(
@@ -262,6 +285,25 @@ class SessionStore:
         record = self.find(token)
         if record is not None and record.ended_at is None:
             self._end(record, "logout", self.clock(), kind="auth.logout")
+
+    def _lockout_policy(self) -> LockoutPolicy:
+        """The directory's lockout policy, read again hourly; fits the throttle below it."""
+        now = time.monotonic()
+        if self._lockout is None or now - self._lockout_read_at >= _LOCKOUT_REREAD_S:
+            policy = self._directory().lockout_policy()
+            per_user, window_s = policy.throttle(*self._configured)
+            if (per_user, window_s) != self._configured:
+                log.warning(
+                    "login limit set to %d failed logins per username over %d s: the login "
+                    "directory locks accounts at %d failures within %d s",
+                    per_user,
+                    window_s,
+                    policy.threshold,
+                    policy.window_s,
+                )
+            self.throttle.tighten(per_user, window_s)
+            self._lockout, self._lockout_read_at = policy, now
+        return self._lockout
 
     def _directory(self) -> LoginDirectory:
         if self.directory is None:

@@ -1,7 +1,12 @@
 """Failed-login counting per username and per client address, checked before any bind.
 
+Per username the count works as the directory's own (lockout.py): failures are forgotten
+only when none came for a whole window, so a limit below the lockout threshold, over at
+least the observation window, never lets Fixline lock an account. Per address it slides.
+
 In memory, per process: a deployment with several API processes multiplies the limits by
-their number (still far under what guessing needs), and a restart forgets them.
+their number (still far under what guessing needs; the account's own count at the DC,
+checked before each bind, still holds), and a restart forgets them.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ class LoginThrottle:
         self._failures: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
+    def tighten(self, per_user: int, window_s: float) -> None:
+        """Use this username limit and window (the directory's lockout allows no more)."""
+        with self._lock:
+            self.limits["user"] = per_user
+            self.window_s = window_s
+
     def check(self, username: str, address: str | None) -> None:
         """RateLimitedError (with Retry-After) when either counter is at its limit."""
         now = self.clock()
@@ -41,7 +52,9 @@ class LoginThrottle:
             for key in self._keys(username, address):
                 failures = self._recent(key, now)
                 if len(failures) >= self.limits[key[0]]:
-                    retry = math.ceil(failures[0] + self.window_s - now)
+                    # A username's failures go all at once, a window after the last one.
+                    frees = failures[-1] if key[0] == "user" else failures[0]
+                    retry = math.ceil(frees + self.window_s - now)
                     raise RateLimitedError(
                         "too many failed logins; wait before trying again",
                         retry_after_s=max(1, retry),
@@ -70,6 +83,10 @@ class LoginThrottle:
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         failures = self._failures.get(key, deque())
+        if key[0] == "user":
+            if failures and failures[-1] <= now - self.window_s:
+                failures.clear()
+            return failures
         while failures and failures[0] <= now - self.window_s:
             failures.popleft()
         return failures

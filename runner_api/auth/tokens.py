@@ -68,6 +68,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_id(token: str) -> str | None:
+    """The public id of a token `fxl_<id>_<secret>` (None when it is not one)."""
+    if not token.startswith(PREFIX):
+        return None
+    found, sep, _ = token.removeprefix(PREFIX).partition("_")
+    return found if sep and found else None
+
+
 class TokenStore:
     """Creates, checks, lists and revokes API tokens."""
 

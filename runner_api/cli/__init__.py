@@ -6,10 +6,12 @@ import sys
 
 import typer
 
+from runner_api.auth.errors import RateLimitedError
 from runner_api.cli import (  # noqa: F401  (they register their commands)
     admin,
     audit,
     ca,
+    limits,
     monitoring,
     runs,
     secrets,
@@ -17,7 +19,7 @@ from runner_api.cli import (  # noqa: F401  (they register their commands)
     tokens,
     worker,
 )
-from runner_api.cli.common import EXIT_INVALID, app
+from runner_api.cli.common import EXIT_INVALID, EXIT_LIMITED, app
 from runner_api.errors import FixlineError
 
 __all__ = ["app", "main"]
@@ -29,4 +31,4 @@ def main() -> None:
         app()
     except FixlineError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(EXIT_LIMITED if isinstance(exc, RateLimitedError) else EXIT_INVALID)

@@ -11,7 +11,9 @@ from runner_api.settings import Settings
 
 app = typer.Typer(
     help="Fixline: vetted one-step helpdesk fixes, each run bound to its ticket.\n\n"
-    "Settings come from FIXLINE_* environment variables (see docs/CONFIGURATION.md).",
+    "Settings come from FIXLINE_* environment variables (see docs/CONFIGURATION.md).\n\n"
+    "Exit codes: 0 done, 1 failed, 2 invalid input, 3 refused by policy, 4 rate limited "
+    "(see each command's --help).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -21,7 +23,12 @@ lab_app = typer.Typer(help="Start or stop the local lab (throwaway real componen
 app.add_typer(db_app, name="db")
 app.add_typer(lab_app, name="lab")
 
-EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 1, 2, 3
+EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED, EXIT_LIMITED = 1, 2, 3, 4
+EXIT_CODES_HELP = (
+    "Exit codes: 0 succeeded, 1 the run failed (or was canceled, timed out, interrupted), "
+    "2 invalid input, 3 refused by policy, 4 rate limited (the message names the limit, "
+    "whose runs fill it and when it frees; an admin may `fixline limits clear` it)."
+)
 
 
 def load_settings() -> Settings:

@@ -8,10 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
+from runner_api.auth.errors import RateLimitedError
 from runner_api.auth.principal import local_user_id
 from runner_api.cli.common import (
+    EXIT_CODES_HELP,
     EXIT_FAILED,
     EXIT_INVALID,
+    EXIT_LIMITED,
     EXIT_REFUSED,
     app,
     fail,
@@ -29,8 +32,7 @@ from runner_api.runs.store import RunFilter
 @app.command(
     "run",
     epilog="Example: fixline run service_restart --customer lab --ticket INC-1042 "
-    "-p host=lab-host -p unit=fixline-lab-web --wait. Exit codes: 0 succeeded, 1 the run "
-    "failed (or was canceled, timed out, interrupted), 2 invalid input, 3 refused by policy.",
+    f"-p host=lab-host -p unit=fixline-lab-web --wait. {EXIT_CODES_HELP}",
 )
 def run_action(
     action: Annotated[str, typer.Argument(help="Vetted action, see `fixline actions`.")],
@@ -73,6 +75,8 @@ def run_action(
             raise fail(
                 f"refused: {exc.message} (run {exc.details.get('run_id')})", EXIT_REFUSED
             ) from None
+        except RateLimitedError as exc:
+            raise fail(exc.message, EXIT_LIMITED) from None
         except FixlineError as exc:
             raise fail(exc.message, EXIT_INVALID) from None
         typer.echo(f"run {run.id} queued ({action} on {run.target}, ticket {ticket})")

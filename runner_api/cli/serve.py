@@ -128,6 +128,9 @@ def _serve(asgi_app: FastAPI, host: str, port: int) -> None:
     # missing one fails at start instead of falling back silently.
     # log_config=None: uvicorn's lines (the access log too) go through the one plain handler
     # setup_logging made, in the service's format, next to the service's own lines.
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 (its
+    # forwarded_allow_ips default) and let any local caller pick its address; the app reads
+    # forwarded headers itself, from FIXLINE_TRUSTED_PROXIES only (app.py).
     uvicorn.run(
         asgi_app,
         host=host,
@@ -136,4 +139,5 @@ def _serve(asgi_app: FastAPI, host: str, port: int) -> None:
         log_level="info",
         loop="uvloop",
         http="httptools",
+        proxy_headers=False,
     )

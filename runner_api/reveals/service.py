@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
+from runner_api.auth.authorize import denial
 from runner_api.database import Database
 from runner_api.errors import FixlineError, NotFoundError
 from runner_api.reveals.models import Reveal
@@ -70,9 +71,10 @@ class RevealService:
         name (for the audit), `caller_id` the principal id that must be the requester's."""
         with self.db.session() as session:
             reveal = session.get(Reveal, reveal_id)
-            # Someone else's reveal looks exactly like a missing one.
+            # Someone else's reveal looks exactly like a missing one (but is audited).
             if reveal is None or reveal.requester_id != caller_id:
-                raise RevealNotFoundError(f"no reveal {reveal_id!r} for you")
+                missing = RevealNotFoundError(f"no reveal {reveal_id!r} for you")
+                raise missing if reveal is None else denial(missing, "not_requester")
             sealed = reveal.sealed
             taken = session.execute(
                 update(Reveal)

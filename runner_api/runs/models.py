@@ -98,3 +98,23 @@ class TargetLock(Base):
     target: Mapped[str] = mapped_column(String(330), primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RateLimitClear(Base):
+    """An admin's clear of a rate limit: its scope counts only runs created after it."""
+
+    __tablename__ = "rate_limit_clears"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # The limit: requester, target or action (runs/limits.py); a target clear with a requester
+    # clears only that requester's share of the target.
+    kind: Mapped[str] = mapped_column(String(16))
+    customer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    requester: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    action: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cleared_by: Mapped[str] = mapped_column(String(128))
+    cleared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_rate_limit_clears_cleared_at", "cleared_at"),)

@@ -34,6 +34,8 @@ def _owner_alive(worker: str | None) -> bool | None:
         pid, started = int(pid_text), int(started_text)
     except ValueError:
         return False
+    # A site worker's name starts with its token's id: `<token id>/<host:pid:start>`.
+    host = host.rpartition("/")[2]
     if host != socket.gethostname():
         return None
     try:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runner_api.runs.status import RunStatus
 
@@ -104,3 +104,70 @@ class RunEventRead(BaseModel):
     host: str | None
     message: str
     data: dict[str, Any]
+
+
+class LimitKind(StrEnum):
+    """What a clear resets (runs/limits.py): a requester's hour, a target, an action."""
+
+    REQUESTER = "requester"
+    TARGET = "target"
+    ACTION = "action"
+
+
+# Which scope fields each kind of clear names (the rest must stay empty); a target clear
+# may name a requester too, to clear only that requester's share of the target.
+_SCOPE_FIELDS = {
+    LimitKind.REQUESTER: ({"requester"}, set()),
+    LimitKind.TARGET: ({"customer", "target"}, {"requester"}),
+    LimitKind.ACTION: ({"action"}, set()),
+}
+
+
+class LimitClearCreate(BaseModel):
+    """Clear one rate limit for one scope: its runs so far no longer count."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"limit": "target", "customer": "lab", "target": "lab-host", "reason": "demo"}
+            ]
+        },
+    )
+
+    limit: LimitKind
+    customer: str | None = Field(None, pattern=CUSTOMER_PATTERN)
+    # Names as runs store them: no control characters (PostgreSQL refuses NUL in text).
+    target: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,255}$")
+    requester: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,128}$")
+    action: str | None = Field(None, pattern=ACTION_PATTERN)
+    reason: str = Field("", pattern=r"^[^\x00]{0,500}$", description="Why; kept with the clear.")
+
+    @model_validator(mode="after")
+    def _names_its_scope(self) -> LimitClearCreate:
+        required, optional = _SCOPE_FIELDS[self.limit]
+        given = {
+            name for name in ("customer", "target", "requester", "action") if getattr(self, name)
+        }
+        if not required <= given or given - required - optional:
+            names = ", ".join(sorted(required)) + (
+                f" (and optionally {', '.join(sorted(optional))})" if optional else ""
+            )
+            raise ValueError(f"a {self.limit.value} clear names {names}, nothing else")
+        return self
+
+
+class LimitClearRead(BaseModel):
+    """A recorded clear."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    limit: LimitKind = Field(validation_alias="kind")
+    customer: str | None
+    target: str | None
+    requester: str | None
+    action: str | None
+    cleared_by: str
+    cleared_at: datetime
+    reason: str

@@ -203,8 +203,10 @@ class RunService:
                     ticket_id=request.ticket_id,
                     action=spec.name,
                     target=prepared.target,
-                    requested_by=request.requester_id,
+                    requested_by=request.requested_by,
                     channel=request.channel,
+                    check_mode=request.check_mode,
+                    requester_id=request.requester_id,
                 )
             )
         run = Run(

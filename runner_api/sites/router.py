@@ -28,6 +28,10 @@ from runner_api.sites.wire import (
 router = APIRouter(prefix="/worker", tags=["site workers"])
 Worker = Annotated[Principal, Depends(require(Permission.WORKER_EXECUTE))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ErrorResponse,
+        "description": "Not a worker token, or a worker name not of this token's.",
+    },
     404: {"model": ErrorResponse, "description": "No such run of this worker's site."},
     409: {"model": ErrorResponse, "description": "Not claimable, or run by another worker."},
 }
@@ -67,6 +71,8 @@ async def finish(run_id: str, body: FinishIn, core: CoreDep, worker: Worker) -> 
     return await run_in_threadpool(_sites(core).finish, worker, run_id, body)
 
 
-@router.post("/heartbeat", summary="The worker lives; answers the runs to cancel")
+@router.post(
+    "/heartbeat", summary="The worker lives; answers the runs to cancel", responses=_ERRORS
+)
 async def heartbeat(body: HeartbeatIn, core: CoreDep, worker: Worker) -> HeartbeatOut:
     return await run_in_threadpool(_sites(core).heartbeat, worker, body)

@@ -6,6 +6,7 @@ import logging
 import socket
 from pathlib import Path
 
+from runner_api.auth.tokens import token_id
 from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
@@ -63,6 +64,18 @@ def worker_token(settings: Settings) -> str:
     return lines[0].strip()
 
 
+def worker_name(token: str) -> str:
+    """`<token id>/<host:pid:start>`: the API takes a worker's reports only under a name
+    that starts with the id of the token it calls with (sites/service.py)."""
+    bound_to = token_id(token)
+    if bound_to is None:
+        raise ConfigurationError(
+            "the site worker's token is not a Fixline API token (fxl_...): create one with "
+            "`fixline tokens create --role worker --customer C ...` on the central server"
+        )
+    return f"{bound_to}/{worker_identity()}"
+
+
 class SiteRuntime:
     """A site worker's own pieces: local credential store, executors, API client."""
 
@@ -82,9 +95,8 @@ class SiteRuntime:
             settings, self.db, VettingLock(settings.project_dir), credentials
         )
         verify: str | bool = str(settings.worker_ca_file) if settings.worker_ca_file else True
-        self.client = ApiClient(
-            settings.api_url, worker_token(settings), worker_identity(), site, verify=verify
-        )
+        token = worker_token(settings)
+        self.client = ApiClient(settings.api_url, token, worker_name(token), site, verify=verify)
         self.worker = SiteWorker(
             self.client,
             catalog(),

@@ -1,6 +1,9 @@
 """The API's side of site workers: claim, events, reveals, end, heartbeat, and the sweep.
 
 Every call names the worker; a run is reported on only by the worker that claimed it.
+A worker's name is bound to its token: it starts with the token's id
+(`<token id>/<host:pid:start>`, sites/runtime.py), so one token can neither report for,
+keep alive nor interrupt the runs of another token's workers (nor of the API itself).
 Scope: a worker token is limited to its site's customers, and a run of another site does
 not exist for it (404), so a site-A worker can never be handed a site-B run.
 """
@@ -13,7 +16,8 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from runner_api.auth.authorize import require_run_visible
+from runner_api.auth.authorize import denial, require_run_visible
+from runner_api.auth.errors import PermissionDeniedError
 from runner_api.auth.principal import Principal
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.dispatch.execution import JobRunner
@@ -52,6 +56,19 @@ class TargetBusyError(ConflictError):
     code = "target_busy"
 
 
+def _bound(principal: Principal, worker: str) -> None:
+    """PermissionDeniedError (audited) unless the worker's name is one of the token's."""
+    if not principal.credential_id or not worker.startswith(f"{principal.credential_id}/"):
+        raise denial(
+            PermissionDeniedError(
+                f"worker {worker!r} is not a worker of this token: its workers' names start "
+                f"with {principal.credential_id}/",
+                reason="worker_id",
+            ),
+            "worker_id",
+        )
+
+
 class SiteRuns:
     """What site workers may do with the runs of their site."""
 
@@ -85,7 +102,8 @@ class SiteRuns:
         """queued -> running for this worker, once; answers the job with its parameters."""
         run = self._visible(principal, run_id)
         if self.customers.get(run.customer).site != body.site:
-            raise RunNotFoundError(f"no run {run_id}")
+            raise denial(RunNotFoundError(f"no run {run_id}"), "site_scope")
+        _bound(principal, body.worker)
         if run.status != RunStatus.QUEUED:
             raise ConflictError(f"run {run_id} is {run.status}; only a queued run is claimed")
         params, approved_by = self.jobs.params(run_id)
@@ -127,6 +145,7 @@ class SiteRuns:
     def finish(self, principal: Principal, run_id: str, body: FinishIn) -> FinishOut:
         """Record the run's end from the worker's outcome; a repeated call answers the same."""
         run = self._visible(principal, run_id)
+        _bound(principal, body.worker)
         if run.worker != body.worker:
             raise ConflictError(f"run {run_id} is not run by {body.worker}")
         if RunStatus(run.status).terminal:
@@ -143,6 +162,7 @@ class SiteRuns:
 
     def heartbeat(self, principal: Principal, body: HeartbeatIn) -> HeartbeatOut:
         """Keep the worker's runs owned, end the ones it lost, pass on cancel requests."""
+        _bound(principal, body.worker)
         self.store.heartbeat(body.worker)
         running = set(body.running)
         cutoff = utcnow() - timedelta(seconds=_LOST_AFTER_S)
@@ -191,6 +211,7 @@ class SiteRuns:
 
     def _owned(self, principal: Principal, run_id: str, worker: str) -> Run:
         run = self._visible(principal, run_id)
+        _bound(principal, worker)
         if run.status != RunStatus.RUNNING or run.worker != worker:
             raise ConflictError(f"run {run_id} is {run.status}, not running on {worker}")
         return run

@@ -185,7 +185,8 @@ def test_rate_limit_answers_429_is_audited_and_outlives_the_app(
         "ticket_id": "INC-507",
         "action": "account_unlock",
         "params": {"username": "ben.carter"},
-        "check_mode": True,
+        # Not a preview: previews never count.
+        "check_mode": False,
     }
     with TestClient(create_app(limited), headers=AUTH) as client:
         for _ in range(2):

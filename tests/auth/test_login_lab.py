@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from runner_api.app import create_app
+from runner_api.auth.lockout import LockoutPolicy
 from runner_api.auth.login_directory import LoginRejectedError
 from runner_api.lab.directory_data import LAB_USER_PASSWORD
 from runner_api.settings import Settings
@@ -81,7 +83,7 @@ def test_blank_or_nul_passwords_are_refused_before_any_bind(
     assert answer.status_code == 401
     assert auth_app.directory.binds == 0
     with pytest.raises(LoginRejectedError):
-        auth_app.directory.authenticate("alice.agent", password)
+        auth_app.directory.authenticate("alice.agent", password, LockoutPolicy(3, 1800))
     assert auth_app.directory.binds == 0
     [event] = auth_app.audit("auth.login_failed")
     assert "no bind" in event["data"]["reason"]
@@ -127,13 +129,31 @@ def test_wrong_password_is_401_and_audited_without_the_password(
     assert "Wrong-Password-42" not in str(event)
 
 
-def test_an_account_in_no_fixline_group_is_refused_and_audited(auth_app: AuthApp) -> None:
-    answer = auth_app.login("gina.nogroup")
+def test_a_right_password_without_a_role_answers_as_a_wrong_one(
+    auth_app: AuthApp, lab_dc_restored: DirectoryLabHandle
+) -> None:
+    wrong = auth_app.login("gina.nogroup", "Wrong-Password-42")
+    wrong_binds = auth_app.directory.binds
+    right = auth_app.login("gina.nogroup")
 
-    assert answer.status_code == 403
+    # The same status, body and headers: nothing confirms the password to whoever typed it.
+    assert right.status_code == wrong.status_code == 401
+    assert right.json() == wrong.json()
+    assert _headers(right) == _headers(wrong)
     assert "fixline_session" not in auth_app.client.cookies
-    [event] = auth_app.audit("auth.login_failed")
-    assert event["data"]["reason"] == "in no Fixline role group"
+    # The same way through the directory (lookup, groups, then the bind): no shortcut that
+    # would tell the two apart by the time they take.
+    assert auth_app.directory.binds == 2 * wrong_binds
+    # The audit log keeps the real reason.
+    reasons = [event["data"]["reason"] for event in auth_app.audit("auth.login_failed")]
+    assert "invalid credentials" in reasons[0]
+    assert reasons[1].startswith("no_role")
+    # It counts as a failed login too: a limit that only wrong passwords reach would tell.
+    assert auth_app.login("gina.nogroup").status_code == 429
+
+
+def _headers(answer: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in answer.headers.items() if k not in ("date", "content-length")}
 
 
 def test_failed_logins_per_username_hit_429_before_any_bind(auth_app: AuthApp) -> None:
@@ -145,7 +165,8 @@ def test_failed_logins_per_username_hit_429_before_any_bind(auth_app: AuthApp) -
     answer = auth_app.login("nobody.here", "Guess-2")
 
     assert answer.status_code == 429
-    assert 1 <= int(answer.headers["retry-after"]) <= 300
+    # Failures are forgotten as the lab DC forgets them: 30 minutes after the last one.
+    assert 1 <= int(answer.headers["retry-after"]) <= 1800
     assert auth_app.directory.binds == binds
     assert any(e["data"]["reason"] == "rate limited" for e in auth_app.audit("auth.login_failed"))
     # Another name from the same address still gets through (the address limit is higher).

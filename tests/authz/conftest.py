@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def by(name: str) -> Creator:
     """A token creator who is a person of their own ("test:<name>")."""
     return Creator(name, f"test:{name}", f"test:{name}")
+
+
+def lab_free_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of an app on this checkout's project with no lab and no credentials."""
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "project_dir": PROJECT_DIR,
+        "credentials_dir": tmp_path / "no-credentials",
+        "workers": 1,
+    }
+    return Settings(**(values | overrides))
 
 
 @pytest.fixture

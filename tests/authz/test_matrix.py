@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal, Role
+from runner_api.auth.tokens import token_id
 from runner_api.core import Core
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel
@@ -96,6 +97,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/tokens/{token_id}/revoke"): Rule(Permission.TOKENS_MANAGE, Scope.TOKEN),
     ("GET", "/tickets/updates"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
     ("GET", "/webhooks/deliveries"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
+    # A target's limit names its customer; requester and action clears span every customer.
+    ("POST", "/limits/clear"): Rule(Permission.LIMITS_CLEAR, Scope.CUSTOMER),
     # Site workers only (admins included are refused); a run outside the token's customers
     # does not exist for it. The planted runs have ended, so an allowed claim gets 409.
     ("POST", "/worker/runs/{run_id}/claim"): Rule(Permission.WORKER_EXECUTE, Scope.RUN),
@@ -320,6 +323,8 @@ def _request(method: str, path: str, world: World, own: Own) -> tuple[str, dict[
         kwargs["json"] = {"comment": "matrix"}
     if path.endswith("/events"):
         kwargs["params"] = {"stream": False}
+    if path == "/limits/clear":
+        kwargs["json"] = {"limit": "target", "customer": customer, "target": "lab-host"}
     if path.startswith("/worker/"):
         kwargs["json"] = _worker_body(path)
     return url, kwargs
@@ -372,6 +377,9 @@ def test_matrix(client: TestClient, world: World) -> None:
         for own in _ownerships(path, rule):
             for caller in CALLERS:
                 url, kwargs = _request(method, path, world, own)
+                if path.startswith("/worker/") and caller in world.tokens:
+                    # A worker's name starts with its token's id (sites/service.py).
+                    kwargs["json"]["worker"] = f"{token_id(world.tokens[caller])}/matrix:1:1"
                 headers = {}
                 if caller == "bootstrap":
                     headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
