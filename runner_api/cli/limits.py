@@ -19,8 +19,8 @@ app.add_typer(limits_app, name="limits")
 @limits_app.command(
     "clear",
     epilog="Examples: fixline limits clear target --customer lab --target lab-host "
-    "--reason 'demo'; fixline limits clear requester --requester alice.agent; fixline limits "
-    "clear action --action password_reset. A 429 names the limit and its scope.",
+    "--reason 'demo'; fixline limits clear requester --requester token:3fa2b1c9d0e1; "
+    "fixline limits clear action --action password_reset. A 429 names the limit and its scope.",
 )
 def clear(
     limit: Annotated[LimitKind, typer.Argument(help="requester, target or action.")],
@@ -28,7 +28,10 @@ def clear(
     target: Annotated[str | None, typer.Option(help="target: the host, account, ...")] = None,
     requester: Annotated[
         str | None,
-        typer.Option(help="requester: whose hour; target: only this requester's share."),
+        typer.Option(
+            help="requester: whose hour; target: only this requester's share. The requester's "
+            "id (requester_id of its runs, or of the 429's used_by), not its name."
+        ),
     ] = None,
     action: Annotated[str | None, typer.Option(help="action: whose breaker.")] = None,
     reason: Annotated[str, typer.Option(help="Why (kept with the clear).")] = "",

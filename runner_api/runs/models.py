@@ -111,7 +111,7 @@ class RateLimitClear(Base):
     kind: Mapped[str] = mapped_column(String(16))
     customer: Mapped[str | None] = mapped_column(String(64), nullable=True)
     target: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    requester: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    requester: Mapped[str | None] = mapped_column(String(160), nullable=True)
     action: Mapped[str | None] = mapped_column(String(64), nullable=True)
     cleared_by: Mapped[str] = mapped_column(String(128))
     cleared_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -139,7 +139,12 @@ class LimitClearCreate(BaseModel):
     customer: str | None = Field(None, pattern=CUSTOMER_PATTERN)
     # Names as runs store them: no control characters (PostgreSQL refuses NUL in text).
     target: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,255}$")
-    requester: str | None = Field(None, pattern=r"^[^\x00-\x1f\x7f]{1,128}$")
+    requester: str | None = Field(
+        None,
+        pattern=r"^[^\x00-\x1f\x7f]{1,160}$",
+        description="The requester's id (`requester_id` in a run or in the 429's `used_by`, "
+        "e.g. token:3fa2b1c9d0e1 or agent:<objectGUID>): names need not be unique.",
+    )
     action: str | None = Field(None, pattern=ACTION_PATTERN)
     reason: str = Field("", pattern=r"^[^\x00]{0,500}$", description="Why; kept with the clear.")
 

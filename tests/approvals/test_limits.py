@@ -25,7 +25,7 @@ from tests.runs.factories import CUSTOMER, make_run
 
 
 def _attempt(target: str = "bob", by: str = "alice", channel: Channel = Channel.API) -> Attempt:
-    return Attempt("acme", "INC-5", "account_touch", target, by, channel)
+    return Attempt("acme", "INC-5", "account_touch", target, by, channel, requester_id=f"test:{by}")
 
 
 def _age(minutes: float) -> dict[str, object]:
@@ -154,8 +154,8 @@ def test_one_requester_cannot_use_up_a_target_alone(database: Database) -> None:
     assert details["scope"] == {"customer": "acme", "target": "bob"}
     # Whose runs fill it, so the person held back knows whom to ask.
     assert details["used_by"] == [
-        {"requested_by": "alice", "runs": 2},
-        {"requested_by": "dave", "runs": 1},
+        {"requested_by": "alice", "requester_id": "test:alice", "runs": 2},
+        {"requested_by": "dave", "requester_id": "test:dave", "runs": 1},
     ]
 
 
@@ -169,8 +169,10 @@ def test_a_429_says_which_limit_who_and_when_it_frees(database: Database) -> Non
         limits.check(_attempt(target="z"))
     details = hit.value.details
     assert details["limit"] == "requester"
-    assert details["scope"] == {"requester": "alice"}
-    assert details["used_by"] == [{"requested_by": "alice", "runs": 2}]
+    assert details["scope"] == {"requester": "test:alice"}
+    assert details["used_by"] == [
+        {"requested_by": "alice", "requester_id": "test:alice", "runs": 2}
+    ]
     assert (details["max_runs"], details["window_s"]) == (2, 3600)
     frees_at = datetime.fromisoformat(details["frees_at"])
     # The run of 50 minutes ago leaves the window in 10 minutes: the moment and the
@@ -192,7 +194,9 @@ def test_the_action_breaker_names_only_the_attempts_customer(database: Database)
     details = hit.value.details
     assert details["limit"] == "action"
     # Another customer's agents are no business of this caller: counted, not named.
-    assert details["used_by"] == [{"requested_by": "alice", "runs": 1}]
+    assert details["used_by"] == [
+        {"requested_by": "alice", "requester_id": "test:alice", "runs": 1}
+    ]
     assert details["others"] == 2
 
 
@@ -211,7 +215,9 @@ def test_a_clear_restarts_counting_for_its_scope_in_every_process(database: Data
     with pytest.raises(RateLimitedError) as still:
         other.check(_attempt(target="bob"))
     assert still.value.details["limit"] == "requester"
-    other.clear(LimitClearCreate(limit="requester", requester="alice", reason="a demo"), "root")
+    other.clear(
+        LimitClearCreate(limit="requester", requester="test:alice", reason="a demo"), "root"
+    )
     other.check(_attempt(target="bob"))
     # Counting starts after the clear: new runs count again.
     for n in range(2):

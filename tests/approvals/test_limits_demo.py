@@ -36,6 +36,7 @@ def test_a_newcomer_follows_the_readme_twenty_times(tmp_path: Path) -> None:
                         params=params,
                         requested_by="newcomer@cli",
                         channel=Channel.CLI,
+                        requester_id="os:newcomer",
                     )
                 )
                 assert run.status == "queued"

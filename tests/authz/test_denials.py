@@ -17,7 +17,7 @@ from sqlalchemy import text
 from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
-from tests.authz.conftest import ADMIN_TOKEN, lab_free_settings
+from tests.authz.conftest import ADMIN_TOKEN, by, lab_free_settings
 from tests.runs.factories import make_run
 
 
@@ -32,7 +32,7 @@ def _denials(core: Core, kind: str = "auth.denied") -> list[dict[str, Any]]:
 
 def _bearer(core: Core, name: str, role: Role, customers: list[str] | None) -> dict[str, str]:
     issued = core.tokens.create(
-        name=name, role=role, customers=customers, actions=None, created_by="test"
+        name=name, role=role, customers=customers, actions=None, created_by=by("test")
     )
     return {"Authorization": f"Bearer {issued.secret}"}
 
@@ -53,7 +53,7 @@ def test_another_customers_run_is_missing_and_the_denial_audited(
     assert denial["reason"] == "customer_scope"
     assert denial["path"] == f"/runs/{foreign.id}"
     # Someone else's reveal, a run for another customer: the same.
-    reveal = core.reveals.create(foreign.id, "token:erin", "Temp-Password-1!")
+    reveal = core.reveals.create(foreign.id, "token:erin", "test:erin", "Temp-Password-1!")
     assert client.post(f"/reveals/{reveal}", headers=agent).status_code == 404
     body = {"customer": "contoso", "ticket_id": "T-1", "action": "account_unlock", "params": {}}
     assert client.post("/runs", json=body, headers=agent).status_code == 404

@@ -66,6 +66,9 @@ def make_run(n: int = 0, **overrides: Any) -> Run:
         "created_at": utcnow() + timedelta(milliseconds=n),
     }
     values.update(overrides)
+    if "requested_by" in overrides and "requester_id" not in overrides:
+        # A requester named in a test is a caller of its own.
+        values["requester_id"] = f"test:{overrides['requested_by']}"
     return Run(**values)
 
 

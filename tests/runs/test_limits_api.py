@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
-from tests.authz.conftest import lab_free_settings
+from tests.authz.conftest import by, lab_free_settings
 from tests.runs.factories import make_run
 
 ADMIN = "limits-bootstrap-0123456789abcdef"
@@ -45,15 +45,24 @@ def client(core: Core) -> Iterator[TestClient]:
 
 def _bearer(core: Core, name: str, role: Role, customers: list[str] | None) -> dict[str, str]:
     issued = core.tokens.create(
-        name=name, role=role, customers=customers, actions=None, created_by="test"
+        name=name, role=role, customers=customers, actions=None, created_by=by("test")
     )
     return {"Authorization": f"Bearer {issued.secret}"}
 
 
+def _runs_of(core: Core, headers: dict[str, str], count: int) -> str:
+    """Runs on the lab host requested by the caller of these headers; its principal id."""
+    caller = core.tokens.principal(headers["Authorization"].removeprefix("Bearer "))
+    for n in range(count):
+        run = make_run(n, customer="lab", target="lab-host", requested_by=caller.name)
+        run.requester_id = caller.id
+        core.store.insert(run)
+    return caller.id
+
+
 def test_a_429_names_the_limit_its_users_and_when_it_frees(client: TestClient, core: Core) -> None:
     agent = _bearer(core, "ann", Role.AGENT, ["lab"])
-    for n in range(2):
-        core.store.insert(make_run(n, customer="lab", target="lab-host", requested_by="token:ann"))
+    ann = _runs_of(core, agent, 2)
 
     hit = client.post("/runs", json=BODY, headers=agent)
 
@@ -62,8 +71,8 @@ def test_a_429_names_the_limit_its_users_and_when_it_frees(client: TestClient, c
     assert error["code"] == "rate_limited"
     details = error["details"]
     assert details["limit"] == "target_requester"
-    assert details["scope"] == {"customer": "lab", "target": "lab-host", "requester": "token:ann"}
-    assert details["used_by"] == [{"requested_by": "token:ann", "runs": 2}]
+    assert details["scope"] == {"customer": "lab", "target": "lab-host", "requester": ann}
+    assert details["used_by"] == [{"requested_by": "token:ann", "requester_id": ann, "runs": 2}]
     retry = int(hit.headers["retry-after"])
     assert retry == details["retry_after_s"] and 3500 <= retry <= 3600
     assert datetime.fromisoformat(details["frees_at"]).tzinfo is not None
@@ -74,8 +83,7 @@ def test_a_429_names_the_limit_its_users_and_when_it_frees(client: TestClient, c
 
 def test_an_admin_clears_a_limit_and_the_next_run_passes(client: TestClient, core: Core) -> None:
     agent = _bearer(core, "ann", Role.AGENT, ["lab"])
-    for n in range(2):
-        core.store.insert(make_run(n, customer="lab", target="lab-host", requested_by="token:ann"))
+    _runs_of(core, agent, 2)
     scope = {"limit": "target", "customer": "lab", "target": "lab-host", "reason": "demo"}
 
     assert client.post("/limits/clear", json=scope, headers=agent).status_code == 403
@@ -83,7 +91,7 @@ def test_an_admin_clears_a_limit_and_the_next_run_passes(client: TestClient, cor
 
     assert cleared.status_code == 201, cleared.text
     body = cleared.json()
-    assert body["limit"] == "target" and body["cleared_by"] == "admin"
+    assert body["limit"] == "target" and body["cleared_by"] == "token:bootstrap"
     assert body["reason"] == "demo"
     assert (
         client.post("/runs", json=BODY | {"ticket_id": "INC-2"}, headers=agent).status_code == 202

@@ -40,7 +40,7 @@ def test_credentials_are_write_only(client: TestClient, core: Core) -> None:
     assert answers[0].json()["fields"] == {"password": "$encrypted$", "username": "$encrypted$"}
     answers.append(client.get("/credentials/lab", headers=ADMIN))
     (view,) = answers[-1].json()
-    assert (view["kind"], view["updated_by"]) == ("mailbox", "admin")
+    assert (view["kind"], view["updated_by"]) == ("mailbox", "token:bootstrap")
     assert set(view["fields"].values()) == {"$encrypted$"}
     answers.append(
         client.put(

@@ -39,7 +39,9 @@ def test_rotation_reseals_credentials_and_reveals(
     directory = DirectoryCredential("CN=svc", SecretStr("pw-directory-2"), CERTIFICATE)
     store.store_directory_credential("contoso", directory)
     run = RunStore(database).insert(make_run(1, requested_by="alice"))
-    reveal_id = RevealService(database, key.box(), ttl_s=300).create(run.id, "alice", TEMP_PASSWORD)
+    reveal_id = RevealService(database, key.box(), ttl_s=300).create(
+        run.id, "alice", "test:alice", TEMP_PASSWORD
+    )
     key_file = tmp_path / "keys" / "secret.key"
     write_key_file(key_file, key.material)
 
@@ -73,9 +75,9 @@ def test_rotation_reseals_credentials_and_reveals(
         assert reveal is not None and reveal.sealed is not None
         with pytest.raises(ConfigurationError):
             old_box.open(reveal.sealed, f"reveal:{reveal_id}")
-    assert RevealService(database, new.box(), ttl_s=300).consume(reveal_id, "alice") == (
-        TEMP_PASSWORD
-    )
+    assert RevealService(database, new.box(), ttl_s=300).consume(
+        reveal_id, "alice", "test:alice"
+    ) == (TEMP_PASSWORD)
 
 
 def test_a_rotation_with_the_wrong_key_changes_nothing(

@@ -25,6 +25,7 @@ from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.credentials import MailboxCredential
 from runner_api.settings import Settings
+from runner_api.webhooks.deliveries import Received
 from runner_api.webhooks.queued import QueuedRun
 from tests.secrets.apps import settings_without_lab
 from tests.secrets.canary import canary
@@ -70,7 +71,7 @@ def test_rotation_keeps_every_pending_secret_usable(tmp_path: Path) -> None:
         "lab", MailboxCredential("svc", SecretStr(secrets["mailbox"]))
     )
     queued = before.runs.start_run(_smoke("INC-1", secrets["queued"]))
-    reveal_id = before.reveals.create(queued.id, "alice", secrets["reveal"])
+    reveal_id = before.reveals.create(queued.id, "alice", "test:alice", secrets["reveal"])
     held = before.runs.start_run(
         RunRequest(
             "lab", "INC-2", "vpn_grant", {"username": "jdoe"}, "alice", Channel.API, "test:alice"
@@ -91,10 +92,9 @@ def test_rotation_keeps_every_pending_secret_usable(tmp_path: Path) -> None:
         "rule",
         {"host": "lab-host", "secret": "********"},
     )
+    received = Received("generic", "key-1", hashlib.sha256(b"{}").hexdigest(), 1, "v2")
     answer, first = before.deliveries.accept(
-        "generic",
-        "key-1",
-        hashlib.sha256(b"{}").hexdigest(),
+        received,
         hook,
         {"host": "lab-host", "secret": secrets["hook"]},
     )
@@ -112,7 +112,7 @@ def test_rotation_keeps_every_pending_secret_usable(tmp_path: Path) -> None:
     assert after.secret_key.id != before.secret_key.id
     mailbox = after.credentials.mailbox_credential("lab")
     assert mailbox.password.get_secret_value() == secrets["mailbox"]
-    assert after.reveals.consume(reveal_id, "alice") == secrets["reveal"]
+    assert after.reveals.consume(reveal_id, "alice", "test:alice") == secrets["reveal"]
     approved = after.approvals.approve(held.id, _person("bob"), "checked")
     assert approved.status == RunStatus.QUEUED
     params, _ = after.site_jobs.params(site_run.id)

@@ -17,7 +17,7 @@ from runner_api.auth.tokens import token_id
 from runner_api.core import Core
 from runner_api.runs.recovery import _owner_alive, worker_identity
 from runner_api.runs.status import RunStatus
-from tests.authz.conftest import lab_free_settings
+from tests.authz.conftest import by, lab_free_settings
 from tests.runs.factories import make_run
 
 
@@ -34,7 +34,7 @@ def client(core: Core) -> Iterator[TestClient]:
 
 def _worker_token(core: Core, name: str) -> str:
     return core.tokens.create(
-        name=name, role=Role.WORKER, customers=["lab"], actions=None, created_by="test"
+        name=name, role=Role.WORKER, customers=["lab"], actions=None, created_by=by("test")
     ).secret
 
 

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("customer", sa.String(64), nullable=True),
         sa.Column("target", sa.String(255), nullable=True),
-        sa.Column("requester", sa.String(128), nullable=True),
+        sa.Column("requester", sa.String(160), nullable=True),
         sa.Column("action", sa.String(64), nullable=True),
         sa.Column("cleared_by", sa.String(128), nullable=False),
         sa.Column("cleared_at", UTCDateTime, nullable=False),
