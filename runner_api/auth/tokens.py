@@ -76,6 +76,18 @@ def token_id(token: str) -> str | None:
     return found if sep and found else None
 
 
+def _event(kind: str, record: ApiToken, by: Creator, **data: object) -> AuditEvent:
+    """The audit record of a token's creation or revocation (never its secret)."""
+    return AuditEvent(
+        type=kind,
+        actor=by.name,
+        actor_id=by.id,
+        target=f"token:{record.id}",
+        outcome="ok",
+        data={"name": record.name, **data},
+    )
+
+
 class TokenStore:
     """Creates, checks, lists and revokes API tokens."""
 
@@ -165,25 +177,15 @@ class TokenStore:
         with self.db.session() as session:
             self._free_name(session, record.name, by, replace_bootstrap=replace_bootstrap)
             session.add(record)
-            self.audit.record(
-                session,
-                AuditEvent(
-                    type="token_created",
-                    actor=by.name,
-                    actor_id=by.id,
-                    target=f"token:{record.id}",
-                    outcome="ok",
-                    data={
-                        "name": record.name,
-                        "role": record.role,
-                        "customers": record.customers,
-                        "actions": record.actions,
-                        "person": record.person,
-                        "bootstrap": record.bootstrap,
-                        "expires_at": record.expires_at.isoformat() if record.expires_at else None,
-                    },
-                ),
-            )
+            created = {
+                "role": record.role,
+                "customers": record.customers,
+                "actions": record.actions,
+                "person": record.person,
+                "bootstrap": record.bootstrap,
+                "expires_at": record.expires_at.isoformat() if record.expires_at else None,
+            }
+            self.audit.record(session, _event("token_created", record, by, **created))
             try:
                 session.flush()
             except IntegrityError:
@@ -212,17 +214,7 @@ class TokenStore:
     def _revoked(self, session: Session, record: ApiToken, by: Creator, why: str) -> None:
         record.revoked_at = utcnow()
         record.revoked_by = by.name
-        self.audit.record(
-            session,
-            AuditEvent(
-                type="token_revoked",
-                actor=by.name,
-                actor_id=by.id,
-                target=f"token:{record.id}",
-                outcome="ok",
-                data={"name": record.name, "reason": why},
-            ),
-        )
+        self.audit.record(session, _event("token_revoked", record, by, reason=why))
         session.flush()
 
     def principal(self, token: str) -> Principal:
