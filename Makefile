@@ -36,17 +36,17 @@ test: venv system-deps ## install what the tests need and run them all
 check: venv system-deps fmt-check lint types ansible-lint test ## everything CI checks, plus format, lint and types
 
 fmt: venv ## reformat the code
-	$(BIN)/ruff format runner_api tests bench
-	$(BIN)/ruff check --fix runner_api tests bench
+	$(BIN)/ruff format runner_api lab tests bench
+	$(BIN)/ruff check --fix runner_api lab tests bench
 
 fmt-check:
-	$(BIN)/ruff format --check runner_api tests bench
+	$(BIN)/ruff format --check runner_api lab tests bench
 
 lint: venv
-	$(BIN)/ruff check runner_api tests bench
+	$(BIN)/ruff check runner_api lab tests bench
 
 types: venv
-	$(BIN)/mypy runner_api
+	$(BIN)/mypy runner_api lab
 
 ansible-lint: venv
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ansible-lint --offline --profile production playbooks roles

@@ -30,12 +30,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench.served import served  # noqa: E402
+from lab.directory import DirectoryLab  # noqa: E402
+from lab.directory_ldap import Connection  # noqa: E402
+from lab.process import machine_lock  # noqa: E402
 from runner_api.customers.registry import CustomerRegistry  # noqa: E402
 from runner_api.directory.connections import open_connection  # noqa: E402
 from runner_api.directory.ldap_gateway import TARGET_ATTRIBUTES  # noqa: E402
-from runner_api.lab.directory import DirectoryLab  # noqa: E402
-from runner_api.lab.directory_ldap import Connection  # noqa: E402
-from runner_api.lab.process import machine_lock  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
 RESET_USER, UNLOCK_USER = "paul.dubois", "karen.mills"

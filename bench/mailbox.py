@@ -36,10 +36,10 @@ from pydantic import SecretStr
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from lab.ews import SITES, EwsSimulator, SimulatorState, seed  # noqa: E402
+from lab.ews.accounts import SimulatorAccounts  # noqa: E402
 from runner_api.accounts import AccountGuard  # noqa: E402
 from runner_api.customers.models import Customer, MailboxConfig  # noqa: E402
-from runner_api.lab.ews import SITES, EwsSimulator, SimulatorState, seed  # noqa: E402
-from runner_api.lab.ews.accounts import SimulatorAccounts  # noqa: E402
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions  # noqa: E402
 from runner_api.runs.context import RunContext  # noqa: E402
 from runner_api.runs.status import RunStatus  # noqa: E402

@@ -39,8 +39,8 @@ sys.path.insert(0, str(PROJECT))
 
 from bench.playbook_overhead import _bare_cfg  # noqa: E402
 from bench.served import served  # noqa: E402
-from runner_api.lab import Lab  # noqa: E402
-from runner_api.lab.process import machine_lock  # noqa: E402
+from lab import Lab  # noqa: E402
+from lab.process import machine_lock  # noqa: E402
 from runner_api.pki.authority import crl_pem  # noqa: E402
 from runner_api.pki.keys import generate, load_private_key, private_pem  # noqa: E402
 from runner_api.pki.policy import Identity, Template, build  # noqa: E402

@@ -28,7 +28,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench.served import served  # noqa: E402
-from runner_api.lab import Lab  # noqa: E402
+from lab import Lab  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 from runner_api.settings import Settings  # noqa: E402
 

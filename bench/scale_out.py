@@ -37,9 +37,9 @@ import redis
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from runner_api.lab import Lab  # noqa: E402
-from runner_api.lab.postgres import private_schema  # noqa: E402
-from runner_api.lab.process import machine_lock  # noqa: E402
+from lab import Lab  # noqa: E402
+from lab.postgres import private_schema  # noqa: E402
+from lab.process import machine_lock  # noqa: E402
 from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
 FIXLINE = str(Path(sys.executable).parent / "fixline")

@@ -109,7 +109,7 @@ class Core:
                 *vpn_actions(),
             ]
         )
-        self.customers = CustomerRegistry(settings.inventories_dir)
+        self.customers = CustomerRegistry(settings.resolved_inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
         # Never from the database: a dump of it must not open the secrets it holds.
         self.secret_key = load_key(settings)

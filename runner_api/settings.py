@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -15,10 +16,14 @@ from runner_api.notify.models import SmtpSecurity
 
 
 def _default_project_dir() -> Path:
-    # The playbooks/, roles/ and inventories/ folders sit beside the package in a checkout.
+    # In a checkout the playbooks/, roles/ and inventories/ folders sit beside the package;
+    # an installed wheel has the vetted playbooks and roles in <prefix>/share/fixline.
     beside_package = Path(__file__).resolve().parent.parent
     if (beside_package / "playbooks").is_dir():
         return beside_package
+    installed = Path(sys.prefix) / "share" / "fixline"
+    if (installed / "playbooks").is_dir():
+        return installed
     return Path.cwd()
 
 
@@ -33,7 +38,14 @@ class Settings(BaseSettings):
     )
     project_dir: Path = Field(
         default_factory=_default_project_dir,
-        description="Folder holding playbooks/, roles/, inventories/ and vetting.lock.json.",
+        description="Folder holding playbooks/, roles/ and vetting.lock.json (and, unless "
+        "inventories_dir says otherwise, inventories/): the checkout, or <prefix>/share/fixline "
+        "of an installed wheel.",
+    )
+    inventories_dir: Path | None = Field(
+        None,
+        description="One folder per customer (hosts.yml, fixline.yml); default "
+        "project_dir/inventories. An installed wheel ships none: point this at yours.",
     )
     work_dir: Path | None = Field(
         None, description="Parent of per-run private folders; default data_dir/work."
@@ -392,5 +404,5 @@ class Settings(BaseSettings):
         return (self.webhook_sources_file or self.project_dir / "webhooks.yml").resolve()
 
     @property
-    def inventories_dir(self) -> Path:
-        return self.project_dir / "inventories"
+    def resolved_inventories_dir(self) -> Path:
+        return self.inventories_dir or self.project_dir / "inventories"

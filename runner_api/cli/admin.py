@@ -8,6 +8,7 @@ import typer
 
 from runner_api.audit.sink import AuditEvent
 from runner_api.cli.common import EXIT_INVALID, app, db_app, fail, lab_app, load_settings
+from runner_api.cli.lab_home import reach_lab
 from runner_api.errors import FixlineError
 
 
@@ -75,11 +76,13 @@ def db_upgrade() -> None:
 
 @lab_app.command("up")
 def lab_up() -> None:
-    """Start the local lab (installs what it needs; root)."""
-    from runner_api.lab import Lab
+    """Start the local lab (installs what it needs; root). From a checkout only."""
     from runner_api.secrets.credentials import FileCredentialSource
 
     settings = load_settings()
+    reach_lab(settings)
+    from lab import Lab
+
     lab = Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir))
     lab.up()
     typer.echo(lab.describe())
@@ -87,12 +90,14 @@ def lab_up() -> None:
 
 @lab_app.command("down")
 def lab_down() -> None:
-    """Stop the local lab."""
-    from runner_api.lab import Lab
-    from runner_api.lab.rt import RequestTracker
+    """Stop the local lab. From a checkout only."""
     from runner_api.secrets.credentials import FileCredentialSource
 
     settings = load_settings()
+    reach_lab(settings)
+    from lab import Lab
+    from lab.rt import RequestTracker
+
     Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir)).down()
     RequestTracker(settings.resolved_lab_dir / "rt").stop()  # started by `fixline demo`
     typer.echo("lab stopped")

@@ -32,15 +32,19 @@ def serve(
 
 @app.command()
 def demo() -> None:
-    """Start the local lab and serve Fixline on the embedded defaults (what `make demo` runs)."""
+    """Start the local lab and serve Fixline on the embedded defaults (what `make demo` runs).
+    From a checkout only: the lab is not installed with the product."""
     from runner_api.app import create_app
-    from runner_api.lab import Lab
-    from runner_api.lab.ews.lab import MailboxLab
-    from runner_api.lab.rt import RequestTracker
+    from runner_api.cli.lab_home import reach_lab
     from runner_api.secrets.credentials import FileCredentialSource
 
     setup_logging()
     settings = load_settings()
+    reach_lab(settings)
+    from lab import Lab
+    from lab.ews.lab import MailboxLab
+    from lab.rt import RequestTracker
+
     credentials = FileCredentialSource(settings.resolved_credentials_dir)
     lab = Lab(settings.resolved_lab_dir, credentials)
     typer.echo("Starting the local lab ...")

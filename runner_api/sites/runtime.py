@@ -100,7 +100,7 @@ class SiteRuntime:
         self.worker = SiteWorker(
             self.client,
             catalog(),
-            CustomerRegistry(settings.inventories_dir),
+            CustomerRegistry(settings.resolved_inventories_dir),
             self.executors.by_kind,
         )
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from lab.ews import Request
+from lab.ews.lab import MailboxLab
 from runner_api.auth.principal import Role
-from runner_api.lab.ews import Request
-from runner_api.lab.ews.lab import MailboxLab
 from tests.api.conftest import wait_for_end
 from tests.approvals.test_api import bearer
 

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from runner_api.lab.directory_data import LAB_USER_PASSWORD
-from runner_api.lab.ews.lab import MailboxLab
+from lab.directory_data import LAB_USER_PASSWORD
+from lab.ews.lab import MailboxLab
 from tests.plugins.directory_lab import DirectoryLabHandle
 from tests.plugins.lab import LabHandle
 from tests.plugins.mail import MailSink

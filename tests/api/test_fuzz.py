@@ -12,8 +12,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.schemas import APIOperation
 
+from lab.ews.lab import MailboxLab
 from runner_api.api.deps import PUBLIC_PATHS
-from runner_api.lab.ews.lab import MailboxLab
 from tests.plugins.server import TOKEN, Server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

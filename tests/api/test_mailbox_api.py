@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from runner_api.lab.ews.lab import MailboxLab
+from lab.ews.lab import MailboxLab
 
 
 def test_out_of_office_set_and_read_back(ews_simulator: MailboxLab, client: TestClient) -> None:

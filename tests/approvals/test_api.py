@@ -10,11 +10,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text, update
 
+from lab.ews.lab import MailboxLab
 from runner_api.app import create_app
 from runner_api.approvals.models import Approval
 from runner_api.auth.principal import Role
 from runner_api.core import Core
-from runner_api.lab.ews.lab import MailboxLab
 from runner_api.settings import Settings
 from runner_api.types import utcnow
 from tests.api.conftest import AUTH, wait_for_end

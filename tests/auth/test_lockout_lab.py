@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from ldap3 import BASE, MODIFY_REPLACE
 
+from lab.directory_data import LAB_USER_PASSWORD, LOCKOUT_THRESHOLD
 from runner_api.errors import ConfigurationError
-from runner_api.lab.directory_data import LAB_USER_PASSWORD, LOCKOUT_THRESHOLD
 from tests.auth.conftest import AuthApp
 from tests.plugins.directory_lab import DirectoryLabHandle
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from lab.directory_data import LAB_USER_PASSWORD
 from runner_api.app import create_app
 from runner_api.auth.lockout import LockoutPolicy
 from runner_api.auth.login_directory import LoginRejectedError
-from runner_api.lab.directory_data import LAB_USER_PASSWORD
 from runner_api.settings import Settings
 from tests.auth.conftest import PROJECT_DIR, AuthApp
 from tests.plugins.directory_lab import DirectoryLabHandle

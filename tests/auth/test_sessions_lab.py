@@ -7,7 +7,7 @@ from typing import Any
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
 
-from runner_api.lab.directory_data import LAB_USER_PASSWORD
+from lab.directory_data import LAB_USER_PASSWORD
 from tests.auth.conftest import AuthApp
 from tests.plugins.directory_lab import DirectoryLabHandle
 

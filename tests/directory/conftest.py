@@ -22,10 +22,10 @@ with warnings.catch_warnings():
     import ldap3
     from ldap3 import BASE
 
+from lab.directory_data import DENY_LISTED_USER, LAB_USER_PASSWORD, SITES, VPN_GROUP
 from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer, DirectoryConfig
 from runner_api.directory import DirectoryExecutor, LdapDirectory, directory_actions
-from runner_api.lab.directory_data import DENY_LISTED_USER, LAB_USER_PASSWORD, SITES, VPN_GROUP
 from runner_api.runs.context import EventIn, Outcome, RunContext
 from runner_api.secrets.credentials import CredentialSource
 from runner_api.secrets.redactor import Redactor

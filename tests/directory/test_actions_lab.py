@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lab.directory_data import LOCKOUT_THRESHOLD, VPN_GROUP
 from runner_api.directory import DirectoryExecutor, LdapDirectory
-from runner_api.lab.directory_data import LOCKOUT_THRESHOLD, VPN_GROUP
 from runner_api.runs.context import FollowUp
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import (

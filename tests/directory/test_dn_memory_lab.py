@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from ldap3 import MODIFY_REPLACE
 
+from lab.directory_data import CONTRACTORS_OU, SERVICE_OU, SITES
 from runner_api.directory import DirectoryExecutor, LdapDirectory, guardrails
 from runner_api.directory.errors import DirectoryObjectNotFoundError, OutOfScopeError
 from runner_api.directory.filters import picker
 from runner_api.directory.gateway import ACCOUNTDISABLE
-from runner_api.lab.directory_data import CONTRACTORS_OU, SERVICE_OU, SITES
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import DirectoryLabView, Run, lab_customer
 

@@ -12,10 +12,10 @@ import pytest
 from ldap3 import MODIFY_REPLACE
 from pydantic import SecretStr
 
+from lab.directory_data import SITES
 from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.connections import tls_for
 from runner_api.directory.errors import PasswordPolicyError
-from runner_api.lab.directory_data import SITES
 from runner_api.runs.context import Outcome
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.credentials import DirectoryCredential, FileCredentialSource

@@ -10,10 +10,10 @@ import ldap3
 import pytest
 from ldap3 import MODIFY_ADD
 
+from lab.directory_data import DENY_LISTED_USER, SITES, VPN_GROUP
 from runner_api.directory import DirectoryExecutor, LdapDirectory, directory_actions
 from runner_api.directory.service import DirectoryService
 from runner_api.errors import InvalidRequestError
-from runner_api.lab.directory_data import DENY_LISTED_USER, SITES, VPN_GROUP
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import VERIFIED, DirectoryLabView, Run, lab_customer
 

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from lab.directory_data import LOCKOUT_THRESHOLD
 from runner_api.customers.models import Customer
 from runner_api.directory import DirectoryExecutor, LdapDirectory, look_ahead
 from runner_api.directory.gateway import UserEntry
-from runner_api.lab.directory_data import LOCKOUT_THRESHOLD
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import DirectoryLabView, Run, lab_customer
 

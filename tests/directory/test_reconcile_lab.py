@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from lab.directory_data import LAB_USER_PASSWORD, VPN_GROUP
 from runner_api.customers.models import Customer
 from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.errors import ConnectionLostError
 from runner_api.directory.gateway import Changes
-from runner_api.lab.directory_data import LAB_USER_PASSWORD, VPN_GROUP
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import VERIFIED, DirectoryLabView, Run
 

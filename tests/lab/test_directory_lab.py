@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from runner_api.lab.directory_data import (
+from lab.directory_data import (
     LAB_USER_PASSWORD,
     PRIVILEGED_GROUPS,
     UserState,
     users_of,
 )
-from runner_api.lab.directory_ldap import (
+from lab.directory_ldap import (
     BASE,
     MODIFY_ADD,
     MODIFY_REPLACE,
@@ -25,7 +25,7 @@ from runner_api.lab.directory_ldap import (
     Server,
     Tls,
 )
-from runner_api.lab.directory_tls import DcTlsFiles, issue_dc_tls
+from lab.directory_tls import DcTlsFiles, issue_dc_tls
 from tests.plugins.directory_lab import DirectoryLabHandle
 
 INSUFFICIENT_ACCESS_RIGHTS = 50

@@ -10,7 +10,7 @@ from typing import Any
 import ansible_runner
 import pytest
 
-from runner_api.lab import Lab, LabError, lab_service
+from lab import Lab, LabError, lab_service
 from runner_api.secrets.credentials import FileCredentialSource
 from tests.plugins.lab import LabHandle
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from lab.ews import Request
+from lab.ews.accounts import SimulatorAccounts
 from runner_api.accounts import AccountGuard
 from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer
-from runner_api.lab.ews import Request
-from runner_api.lab.ews.accounts import SimulatorAccounts
 from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions
 from runner_api.runs.context import EventIn, RunContext
 from runner_api.secrets.redactor import Redactor

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
+from lab.ews import Fault
+from lab.ews.accounts import SimulatorAccounts
 from runner_api.accounts import AccountGuard
 from runner_api.customers.models import Customer
-from runner_api.lab.ews import Fault
-from runner_api.lab.ews.accounts import SimulatorAccounts
 from runner_api.mailbox import EwsMailbox, MailboxExecutor
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.credentials import MailboxCredential

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from runner_api.lab.ews import Request
+from lab.ews import Request
 from runner_api.mailbox import MailboxExecutor
 from runner_api.runs.status import RunStatus
 from tests.mailbox.conftest import ANNA, BEN, EMMA, Run

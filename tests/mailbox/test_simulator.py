@@ -9,8 +9,8 @@ from exchangelib import BASIC, DELEGATE, UTC, Account, Build, Configuration, Cre
 from exchangelib.errors import ResponseMessageError
 from exchangelib.properties import Actions, Address, Rule
 
-from runner_api.lab.ews import MailboxLab
-from runner_api.lab.ews.soap import M, S, T
+from lab.ews import MailboxLab
+from lab.ews.soap import M, S, T
 from tests.mailbox.conftest import ANNA, BEN, SERVICE
 from tests.plugins.mailbox_lab import PASSWORD, MailboxLabHandle
 

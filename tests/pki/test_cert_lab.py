@@ -13,8 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from fastapi.testclient import TestClient
 
+from lab import tls_service
 from runner_api.core import Core
-from runner_api.lab import tls_service
 from runner_api.pki.authority import fingerprint
 from runner_api.pki.keys import generate, load_private_key, private_pem
 from runner_api.pki.policy import Identity, Template, build

@@ -8,8 +8,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from lab import tls_service
 from runner_api.core import Core
-from runner_api.lab import tls_service
 from runner_api.pki.policy import Identity, Template
 from runner_api.settings import Settings
 from tests.pki.leaks import assert_keys_nowhere, key_forms

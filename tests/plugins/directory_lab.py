@@ -2,10 +2,10 @@
 
 One session-wide DirectoryLab with its own credentials folder. The DCs are copies of
 templates shared by the machine's labs (built once, about 15 s a customer; see
-runner_api/lab/directory_dc.py), so a warm start takes about a second.
+lab/directory_dc.py), so a warm start takes about a second.
 
 Tests that change directory state they did not create call `directory_lab.reset(customer)`
-(or use `fresh_directory_lab`) to get the sample data of runner_api/lab/directory_data back.
+(or use `fresh_directory_lab`) to get the sample data of lab/directory_data back.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from runner_api.lab.directory import CUSTOMERS, DirectoryLab
-from runner_api.lab.directory_data import (
+from lab.directory import CUSTOMERS, DirectoryLab
+from lab.directory_data import (
     DENY_LISTED_USER,
     LAB_USER_PASSWORD,
     SERVICE_ACCOUNT,
@@ -26,9 +26,9 @@ from runner_api.lab.directory_data import (
     LabUser,
     users_of,
 )
-from runner_api.lab.directory_ldap import BASE, Connection, LDAPException
-from runner_api.lab.directory_seed import ldaps_server
-from runner_api.lab.process import LabError
+from lab.directory_ldap import BASE, Connection, LDAPException
+from lab.directory_seed import ldaps_server
+from lab.process import LabError
 from runner_api.secrets.credentials import FileCredentialSource
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from runner_api.lab import Lab, LabError
-from runner_api.lab.process import machine_lock, port_in_use
+from lab import Lab, LabError
+from lab.process import machine_lock, port_in_use
 from runner_api.secrets.credentials import FileCredentialSource
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
 """The `mailbox_lab` fixture: the EWS simulator (not Exchange), in-process, for real exchangelib.
 
 One simulator per session on a free loopback port; every test gets it back at the seed
-(lab and contoso sites of runner_api/lab/ews), with no injected faults and an empty request
+(lab and contoso sites of lab/ews), with no injected faults and an empty request
 log. `mailbox_lab.customer("lab")` is a Customer whose mailbox config points at it, and
 `mailbox_lab.credentials` holds the service logins.
 """
@@ -17,9 +17,9 @@ import pytest
 from exchangelib.protocol import CachingProtocol
 from pydantic import SecretStr
 
+from lab.ews import SITES, EwsSimulator, MailboxSite, Request, SimulatorState, seed
+from lab.ews.lab import MailboxLab
 from runner_api.customers.models import Customer, MailboxConfig
-from runner_api.lab.ews import SITES, EwsSimulator, MailboxSite, Request, SimulatorState, seed
-from runner_api.lab.ews.lab import MailboxLab
 from runner_api.secrets.credentials import FileCredentialSource, MailboxCredential
 from tests.plugins.lab import LabHandle
 

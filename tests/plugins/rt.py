@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from runner_api.lab.process import LabError
-from runner_api.lab.rt import RequestTracker
+from lab.process import LabError
+from lab.rt import RequestTracker
 from tests.plugins.server import free_port
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from lab.postgres import private_schema
 from runner_api.database import Database
-from runner_api.lab.postgres import private_schema
 
 POSTGRES_URL = os.environ.get(
     "FIXLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import pytest
 
-from runner_api.lab import Lab
+from lab import Lab
 from runner_api.secrets.credentials import FileCredentialSource
 from tests.plugins.lab import PROJECT_DIR, LabHandle
 from tests.plugins.server import Server

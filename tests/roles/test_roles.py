@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runner_api.lab import lab_service
+from lab import lab_service
 from runner_api.playbooks.config import RUN_MARKER_ENV, SECRETS_SOCKET_ENV
 from runner_api.playbooks.secret_server import SecretServer
 from tests.plugins.lab import LabHandle

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from runner_api.lab.rt import FIELD, QUEUE, RequestTracker
+from lab.rt import FIELD, QUEUE, RequestTracker
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import Server
 from tests.plugins.webhooks import SECRET, webhook_env

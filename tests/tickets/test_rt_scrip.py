@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from runner_api.lab.rt import QUEUE, SCRIP_CODE, RequestTracker
+from lab.rt import QUEUE, SCRIP_CODE, RequestTracker
 from runner_api.webhooks.signature import sign_v2
 from tests.plugins.server import free_port
 from tests.plugins.webhooks import SECRET

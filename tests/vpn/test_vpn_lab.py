@@ -11,9 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
+from lab import vpn
 from runner_api.auth.principal import Role
 from runner_api.core import Core
-from runner_api.lab import vpn
 from runner_api.pki.keys import load_private_key, public_bytes
 from tests.api.conftest import wait_for_end
 from tests.approvals.test_api import bearer

@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from fastapi.testclient import TestClient
 
+from lab import vpn
 from runner_api.auth.principal import Role
-from runner_api.lab import vpn
 from runner_api.settings import Settings
 from tests.api.conftest import wait_for_end
 from tests.approvals.test_api import bearer

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from lab import vpn
 from runner_api.auth.principal import Role
-from runner_api.lab import vpn
 from tests.api.conftest import wait_for_end
 from tests.approvals.test_api import bearer
 from tests.plugins.lab import LabHandle

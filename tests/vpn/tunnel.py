@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from runner_api.lab import vpn
-from runner_api.lab.process import run
+from lab import vpn
+from lab.process import run
 
 CLIENT_NETNS = "fixline-vpn-client"
 SERVER_LINK, CLIENT_LINK = "fxv-srv", "fxv-cli"

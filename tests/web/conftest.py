@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from runner_api.lab.directory_data import LAB_USER_PASSWORD
+from lab.directory_data import LAB_USER_PASSWORD
 
 # `core` and `client`: an app without the lab, as the authorization tests build it (test_docs).
 from tests.authz.conftest import client, core  # noqa: F401

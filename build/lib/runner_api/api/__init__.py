@@ -1,0 +1,1 @@
+"""HTTP boundary: dependencies, the error handlers, and the routers of the spine."""

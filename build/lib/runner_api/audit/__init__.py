@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: append-only, hash-chained, with signed checkpoints."""

@@ -1,0 +1,87 @@
+"""/tokens: admins create, list and revoke integration tokens.
+
+Nobody grants more than they hold: a new token's role, customers, actions and expiry fit
+inside the caller's own. A customer-scoped admin sees and revokes only tokens inside its
+scope; others answer 404 as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from runner_api.api.deps import CoreDep, require
+from runner_api.api.errors import ErrorResponse
+from runner_api.auth.grants import require_grantable, token_in_scope
+from runner_api.auth.models import ApiToken
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
+from runner_api.auth.token_schemas import TokenCreate, TokenIssued, TokenRead
+from runner_api.auth.tokens import Creator
+from runner_api.errors import NotFoundError
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+Admin = Annotated[Principal, Depends(require(Permission.TOKENS_MANAGE))]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Not signed in."},
+    403: {
+        "model": ErrorResponse,
+        "description": "Only admins manage tokens, and only within their own scope.",
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a token",
+    responses={
+        **_ERRORS,
+        409: {"model": ErrorResponse, "description": "A live token already has this name."},
+    },
+)
+def create_token(
+    body: TokenCreate, core: CoreDep, caller: Admin, response: Response
+) -> TokenIssued:
+    """Create a token; its secret is in this answer only (stored as SHA-256). It acts for
+    the person who created it, within that person's scope."""
+    for customer in body.customers or []:
+        core.customers.get(customer)
+    for action in body.actions or []:
+        core.catalog.get(action)
+    require_grantable(caller, body.role, body.customers, body.actions, body.expires_at)
+    issued = core.tokens.create(
+        name=body.name,
+        role=body.role,
+        customers=body.customers,
+        actions=body.actions,
+        created_by=Creator.of(caller),
+        expires_at=body.expires_at,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    read = TokenRead.model_validate(issued.record)
+    return TokenIssued(**read.model_dump(), token=issued.secret)
+
+
+@router.get("", summary="List tokens", responses=_ERRORS)
+def list_tokens(core: CoreDep, caller: Admin) -> list[TokenRead]:
+    """Every token within your scope, with its scope and last use; never a secret."""
+    return [TokenRead.model_validate(t) for t in core.tokens.list() if token_in_scope(caller, t)]
+
+
+@router.post(
+    "/{token_id}/revoke",
+    summary="Revoke a token",
+    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No such token."}},
+)
+def revoke_token(token_id: str, core: CoreDep, caller: Admin) -> TokenRead:
+    """Revoke at once: the token's next request gets 401. The bootstrap token too."""
+    _visible_token(core.tokens.get(token_id), caller)
+    return TokenRead.model_validate(core.tokens.revoke(token_id, Creator.of(caller)))
+
+
+def _visible_token(token: ApiToken, caller: Principal) -> ApiToken:
+    if not token_in_scope(caller, token):
+        raise NotFoundError(f"no token {token.id!r}")
+    return token

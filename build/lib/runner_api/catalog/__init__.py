@@ -1,0 +1,1 @@
+"""The vetted catalog: which actions exist, their parameters, and the pins of playbooks."""

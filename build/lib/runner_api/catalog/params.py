@@ -1,0 +1,26 @@
+"""Parameter types shared by the actions of several features."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+
+from runner_api.types import UtcMoment
+
+
+def _in_future(value: datetime, info: ValidationInfo) -> datetime:
+    if value <= datetime.now(UTC):
+        raise ValueError(f"{info.field_name} must be in the future")
+    return value
+
+
+# A moment with a time zone that has not passed yet (e.g. when a grant expires).
+FutureDatetime = Annotated[UtcMoment, AfterValidator(_in_future)]
+
+
+class ActionParams(BaseModel):
+    """Base of every action's parameters: unknown fields refused, text stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -1,0 +1,44 @@
+"""API shapes of the catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
+
+
+class ActionRead(BaseModel):
+    """A vetted action, with the JSON Schema of its parameters (secret fields marked)."""
+
+    name: str
+    kind: ActionKind
+    title: str
+    description: str
+    risk: RiskTier
+    target_param: str
+    timeout_s: int
+    supports_check_mode: bool
+    secret_params: list[str]
+    allowlisted_params: dict[str, str]
+    params_schema: dict[str, Any]
+    vetted: bool | None = None
+    vetted_by: str | None = None
+    vetted_at: str | None = None
+
+    @classmethod
+    def of(cls, spec: ActionSpec) -> ActionRead:
+        return cls(
+            name=spec.name,
+            kind=spec.kind,
+            title=spec.title,
+            description=spec.description,
+            risk=spec.risk,
+            target_param=spec.target_param,
+            timeout_s=spec.timeout_s,
+            supports_check_mode=spec.supports_check_mode,
+            secret_params=sorted(spec.secret_fields()),
+            allowlisted_params=dict(spec.allowlisted),
+            params_schema=spec.params_schema(),
+        )

@@ -1,0 +1,56 @@
+"""Shared parts of the `fixline` command: the Typer apps, settings, exit codes, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import typer
+
+from runner_api.settings import Settings
+
+app = typer.Typer(
+    help="Fixline: vetted one-step helpdesk fixes, each run bound to its ticket.\n\n"
+    "Settings come from FIXLINE_* environment variables (see docs/CONFIGURATION.md).\n\n"
+    "Exit codes: 0 done, 1 failed, 2 invalid input, 3 refused by policy, 4 rate limited "
+    "(see each command's --help).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the store (SQLite by default, PostgreSQL by URL).")
+lab_app = typer.Typer(help="Start or stop the local lab (throwaway real components).")
+app.add_typer(db_app, name="db")
+app.add_typer(lab_app, name="lab")
+
+EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED, EXIT_LIMITED = 1, 2, 3, 4
+EXIT_CODES_HELP = (
+    "Exit codes: 0 succeeded, 1 the run failed (or was canceled, timed out, interrupted), "
+    "2 invalid input, 3 refused by policy, 4 rate limited (the message names the limit, "
+    "whose runs fill it and when it frees; an admin may `fixline limits clear` it)."
+)
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise fail(f"--param takes key=value, got {pair!r}", EXIT_INVALID)
+        params[key.strip()] = value
+    return params

@@ -1,0 +1,183 @@
+"""`fixline run`, `runs`, `show`, `cancel`: fixes from the command line."""
+
+from __future__ import annotations
+
+import getpass
+import time
+from typing import Annotated, Any
+
+import typer
+
+from runner_api.auth.errors import RateLimitedError
+from runner_api.auth.principal import local_user_id
+from runner_api.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_LIMITED,
+    EXIT_REFUSED,
+    app,
+    fail,
+    load_settings,
+    parse_params,
+)
+from runner_api.errors import FixlineError, InvalidParamsError, RefusedError
+from runner_api.runs.models import RunEvent
+from runner_api.runs.schemas import Channel
+from runner_api.runs.service import RunRequest
+from runner_api.runs.status import RunStatus
+from runner_api.runs.store import RunFilter
+
+
+@app.command(
+    "run",
+    epilog="Example: fixline run service_restart --customer lab --ticket INC-1042 "
+    f"-p host=lab-host -p unit=fixline-lab-web --wait. {EXIT_CODES_HELP}",
+)
+def run_action(
+    action: Annotated[str, typer.Argument(help="Vetted action, see `fixline actions`.")],
+    customer: Annotated[str, typer.Option(help="Customer the run is for.")],
+    ticket: Annotated[str, typer.Option(help="Ticket id the run is bound to.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Parameter key=value (repeat).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Dry run: report what would change.")
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Show progress and output live.")] = False,
+    by: Annotated[str | None, typer.Option(help="Who asks (default: your login).")] = None,
+) -> None:
+    """Run one action in this process and report its outcome (exit 0 only on success)."""
+
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    core.start(serving=False)
+    try:
+        try:
+            run = core.runs.start_run(
+                RunRequest(
+                    customer=customer,
+                    ticket_id=ticket,
+                    action=action,
+                    params=parse_params(param or []),
+                    requested_by=by or f"{getpass.getuser()}@cli",
+                    # --by only names the run; it belongs to who runs the command.
+                    requester_id=local_user_id(getpass.getuser()),
+                    channel=Channel.CLI,
+                    check_mode=check,
+                )
+            )
+        except InvalidParamsError as exc:
+            lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors]
+            raise fail(exc.message + "\n  " + "\n  ".join(lines), EXIT_INVALID) from None
+        except RefusedError as exc:
+            raise fail(
+                f"refused: {exc.message} (run {exc.details.get('run_id')})", EXIT_REFUSED
+            ) from None
+        except RateLimitedError as exc:
+            raise fail(exc.message, EXIT_LIMITED) from None
+        except FixlineError as exc:
+            raise fail(exc.message, EXIT_INVALID) from None
+        typer.echo(f"run {run.id} queued ({action} on {run.target}, ticket {ticket})")
+        try:
+            final = _follow(core, run.id, live=wait)
+        except KeyboardInterrupt:
+            _cancel_unstarted(core, run.id)
+            raise
+    finally:
+        core.stop()
+    _print_outcome(final)
+    raise typer.Exit(0 if final.status == RunStatus.SUCCEEDED else EXIT_FAILED)
+
+
+def _cancel_unstarted(core: Any, run_id: str) -> None:
+    """Ctrl-C before the run started: the person at the terminal stopped it, so it is
+    canceled (a service would otherwise take it over later, unexpectedly)."""
+    if core.runs.get_run(run_id).status == RunStatus.QUEUED:
+        user = getpass.getuser()
+        core.runs.cancel(run_id, f"{user}@cli", local_user_id(user))
+        typer.secho(f"run {run_id} canceled before it started", err=True)
+
+
+def event_line(event: RunEvent) -> str:
+    """One event as a line: number, kind, host (unless the message names it), message."""
+    where = f" [{event.host}]" if event.host and f"[{event.host}]" not in event.message else ""
+    return f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip()
+
+
+def _follow(core: Any, run_id: str, live: bool) -> Any:
+    last = 0
+    while True:
+        run = core.runs.get_run(run_id)
+        for event in core.store.events(run_id, last):
+            last = event.seq
+            if live:
+                typer.echo(event_line(event))
+        # Awaiting approval: a person decides, maybe in half an hour; do not block on it.
+        if RunStatus(run.status).terminal or run.status == RunStatus.AWAITING_APPROVAL:
+            return run
+        time.sleep(0.1)
+
+
+def _print_outcome(run: Any) -> None:
+    color = typer.colors.GREEN if run.status == RunStatus.SUCCEEDED else typer.colors.RED
+    typer.secho(f"{run.status}: {run.summary or run.error or ''}".rstrip(), fg=color)
+    if run.error and run.summary:
+        typer.echo(f"error: {run.error}")
+    if run.diff:
+        typer.echo(f"diff: {run.diff}")
+
+
+@app.command()
+def runs(
+    ticket: Annotated[str | None, typer.Option(help="Only runs of this ticket.")] = None,
+    customer: Annotated[str | None, typer.Option(help="Only runs of this customer.")] = None,
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs in this status.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many (newest first).")] = 20,
+) -> None:
+    """List runs, newest first."""
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    core.db.upgrade()
+    items, _ = core.runs.list_runs(RunFilter(ticket, customer, None, status), limit, None)
+    for run in items:
+        typer.echo(
+            f"{run.id}  {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<11} {run.ticket_id:<12} "
+            f"{run.customer:<10} {run.action:<18} {run.target}"
+        )
+    if not items:
+        typer.echo("no runs")
+
+
+@app.command()
+def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
+    """Show one run with its events."""
+    from runner_api.core import Core
+    from runner_api.runs.schemas import RunRead
+
+    core = Core(load_settings())
+    core.db.upgrade()
+    try:
+        run = core.runs.get_run(run_id)
+    except FixlineError as exc:
+        raise fail(exc.message, EXIT_INVALID) from None
+    typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
+    typer.echo("events:")
+    for event in core.store.events(run_id):
+        typer.echo(event_line(event))
+
+
+@app.command()
+def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
+    """Cancel a run (the process running it stops it within a second)."""
+    from runner_api.core import Core
+
+    core = Core(load_settings())
+    try:
+        user = getpass.getuser()
+        run = core.runs.cancel(run_id, f"{user}@cli", local_user_id(user))
+    except FixlineError as exc:
+        raise fail(exc.message, EXIT_INVALID) from None
+    typer.echo(f"{run.id}: {run.status} (cancel requested)")

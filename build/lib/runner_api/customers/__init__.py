@@ -1,0 +1,1 @@
+"""Customers: one folder each under inventories/, with their inventory and Fixline settings."""

@@ -1,0 +1,39 @@
+"""GET /directory/users: the user picker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from runner_api.api.deps import CoreDep, require
+from runner_api.auth.authorize import require_customer
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
+from runner_api.directory.schemas import DirectoryUser
+from runner_api.directory.service import MAX_LIMIT, DirectoryService
+from runner_api.errors import ConfigurationError
+
+router = APIRouter(prefix="/directory", tags=["directory"])
+
+
+def _service(core: object) -> DirectoryService:
+    service = getattr(core, "directory", None)
+    if not isinstance(service, DirectoryService):
+        raise ConfigurationError("the directory service is not configured in this process")
+    return service
+
+
+@router.get("/users", response_model=list[DirectoryUser])
+def search_users(
+    core: CoreDep,
+    caller: Annotated[Principal, Depends(require(Permission.DIRECTORY_SEARCH))],
+    customer: Annotated[str, Query(min_length=1, max_length=64, examples=["lab"])],
+    q: Annotated[
+        str, Query(min_length=1, max_length=64, description="Name, login or email (prefix).")
+    ],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> list[DirectoryUser]:
+    """Users of a customer's directory matching `q`, only inside the OUs agents may touch."""
+    require_customer(caller, customer)
+    return _service(core).search_users(customer, q, limit)

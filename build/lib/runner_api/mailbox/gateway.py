@@ -1,0 +1,126 @@
+"""The seam to a customer's Exchange: what the mailbox fixes need, whatever speaks to it.
+
+EWS (ews_gateway.EwsMailbox) today; a Microsoft Graph backend for Exchange Online can be a
+second implementation (mailboxSettings, messageRules, calendarPermissions) without touching
+the actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from runner_api.customers.models import Customer
+
+
+class Folder(StrEnum):
+    CALENDAR = "calendar"
+    INBOX = "inbox"
+
+
+class OofState(StrEnum):
+    DISABLED = "Disabled"
+    ENABLED = "Enabled"
+    SCHEDULED = "Scheduled"
+
+
+class Audience(StrEnum):
+    """Who outside the organisation gets the external reply."""
+
+    NONE = "None"
+    KNOWN = "Known"
+    ALL = "All"
+
+
+@dataclass(frozen=True)
+class Oof:
+    """Automatic replies of one mailbox; start/end only mean something when Scheduled."""
+
+    state: OofState
+    audience: Audience = Audience.ALL
+    internal_message: str = ""
+    external_message: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InboxRule:
+    """One inbox rule as far as the helpdesk cares: its name and where it forwards to."""
+
+    rule_id: str
+    name: str
+    enabled: bool
+    forward_to: tuple[str, ...] = ()
+    redirect_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FolderPermission:
+    """One ACL entry: a user's SMTP address (or Default / Anonymous) and a permission level."""
+
+    user: str
+    level: str
+    distinguished: bool = False
+
+
+@dataclass(frozen=True)
+class Delegate:
+    user: str
+    display_name: str | None
+    calendar: str
+    inbox: str
+
+
+@dataclass(frozen=True)
+class MailboxInfo:
+    """Everything an agent looks at before acting on a mailbox."""
+
+    mailbox: str
+    oof: Oof
+    rules: tuple[InboxRule, ...]
+    permissions: dict[Folder, tuple[FolderPermission, ...]] = field(default_factory=dict)
+    delegates: tuple[Delegate, ...] = ()
+
+
+class MailboxGateway(Protocol):
+    """Reads and writes one mailbox of a customer; raises runner_api.mailbox.errors only.
+
+    Every call acts as the target mailbox (EWS: impersonation), never as the service account.
+    """
+
+    def get_oof(self, customer: Customer, mailbox: str) -> Oof:
+        """The mailbox's automatic replies."""
+        ...
+
+    def set_oof(self, customer: Customer, mailbox: str, oof: Oof) -> None:
+        """Replace the automatic replies (Disabled keeps the messages, as Exchange does)."""
+        ...
+
+    def get_rules(self, customer: Customer, mailbox: str) -> list[InboxRule]:
+        """The mailbox's inbox rules."""
+        ...
+
+    def set_forward_rule(
+        self, customer: Customer, mailbox: str, name: str, forward_to: str | None
+    ) -> None:
+        """Make the rule `name` forward to `forward_to` (replacing it), or delete it (None)."""
+        ...
+
+    def get_permissions(
+        self, customer: Customer, mailbox: str, folder: Folder
+    ) -> list[FolderPermission]:
+        """The ACL of one of the mailbox's folders."""
+        ...
+
+    def set_permission(
+        self, customer: Customer, mailbox: str, folder: Folder, user: str, level: str
+    ) -> None:
+        """Give `user` exactly `level` on the folder ("None" removes the entry)."""
+        ...
+
+    def get_delegates(self, customer: Customer, mailbox: str) -> list[Delegate]:
+        """The mailbox's delegates and their folder levels."""
+        ...

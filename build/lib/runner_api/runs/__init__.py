@@ -1,0 +1,1 @@
+"""Runs: the one path by which anything is executed (`RunService.start_run`)."""

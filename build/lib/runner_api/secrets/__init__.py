@@ -1,0 +1,1 @@
+"""Secret handling: the encrypted credential store, the secret key, the redactor."""

@@ -1,0 +1,61 @@
+// Shared by every page: calls to the JSON API with the session's CSRF token, small DOM helpers.
+"use strict";
+(function () {
+  const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || "";
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const error = (body && body.error) || {};
+      super(error.message || `HTTP ${status}`);
+      this.status = status;
+      this.code = error.code || "";
+      this.details = error.details || {};
+    }
+  }
+
+  async function api(method, url, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRF-Token"] = meta("csrf-token");
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const answer = await fetch(url, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = answer.status === 204 ? null : await answer.json().catch(() => null);
+    if (answer.status === 401) {
+      // The session ended: back to the login, then here again.
+      location.assign(`/ui/login?next=${encodeURIComponent(location.pathname)}`);
+    }
+    if (!answer.ok) throw new ApiError(answer.status, data);
+    return data;
+  }
+
+  // el("td", {class: "x"}, "text", child): text is always set as text, never as HTML.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === false || value === null || value === undefined) continue;
+      if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
+  const query = (fields) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) if (value) params.set(key, value);
+    return params.toString();
+  };
+  const statusBadge = (status) => el("span", { class: `status s-${status}` }, status.replace(/_/g, " "));
+
+  window.Fixline = { api, el, when, query, statusBadge, ApiError, user: meta("fixline-user") };
+
+  document.getElementById("logout")?.addEventListener("click", async () => {
+    try { await api("POST", "/auth/logout"); } finally { location.assign("/ui/login"); }
+  });
+})();
