@@ -10,10 +10,12 @@ import shutil
 
 import httpx
 
+from runner_api.api.errors import body_of, status_of
 from runner_api.approvals.gate import SEALED_APPROVALS, ApprovalGate
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
+from runner_api.audit.reader import AuditReader
 from runner_api.audit.signing import load_or_create_signer
 from runner_api.auth.denials import DenialAudit
 from runner_api.auth.sessions import SessionStore
@@ -30,7 +32,7 @@ from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
 from runner_api.mailbox import MailboxService, mailbox_actions
-from runner_api.metrics import Metrics
+from runner_api.metrics import Metrics, ServiceHealth
 from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
@@ -46,6 +48,7 @@ from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.service import Dispatcher, RunService
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
+from runner_api.runs.watch import RunWatch
 from runner_api.schedules.service import Scheduler
 from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
@@ -61,8 +64,9 @@ from runner_api.tickets.outbox import WriteBack
 from runner_api.tickets.relay import TicketRelay, TicketSystems
 from runner_api.types import utcnow
 from runner_api.vpn import vpn_actions
-from runner_api.webhooks.deliveries import Deliveries
+from runner_api.webhooks.deliveries import Answer, Deliveries
 from runner_api.webhooks.queued import SEALED_DELIVERIES
+from runner_api.webhooks.receiving import Receiver
 from runner_api.webhooks.service import WebhookService
 from runner_api.webhooks.sources import load_sources
 from runner_api.webhooks.starter import WebhookStarter
@@ -173,6 +177,8 @@ class Core:
             end_rows_committed=self.ticket_relay.kick,
         )
         self.pool = LocalPool(self.store, self.runner, settings.workers)
+        self.health = ServiceHealth(self.db, self.pool, self.metrics, settings.workers)
+        self.audit_reader = AuditReader(self.db, self.audit)
         # Site runs: sealed parameters in the store, run ids on the broker (executor=celery).
         self.site_jobs = SiteJobs(self.db, self.secret_key.box())
         self.publisher = (
@@ -204,6 +210,7 @@ class Core:
             limits=self.limits,
             gate=gate,
             box=self.secret_key.box(),
+            watch=RunWatch(self.store, self.runner.signals, self.runner.ended_run),
         )
         self.approvals = ApprovalService(self.store, self.runs, gate)
         self.sites = SiteRuns(
@@ -231,6 +238,9 @@ class Core:
             self.deliveries,
             self.monitoring,
             accepted=self.webhook_starter.kick,
+        )
+        self.receiver = Receiver(
+            self.webhooks, self.deliveries, lambda exc: Answer(status_of(exc), body_of(exc))
         )
         self.heartbeat = Heartbeat(
             self.store,

@@ -55,11 +55,6 @@ def get_core(request: Request) -> Core:
     return core
 
 
-async def _core(request: Request) -> Core:
-    # Async: FastAPI runs a sync dependency in the thread pool, a hop on every request.
-    return get_core(request)
-
-
 def client_address(request: Request) -> str | None:
     """The caller's address: the peer's, or the one a trusted proxy forwarded (app.py)."""
     return request.client.host if request.client else None
@@ -168,6 +163,3 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
 
     dependency.__name__ = f"require_{permission.name.lower()}"
     return dependency
-
-
-CoreDep = Annotated[Core, Depends(_core)]

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import ApprovalsDep
 from runner_api.approvals.schemas import ApprovalApprove, ApprovalRead, ApprovalReject
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -27,23 +28,23 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("", summary="Pending approvals", responses=_ERRORS)
 def list_approvals(
-    core: CoreDep, caller: Approver, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    approvals: ApprovalsDep, caller: Approver, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[ApprovalRead]:
     """Runs of your customers waiting for a second person, oldest first."""
-    pending = core.approvals.pending(caller.customers, limit)
+    pending = approvals.pending(caller.customers, limit)
     return [ApprovalRead.of(approval, run) for approval, run in pending]
 
 
 @router.post("/{run_id}/approve", summary="Approve a held run", responses=_ERRORS)
 def approve(
-    run_id: str, core: CoreDep, caller: Approver, body: ApprovalApprove | None = None
+    run_id: str, approvals: ApprovalsDep, caller: Approver, body: ApprovalApprove | None = None
 ) -> RunRead:
     """The run is queued and runs; never by its own requester."""
     comment = body.comment if body is not None else None
-    return RunRead.model_validate(core.approvals.approve(run_id, caller, comment))
+    return RunRead.model_validate(approvals.approve(run_id, caller, comment))
 
 
 @router.post("/{run_id}/reject", summary="Reject a held run", responses=_ERRORS)
-def reject(run_id: str, body: ApprovalReject, core: CoreDep, caller: Approver) -> RunRead:
+def reject(run_id: str, body: ApprovalReject, approvals: ApprovalsDep, caller: Approver) -> RunRead:
     """The run ends rejected with your comment; nothing of it runs."""
-    return RunRead.model_validate(core.approvals.reject(run_id, caller, body.comment))
+    return RunRead.model_validate(approvals.reject(run_id, caller, body.comment))

@@ -10,18 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
-from runner_api.audit.evidence import evidence_pack
-from runner_api.audit.export import export_csv, export_jsonl
+from runner_api.api.services import AuditReaderDep
 from runner_api.audit.html import evidence_html
-from runner_api.audit.queries import (
-    RecordFilter,
-    RunQuery,
-    search_records,
-    search_runs,
-    sla_figures,
-)
+from runner_api.audit.queries import RecordFilter, RunQuery
 from runner_api.audit.schemas import (
     AuditRecordPage,
     AuditRecordRead,
@@ -29,8 +22,6 @@ from runner_api.audit.schemas import (
     SlaRead,
     VerifyRead,
 )
-from runner_api.audit.signing import public_pem
-from runner_api.audit.verify import verify_chain
 from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -70,7 +61,7 @@ class ExportFormat(StrEnum):
 
 @router.get("/records", summary="Search audit records", responses=_ERRORS)
 def list_records(
-    core: CoreDep,
+    reader: AuditReaderDep,
     _: Auditor,
     ticket_id: str | None = None,
     customer: str | None = None,
@@ -91,8 +82,7 @@ def list_records(
     filters = RecordFilter(
         ticket_id, customer, actor, target, action, type, outcome, run_id, since, until
     )
-    with core.db.session() as session:
-        rows = search_records(session, filters, after_seq, limit + 1)
+    rows = reader.records(filters, after_seq, limit + 1)
     more = len(rows) > limit
     items = [
         AuditRecordRead.model_validate({**r.__dict__, "data": json.loads(r.data)})
@@ -103,7 +93,7 @@ def list_records(
 
 @router.get("/runs", summary="Search runs", responses=_ERRORS)
 def list_runs(
-    core: CoreDep,
+    reader: AuditReaderDep,
     _: Auditor,
     ticket_id: str | None = None,
     customer: str | None = None,
@@ -118,8 +108,7 @@ def list_runs(
 ) -> AuditRunPage:
     """Runs, newest first, by ticket, customer, agent, target, action, status and time."""
     filters = RunQuery(ticket_id, customer, agent, target, action, status, since, until)
-    with core.db.session() as session:
-        runs = search_runs(session, filters, limit + 1, decode_cursor(cursor) if cursor else None)
+    runs = reader.runs(filters, limit + 1, decode_cursor(cursor) if cursor else None)
     more = len(runs) > limit
     runs = runs[:limit]
     return AuditRunPage(
@@ -129,11 +118,9 @@ def list_runs(
 
 
 @router.get("/verify", summary="Verify the chain and the checkpoints", responses=_ERRORS)
-def verify(core: CoreDep, _: Auditor) -> VerifyRead:
+def verify(reader: AuditReaderDep, _: Auditor) -> VerifyRead:
     """Recompute every hash, check every checkpoint signature; name the first bad record."""
-    with core.db.engine.connect() as connection:
-        report = verify_chain(connection, core.audit.signer.verifier)
-    return VerifyRead.model_validate(asdict(report))
+    return VerifyRead.model_validate(asdict(reader.verify()))
 
 
 @router.get(
@@ -147,13 +134,12 @@ def verify(core: CoreDep, _: Auditor) -> VerifyRead:
 )
 def evidence(
     ticket_id: str,
-    core: CoreDep,
+    reader: AuditReaderDep,
     _: Auditor,
     format: EvidenceFormat = EvidenceFormat.JSON,
 ) -> dict[str, Any] | HTMLResponse:
     """Runs (inputs redacted), approvals, before/after, events, audit records, chain proof."""
-    with core.db.session() as session:
-        pack = evidence_pack(session, ticket_id, core.audit.signer.verifier)
+    pack = reader.evidence(ticket_id)
     if format is EvidenceFormat.HTML:
         return HTMLResponse(
             evidence_html(pack), headers={"Content-Security-Policy": "default-src 'none'"}
@@ -168,7 +154,7 @@ def evidence(
     response_class=StreamingResponse,
 )
 def export(
-    core: CoreDep,
+    reader: AuditReaderDep,
     _: Auditor,
     format: ExportFormat = ExportFormat.JSONL,
     ticket_id: str | None = None,
@@ -180,9 +166,9 @@ def export(
 ) -> StreamingResponse:
     """Every matching record in seq order, streamed."""
     filters = RecordFilter(ticket_id, customer, actor, None, action, since=since, until=until)
-    if format is ExportFormat.CSV:
-        return StreamingResponse(export_csv(core.db, filters), media_type="text/csv")
-    return StreamingResponse(export_jsonl(core.db, filters), media_type="application/x-ndjson")
+    csv = format is ExportFormat.CSV
+    media_type = "text/csv" if csv else "application/x-ndjson"
+    return StreamingResponse(reader.export(filters, csv), media_type=media_type)
 
 
 @router.get(
@@ -192,9 +178,9 @@ def export(
     responses=_ERRORS,
 )
 def checkpoints(
-    core: CoreDep, _: Auditor, after_seq: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
+    reader: AuditReaderDep, _: Auditor, after_seq: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
 ) -> PlainTextResponse:
-    lines = "".join(c.to_json() + "\n" for c in core.audit.checkpoints(after_seq))
+    lines = "".join(c.to_json() + "\n" for c in reader.checkpoints(after_seq))
     return PlainTextResponse(lines, media_type="application/x-ndjson")
 
 
@@ -204,12 +190,13 @@ def checkpoints(
     response_class=PlainTextResponse,
     responses=_ERRORS,
 )
-def public_key(core: CoreDep, _: Auditor) -> PlainTextResponse:
-    return PlainTextResponse(public_pem(core.audit.signer.verifier.public))
+def public_key(reader: AuditReaderDep, _: Auditor) -> PlainTextResponse:
+    return PlainTextResponse(reader.public_key())
 
 
 @router.get("/sla", summary="SLA figures per action and customer", responses=_ERRORS)
-def sla(core: CoreDep, _: Auditor, since: Since = None, until: Until = None) -> list[SlaRead]:
+def sla(
+    reader: AuditReaderDep, _: Auditor, since: Since = None, until: Until = None
+) -> list[SlaRead]:
     """Count, success rate, p50/p95 time to fix (finished - created), refusals."""
-    with core.db.session() as session:
-        return sla_figures(session, since, until)
+    return reader.sla(since, until)

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import CatalogDep, CustomersDep, TokensDep
 from runner_api.auth.grants import require_grantable, token_in_scope
 from runner_api.auth.models import ApiToken
 from runner_api.auth.policy import Permission
@@ -42,16 +43,21 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
 )
 def create_token(
-    body: TokenCreate, core: CoreDep, caller: Admin, response: Response
+    body: TokenCreate,
+    tokens: TokensDep,
+    customers: CustomersDep,
+    catalog: CatalogDep,
+    caller: Admin,
+    response: Response,
 ) -> TokenIssued:
     """Create a token; its secret is in this answer only (stored as SHA-256). It acts for
     the person who created it, within that person's scope."""
     for customer in body.customers or []:
-        core.customers.get(customer)
+        customers.get(customer)
     for action in body.actions or []:
-        core.catalog.get(action)
+        catalog.get(action)
     require_grantable(caller, body.role, body.customers, body.actions, body.expires_at)
-    issued = core.tokens.create(
+    issued = tokens.create(
         name=body.name,
         role=body.role,
         customers=body.customers,
@@ -65,9 +71,9 @@ def create_token(
 
 
 @router.get("", summary="List tokens", responses=_ERRORS)
-def list_tokens(core: CoreDep, caller: Admin) -> list[TokenRead]:
+def list_tokens(tokens: TokensDep, caller: Admin) -> list[TokenRead]:
     """Every token within your scope, with its scope and last use; never a secret."""
-    return [TokenRead.model_validate(t) for t in core.tokens.list() if token_in_scope(caller, t)]
+    return [TokenRead.model_validate(t) for t in tokens.list() if token_in_scope(caller, t)]
 
 
 @router.post(
@@ -75,10 +81,10 @@ def list_tokens(core: CoreDep, caller: Admin) -> list[TokenRead]:
     summary="Revoke a token",
     responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No such token."}},
 )
-def revoke_token(token_id: str, core: CoreDep, caller: Admin) -> TokenRead:
+def revoke_token(token_id: str, tokens: TokensDep, caller: Admin) -> TokenRead:
     """Revoke at once: the token's next request gets 401. The bootstrap token too."""
-    _visible_token(core.tokens.get(token_id), caller)
-    return TokenRead.model_validate(core.tokens.revoke(token_id, Creator.of(caller)))
+    _visible_token(tokens.get(token_id), caller)
+    return TokenRead.model_validate(tokens.revoke(token_id, Creator.of(caller)))
 
 
 def _visible_token(token: ApiToken, caller: Principal) -> ApiToken:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import CustomersDep, LimitsDep
 from runner_api.auth.authorize import require_all_customers, require_customer
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -29,7 +30,8 @@ router = APIRouter(prefix="/limits", tags=["runs"])
 )
 def clear_limit(
     body: LimitClearCreate,
-    core: CoreDep,
+    customers: CustomersDep,
+    limits: LimitsDep,
     caller: Annotated[Principal, Depends(require(Permission.LIMITS_CLEAR))],
 ) -> LimitClearRead:
     """Runs of the scope so far no longer count: `requester` (that requester's hour),
@@ -39,7 +41,7 @@ def clear_limit(
     if body.limit is LimitKind.TARGET:
         assert body.customer is not None  # the schema requires it for a target clear
         require_customer(caller, body.customer)
-        core.customers.get(body.customer)
+        customers.get(body.customer)
     else:
         require_all_customers(caller, f"a {body.limit.value} limit")
-    return LimitClearRead.model_validate(core.limits.clear(body, caller.name))
+    return LimitClearRead.model_validate(limits.clear(body, caller.name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter, RunStore
 from runner_api.runs.ticket_ids import check_ticket_id
+from runner_api.runs.watch import RunWatch
 from runner_api.secrets.cipher import SecretBox
 from runner_api.secrets.redactor import MASK, Redactor
 from runner_api.types import utcnow
@@ -157,6 +159,7 @@ class RunService:
         limits: RateLimits | None = None,
         gate: ApprovalGate | None = None,
         box: SecretBox | None = None,
+        watch: RunWatch | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -171,6 +174,8 @@ class RunService:
         # Seals a queued run's job into its row, so a restart can start it (runs/queued.py).
         # None: queued runs are not kept (unit tests of other features; Core sets it).
         self.box = box
+        # Waits on runs for the API (None: a process that serves no API waits on nothing).
+        self.watch = watch
 
     def check(self, request: RunRequest) -> _Prepared:
         """Validate a request as start_run does, writing nothing (a webhook answers on it and
@@ -383,6 +388,18 @@ class RunService:
                 )
         if spec.playbook is not None:
             self.vetting.verify(spec.name, spec.playbook)
+
+    async def wait_for_end(self, run: Run, wait_s: float) -> Run:
+        """The run when it ended, or as it stands after wait_s (held runs come back at once)."""
+        if self.watch is None:
+            return run
+        return await self.watch.wait_for_end(run, wait_s)
+
+    def follow(self, run_id: str, after: int) -> AsyncIterator[tuple[Run, list[RunEvent]]]:
+        """The run and its new events at each change, until it ended (runs/watch.py)."""
+        if self.watch is None:
+            raise ConflictError("this process does not follow runs")
+        return self.watch.follow(run_id, after)
 
     def get_run(self, run_id: str) -> Run:
         return self.store.get(run_id)

@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import CredentialsDep, CustomersDep
 from runner_api.auth.authorize import require_customer
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -41,13 +42,14 @@ def put_credential(
     customer: str,
     kind: CredentialKind,
     fields: Annotated[dict[str, str], Body(description="Field name to value.")],
-    core: CoreDep,
+    customers: CustomersDep,
+    credentials: CredentialsDep,
     caller: Admin,
 ) -> CredentialRead:
     # Outside a scoped admin's customers a customer does not exist (404), as everywhere.
     require_customer(caller, customer)
-    core.customers.get(customer)
-    return core.credentials.put(customer, kind, fields, caller.name, channel="api")
+    customers.get(customer)
+    return credentials.put(customer, kind, fields, caller.name, channel="api")
 
 
 @router.get(
@@ -55,9 +57,11 @@ def put_credential(
     summary="List a customer's credentials (placeholders, never values)",
     responses={404: {"model": ErrorResponse, "description": "No such customer."}},
 )
-def list_credentials(customer: str, core: CoreDep, caller: Admin) -> list[CredentialRead]:
+def list_credentials(
+    customer: str, customers: CustomersDep, credentials: CredentialsDep, caller: Admin
+) -> list[CredentialRead]:
     """Which kinds are stored, their field names and who set them when; values read
     `$encrypted$`."""
     require_customer(caller, customer)
-    core.customers.get(customer)
-    return core.credentials.listing(customer)
+    customers.get(customer)
+    return credentials.listing(customer)

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import SitesDep
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.core import Core
-from runner_api.sites.service import SiteRuns
 from runner_api.sites.wire import (
     ClaimIn,
     EventsIn,
@@ -37,22 +36,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _sites(core: Core) -> SiteRuns:
-    return core.sites
-
-
 @router.post(
     "/runs/{run_id}/claim",
     summary="Claim a queued run of the worker's site; answers its parameters",
     responses=_ERRORS,
 )
-async def claim(run_id: str, body: ClaimIn, core: CoreDep, worker: Worker) -> JobOut:
-    return await run_in_threadpool(_sites(core).claim, worker, run_id, body)
+async def claim(run_id: str, body: ClaimIn, sites: SitesDep, worker: Worker) -> JobOut:
+    return await run_in_threadpool(sites.claim, worker, run_id, body)
 
 
 @router.post("/runs/{run_id}/events", status_code=204, summary="Progress events", responses=_ERRORS)
-async def events(run_id: str, body: EventsIn, core: CoreDep, worker: Worker) -> None:
-    await run_in_threadpool(_sites(core).add_events, worker, run_id, body)
+async def events(run_id: str, body: EventsIn, sites: SitesDep, worker: Worker) -> None:
+    await run_in_threadpool(sites.add_events, worker, run_id, body)
 
 
 @router.post(
@@ -60,19 +55,19 @@ async def events(run_id: str, body: EventsIn, core: CoreDep, worker: Worker) -> 
     summary="Keep a one-time secret of the run for its requester",
     responses=_ERRORS,
 )
-async def reveal(run_id: str, body: RevealIn, core: CoreDep, worker: Worker) -> RevealOut:
-    return await run_in_threadpool(_sites(core).reveal, worker, run_id, body)
+async def reveal(run_id: str, body: RevealIn, sites: SitesDep, worker: Worker) -> RevealOut:
+    return await run_in_threadpool(sites.reveal, worker, run_id, body)
 
 
 @router.post(
     "/runs/{run_id}/finish", summary="Record the run's end (and its last events)", responses=_ERRORS
 )
-async def finish(run_id: str, body: FinishIn, core: CoreDep, worker: Worker) -> FinishOut:
-    return await run_in_threadpool(_sites(core).finish, worker, run_id, body)
+async def finish(run_id: str, body: FinishIn, sites: SitesDep, worker: Worker) -> FinishOut:
+    return await run_in_threadpool(sites.finish, worker, run_id, body)
 
 
 @router.post(
     "/heartbeat", summary="The worker lives; answers the runs to cancel", responses=_ERRORS
 )
-async def heartbeat(body: HeartbeatIn, core: CoreDep, worker: Worker) -> HeartbeatOut:
-    return await run_in_threadpool(_sites(core).heartbeat, worker, body)
+async def heartbeat(body: HeartbeatIn, sites: SitesDep, worker: Worker) -> HeartbeatOut:
+    return await run_in_threadpool(sites.heartbeat, worker, body)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from runner_api.api.errors import install_error_handlers
 from runner_api.audit.evidence import verify_proof
 from runner_api.audit.log import AuditLog
+from runner_api.audit.reader import AuditReader
 from runner_api.audit.retention import prune_run_events
 from runner_api.audit.router import router
 from runner_api.auth.tokens import TokenStore
@@ -36,6 +37,7 @@ class _Core:
     db: Database
     audit: AuditLog
     tokens: TokenStore
+    audit_reader: AuditReader
 
 
 _TOKEN = "audit-test-token-0123456789"
@@ -45,7 +47,8 @@ def _client(database: Database, audit: AuditLog) -> TestClient:
     app = FastAPI()
     tokens = TokenStore(database, audit)
     tokens.adopt_bootstrap(_TOKEN, ttl_s=600)
-    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit, tokens)  # type: ignore[arg-type]
+    reader = AuditReader(database, audit)
+    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit, tokens, reader)
     install_error_handlers(app)
     app.include_router(router)
     return TestClient(app, headers={"Authorization": f"Bearer {_TOKEN}"})

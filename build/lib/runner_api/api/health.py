@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from runner_api import __version__
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
+from runner_api.api.services import HealthDep
 from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -29,31 +29,24 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", summary="Liveness and store check")
-def healthz(core: CoreDep) -> Health:
+def healthz(health: HealthDep) -> Health:
     """`ok` when the store answers; `degraded` otherwise (HTTP 200 either way: it is a report)."""
-    try:
-        with core.db.session() as session:
-            session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # any store failure is a degraded report, never a 500
-        database = "unreachable"
+    report = health.report()
     return Health(
-        status="ok" if database == "ok" else "degraded",
+        status="ok" if report.database == "ok" else "degraded",
         version=__version__,
-        database=database,
-        workers=core.settings.workers,
-        queued=core.pool.queued_count(),
-        running=len(core.pool.running_ids()),
+        database=report.database,
+        workers=report.workers,
+        queued=report.queued,
+        running=report.running,
     )
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(
-    core: CoreDep, caller: Annotated[Principal, Depends(require(Permission.METRICS_READ))]
+    health: HealthDep, caller: Annotated[Principal, Depends(require(Permission.METRICS_READ))]
 ) -> Response:
     """Run counters and durations in the Prometheus text format (every customer's, so an
     unscoped caller only)."""
     require_all_customers(caller, "the metrics")
-    core.metrics.queued.set(core.pool.queued_count())
-    core.metrics.running.set(len(core.pool.running_ids()))
-    return Response(generate_latest(core.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(health.exposition(), media_type=CONTENT_TYPE_LATEST)

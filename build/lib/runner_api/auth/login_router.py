@@ -10,13 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from runner_api.api.deps import CoreDep, authenticate, client_address
+from runner_api.api.deps import authenticate, client_address
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import SessionsDep, SettingsDep
 from runner_api.auth.forms import FORM_TYPE, form_fields
 from runner_api.auth.origins import check_login_origin
 from runner_api.auth.principal import AuthMethod, Principal, agent_id
-from runner_api.auth.sessions import COOKIE_NAME
-from runner_api.core import Core
+from runner_api.auth.sessions import COOKIE_NAME, SessionStore
 from runner_api.errors import InvalidRequestError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -86,14 +86,14 @@ async def _login_body(request: Request) -> LoginCreate:
         503: {"model": ErrorResponse, "description": "The login directory is unavailable."},
     },
 )
-async def login(request: Request, core: CoreDep) -> JSONResponse:
+async def login(request: Request, sessions: SessionsDep, settings: SettingsDep) -> JSONResponse:
     """Check the password against the directory, start a session and set its cookie.
     Refused (403) when a browser posts it from another site's page (Origin, or Referer)."""
-    check_login_origin(request, core.settings.public_origins)
+    check_login_origin(request, settings.public_origins)
     body = await _login_body(request)
     client = client_address(request)
     started = await run_in_threadpool(
-        core.sessions.login, body.username, body.password.get_secret_value(), client
+        sessions.login, body.username, body.password.get_secret_value(), client
     )
     record = started.record
     answer = SessionRead(
@@ -108,9 +108,9 @@ async def login(request: Request, core: CoreDep) -> JSONResponse:
     response.set_cookie(
         COOKIE_NAME,
         started.token,
-        max_age=core.settings.session_absolute_timeout_s,
+        max_age=settings.session_absolute_timeout_s,
         path="/",
-        secure=core.settings.session_cookie_secure,
+        secure=settings.session_cookie_secure,
         httponly=True,
         samesite="strict",
     )
@@ -119,18 +119,21 @@ async def login(request: Request, core: CoreDep) -> JSONResponse:
 
 @router.post("/logout", summary="End this web session", status_code=204)
 def logout(
-    request: Request, core: CoreDep, caller: Annotated[Principal, Depends(authenticate)]
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    caller: Annotated[Principal, Depends(authenticate)],
 ) -> Response:
     """End the session of the cookie (CSRF-checked like every POST) and drop the cookie."""
     token = request.cookies.get(COOKIE_NAME)
     if caller.method is not AuthMethod.SESSION or not token:
         raise InvalidRequestError("only a web session can log out; revoke tokens instead")
-    core.sessions.logout(token)
+    sessions.logout(token)
     response = Response(status_code=204, headers=_NO_STORE)
     response.delete_cookie(
         COOKIE_NAME,
         path="/",
-        secure=core.settings.session_cookie_secure,
+        secure=settings.session_cookie_secure,
         httponly=True,
         samesite="strict",
     )
@@ -141,22 +144,22 @@ def logout(
 def me(
     request: Request,
     response: Response,
-    core: CoreDep,
+    sessions: SessionsDep,
     caller: Annotated[Principal, Depends(authenticate)],
 ) -> SessionRead:
     """The caller, and for a web session its CSRF token (e.g. after a page reload)."""
     response.headers.update(_NO_STORE)
     token = request.cookies.get(COOKIE_NAME)
-    return _describe(core, caller, token if caller.method is AuthMethod.SESSION else None)
+    return _describe(sessions, caller, token if caller.method is AuthMethod.SESSION else None)
 
 
-def _describe(core: Core, caller: Principal, token: str | None) -> SessionRead:
-    record = core.sessions.find(token) if token else None
+def _describe(sessions: SessionStore, caller: Principal, token: str | None) -> SessionRead:
+    record = sessions.find(token) if token else None
     return SessionRead(
         username=caller.name,
         id=caller.id,
         display_name=record.display_name if record else caller.name,
         roles=sorted(caller.roles),
         customers=sorted(caller.customers) if caller.customers is not None else None,
-        csrf_token=core.sessions.csrf_token(token) if token else None,
+        csrf_token=sessions.csrf_token(token) if token else None,
     )

@@ -6,27 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
+from runner_api.api.services import DirectoryDep
 from runner_api.auth.authorize import require_customer
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.directory.schemas import DirectoryUser
-from runner_api.directory.service import MAX_LIMIT, DirectoryService
-from runner_api.errors import ConfigurationError
+from runner_api.directory.service import MAX_LIMIT
 
 router = APIRouter(prefix="/directory", tags=["directory"])
 
 
-def _service(core: object) -> DirectoryService:
-    service = getattr(core, "directory", None)
-    if not isinstance(service, DirectoryService):
-        raise ConfigurationError("the directory service is not configured in this process")
-    return service
-
-
 @router.get("/users", response_model=list[DirectoryUser])
 def search_users(
-    core: CoreDep,
+    directory: DirectoryDep,
     caller: Annotated[Principal, Depends(require(Permission.DIRECTORY_SEARCH))],
     customer: Annotated[str, Query(min_length=1, max_length=64, examples=["lab"])],
     q: Annotated[
@@ -36,4 +29,4 @@ def search_users(
 ) -> list[DirectoryUser]:
     """Users of a customer's directory matching `q`, only inside the OUs agents may touch."""
     require_customer(caller, customer)
-    return _service(core).search_users(customer, q, limit)
+    return directory.search_users(customer, q, limit)

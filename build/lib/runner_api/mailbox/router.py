@@ -6,27 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
+from runner_api.api.services import MailboxDep
 from runner_api.auth.authorize import require_customer
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.errors import ConfigurationError
 from runner_api.mailbox.schemas import MailboxInfoRead
-from runner_api.mailbox.service import MailboxService
 
 router = APIRouter(prefix="/mailbox", tags=["mailbox"])
 
 
-def _service(core: object) -> MailboxService:
-    service = getattr(core, "mailbox", None)
-    if not isinstance(service, MailboxService):
-        raise ConfigurationError("the mailbox service is not configured in this process")
-    return service
-
-
 @router.get("/info", response_model=MailboxInfoRead)
 def mailbox_info(
-    core: CoreDep,
+    mailboxes: MailboxDep,
     caller: Annotated[Principal, Depends(require(Permission.MAILBOX_READ))],
     customer: Annotated[str, Query(min_length=1, max_length=64, examples=["lab"])],
     mailbox: Annotated[
@@ -35,4 +27,4 @@ def mailbox_info(
 ) -> MailboxInfoRead:
     """OOF, inbox rules, Calendar/Inbox permissions and delegates of one mailbox (read-only)."""
     require_customer(caller, customer)
-    return _service(core).info(customer, mailbox)
+    return mailboxes.info(customer, mailbox)

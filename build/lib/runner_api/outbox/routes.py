@@ -10,8 +10,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import StoreDep
 from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
@@ -41,13 +42,13 @@ def add_listing(
     in the refusal of a customer-scoped caller."""
 
     def listing(
-        core: CoreDep,
+        store: StoreDep,
         caller: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
         status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[Read]:
         require_all_customers(caller, what)
-        return [read.model_validate(row) for row in rows(core.db, status, limit)]
+        return [read.model_validate(row) for row in rows(store, status, limit)]
 
     # FastAPI takes the query's enum and the answer's shape from the annotations: give it the
     # concrete types in place of the type variables.

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
+from runner_api.api.services import RevealsDep
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 
@@ -32,10 +33,10 @@ class RevealRead(BaseModel):
 def reveal(
     reveal_id: str,
     response: Response,
-    core: CoreDep,
+    reveals: RevealsDep,
     caller: Annotated[Principal, Depends(require(Permission.REVEAL_OPEN))],
 ) -> RevealRead:
     """The generated secret of a run (e.g. a temporary password), the first time only, and
     only to the person who requested the run."""
     response.headers["Cache-Control"] = "no-store"
-    return RevealRead(password=core.reveals.consume(reveal_id, caller.name, caller.id))
+    return RevealRead(password=reveals.consume(reveal_id, caller.name, caller.id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -10,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
 from runner_api.api.errors import ErrorResponse
 from runner_api.api.responses import model_response
+from runner_api.api.services import RunsDep
 from runner_api.auth.authorize import (
     may_cancel,
     require_action,
@@ -22,10 +22,9 @@ from runner_api.auth.authorize import (
 from runner_api.auth.errors import PermissionDeniedError
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.core import Core
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, RunRead
-from runner_api.runs.service import RunRequest
+from runner_api.runs.service import RunRequest, RunService
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunFilter
 from runner_api.types import MAX_INT64, UtcMoment
@@ -33,8 +32,6 @@ from runner_api.types import MAX_INT64, UtcMoment
 router = APIRouter(prefix="/runs", tags=["runs"])
 Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
 
-# Waiters re-read the store at least this often: runs of other processes send no signal.
-_RECHECK_S = 0.5
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong token."},
     404: {"model": ErrorResponse, "description": "Unknown action, customer or run."},
@@ -55,7 +52,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def create_run(
     body: RunCreate,
-    core: CoreDep,
+    runs: RunsDep,
     caller: Annotated[Principal, Depends(require(Permission.RUN_CREATE))],
     wait: Annotated[
         float,
@@ -79,27 +76,15 @@ async def create_run(
         check_mode=body.check_mode,
     )
     # A caller that waits gets its run started in the same transaction when a worker is free.
-    run = await run_in_threadpool(core.runs.start_run, request, start_now=wait > 0)
-    deadline = time.monotonic() + wait
-    # A run awaiting approval waits for a person, not for `wait`: answer at once.
-    held = run.status == RunStatus.AWAITING_APPROVAL
-    while wait and not held and not RunStatus(run.status).terminal:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        await core.runner.signals.wait(run.id, min(left, _RECHECK_S), until_ended=True)
-        # Ended here: the runner hands over the run as its end recorded it (no read).
-        ended = core.runner.ended_run(run.id)
-        if ended is None:
-            ended = await run_in_threadpool(core.runs.get_run, run.id)
-        run = ended
+    run = await run_in_threadpool(runs.start_run, request, start_now=wait > 0)
+    run = await runs.wait_for_end(run, wait)
     # Written once by pydantic: every fix an agent clicks waits for this answer.
     return model_response(RunRead.model_validate(run), 202)
 
 
 @router.get("", summary="List runs", responses=_ERRORS)
 def list_runs(
-    core: CoreDep,
+    runs: RunsDep,
     caller: Reader,
     ticket_id: str | None = None,
     customer: str | None = None,
@@ -113,52 +98,48 @@ def list_runs(
 ) -> RunPage:
     """Runs, newest first, filtered and paginated."""
     filters = RunFilter(ticket_id, customer, action, status, since, within=caller.customers)
-    runs, next_cursor = core.runs.list_runs(filters, limit, cursor)
-    return RunPage(items=[RunRead.model_validate(r) for r in runs], next_cursor=next_cursor)
+    page, next_cursor = runs.list_runs(filters, limit, cursor)
+    return RunPage(items=[RunRead.model_validate(r) for r in page], next_cursor=next_cursor)
 
 
 @router.get("/{run_id}", summary="One run", responses=_ERRORS)
-def get_run(run_id: str, core: CoreDep, caller: Reader) -> RunRead:
+def get_run(run_id: str, runs: RunsDep, caller: Reader) -> RunRead:
     """A run with its outcome."""
-    return RunRead.model_validate(_visible_run(core, caller, run_id))
+    return RunRead.model_validate(_visible_run(runs, caller, run_id))
 
 
 @router.post("/{run_id}/cancel", summary="Cancel a run", responses=_ERRORS)
 def cancel_run(
     run_id: str,
-    core: CoreDep,
+    runs: RunsDep,
     caller: Annotated[Principal, Depends(require(Permission.RUN_CANCEL_OWN))],
 ) -> RunRead:
     """Cancel a queued run, or stop a running one (its processes are killed). Agents cancel
     their own runs; senior agents and admins any run they can see."""
-    run = _visible_run(core, caller, run_id)
+    run = _visible_run(runs, caller, run_id)
     if not may_cancel(caller, run.requester_id):
         raise PermissionDeniedError("only the requester or a senior agent may cancel this run")
-    return RunRead.model_validate(core.runs.cancel(run_id, caller.name, caller.id))
+    return RunRead.model_validate(runs.cancel(run_id, caller.name, caller.id))
 
 
-def _visible_run(core: Core, caller: Principal, run_id: str) -> Run:
-    run = core.runs.get_run(run_id)
+def _visible_run(runs: RunService, caller: Principal, run_id: str) -> Run:
+    run = runs.get_run(run_id)
     require_run_visible(caller, run_id, run.customer)
     return run
 
 
-async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[str]:
-    last = after
-    while True:
-        run = await run_in_threadpool(core.runs.get_run, run_id)
-        events = await run_in_threadpool(core.store.events, run_id, last)
+async def _event_stream(runs: RunService, run_id: str, after: int) -> AsyncIterator[str]:
+    async for run, events in runs.follow(run_id, after):
         for event in events:
-            last = event.seq
             payload = RunEventRead.model_validate(event).model_dump_json()
             yield f"id: {event.seq}\nevent: run_event\ndata: {payload}\n\n"
-        if RunStatus(run.status).terminal and not events:
+        if events:
+            continue
+        if RunStatus(run.status).terminal:
             final = RunRead.model_validate(run).model_dump_json()
             yield f"event: end\ndata: {final}\n\n"
             return
-        if not events:
-            yield ": keep-alive\n\n"
-            await core.runner.signals.wait(run_id, _RECHECK_S)
+        yield ": keep-alive\n\n"
 
 
 @router.get(
@@ -177,17 +158,17 @@ async def _event_stream(core: Core, run_id: str, after: int) -> AsyncIterator[st
 )
 def run_events(
     run_id: str,
-    core: CoreDep,
+    runs: RunsDep,
     caller: Reader,
     after: Annotated[int, Query(ge=0, le=MAX_INT64, description="Only events after this seq.")] = 0,
     stream: Annotated[bool, Query(description="Stream live as SSE (default).")] = True,
 ) -> StreamingResponse | list[RunEventRead]:
     """Follow a run live: events as they happen, closed when the run ends."""
-    _visible_run(core, caller, run_id)
+    _visible_run(runs, caller, run_id)
     if not stream:
-        return [RunEventRead.model_validate(e) for e in core.runs.events(run_id, after)]
+        return [RunEventRead.model_validate(e) for e in runs.events(run_id, after)]
     return StreamingResponse(
-        _event_stream(core, run_id, after),
+        _event_stream(runs, run_id, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

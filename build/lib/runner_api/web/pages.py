@@ -4,17 +4,19 @@ so the OpenAPI schema and the API's authorization matrix stay about the JSON API
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from runner_api.api.deps import CoreDep, require
+from runner_api.api.deps import require
+from runner_api.api.services import CustomersDep, SessionsDep
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import AuthMethod, Principal
-from runner_api.auth.sessions import COOKIE_NAME
-from runner_api.core import Core
+from runner_api.auth.sessions import COOKIE_NAME, SessionStore
+from runner_api.customers.registry import CustomerRegistry
 
 PAGE_PREFIX = "/ui"
 LOGIN_PATH = f"{PAGE_PREFIX}/login"
@@ -38,6 +40,21 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("/tokens", "tokens", "Tokens", Permission.TOKENS_MANAGE),
 ]
 Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
+
+
+@dataclass(frozen=True)
+class Shell:
+    """What every page's frame shows besides the page: the CSRF token and the customers."""
+
+    sessions: SessionStore
+    customers: CustomerRegistry
+
+
+async def _shell(sessions: SessionsDep, customers: CustomersDep) -> Shell:
+    return Shell(sessions, customers)
+
+
+ShellDep = Annotated[Shell, Depends(_shell)]
 Render = Callable[..., HTMLResponse]
 
 
@@ -46,32 +63,32 @@ def build_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(prefix=PAGE_PREFIX, include_in_schema=False)
 
     def render(
-        request: Request, core: Core, caller: Principal | None, page: str, **extra: object
+        request: Request, shell: Shell, caller: Principal | None, page: str, **extra: object
     ) -> HTMLResponse:
         context: dict[str, object] = {"caller": caller, "page": page, "prefix": PAGE_PREFIX}
         if caller is not None:
-            context["csrf_token"] = _csrf(request, core, caller)
+            context["csrf_token"] = _csrf(request, shell.sessions, caller)
             context["nav"] = [
                 (PAGE_PREFIX + path, label) for path, _, label, perm in PAGES if caller.has(perm)
             ]
-            context["customers"] = _customers(core, caller)
+            context["customers"] = _customers(shell.customers, caller)
         return templates.TemplateResponse(
             request, f"{page}.html", context | extra, headers=PAGE_HEADERS
         )
 
     @router.get("/login")
-    def login_page(request: Request, core: CoreDep, next: str = "") -> HTMLResponse:
+    def login_page(request: Request, shell: ShellDep, next: str = "") -> HTMLResponse:
         # Public: the form posts to /auth/login; `next` is kept only if it is one of our pages.
         target = next if next.startswith(PAGE_PREFIX + "/") and "//" not in next else ""
-        return render(request, core, None, "login", next=target or PAGE_PREFIX + "/")
+        return render(request, shell, None, "login", next=target or PAGE_PREFIX + "/")
 
     for path, page, _, permission in PAGES:
         _add_page(router, render, path, page, permission)
 
     @router.get("/runs/{run_id}")
-    def run_page(run_id: str, request: Request, core: CoreDep, caller: Reader) -> HTMLResponse:
+    def run_page(run_id: str, request: Request, shell: ShellDep, caller: Reader) -> HTMLResponse:
         # Whether the run may be seen is the API's answer to the page's first read.
-        return render(request, core, caller, "run", run_id=run_id)
+        return render(request, shell, caller, "run", run_id=run_id)
 
     return router
 
@@ -81,19 +98,19 @@ def _add_page(
 ) -> None:
     caller_dep = Depends(require(permission))
 
-    def show(request: Request, core: CoreDep, caller: Principal = caller_dep) -> HTMLResponse:
-        return render(request, core, caller, page)
+    def show(request: Request, shell: ShellDep, caller: Principal = caller_dep) -> HTMLResponse:
+        return render(request, shell, caller, page)
 
     show.__name__ = f"{page}_page"
     router.add_api_route(path, show, methods=["GET"], response_class=HTMLResponse)
 
 
-def _csrf(request: Request, core: Core, caller: Principal) -> str:
+def _csrf(request: Request, sessions: SessionStore, caller: Principal) -> str:
     token = request.cookies.get(COOKIE_NAME)
     if caller.method is not AuthMethod.SESSION or not token:
         return ""  # a bearer caller sends no cookie, so it needs no CSRF token
-    return core.sessions.csrf_token(token)
+    return sessions.csrf_token(token)
 
 
-def _customers(core: Core, caller: Principal) -> list[str]:
-    return sorted(c.name for c in core.customers if caller.sees_customer(c.name))
+def _customers(customers: CustomerRegistry, caller: Principal) -> list[str]:
+    return sorted(c.name for c in customers if caller.sees_customer(c.name))
