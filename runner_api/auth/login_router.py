@@ -10,16 +10,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from runner_api.api.deps import authenticate, client_address
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import SessionsDep, SettingsDep
+from runner_api.auth.deps import authenticate, client_address
 from runner_api.auth.forms import FORM_TYPE, form_fields
 from runner_api.auth.origins import check_login_origin
 from runner_api.auth.principal import AuthMethod, Principal, agent_id
 from runner_api.auth.sessions import COOKIE_NAME, SessionStore
 from runner_api.errors import InvalidRequestError
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
+from runner_api.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+SessionsDep = Annotated[SessionStore, service(SessionStore)]
+SettingsDep = Annotated[Settings, service(Settings)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 

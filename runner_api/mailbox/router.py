@@ -6,14 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import require
-from runner_api.api.services import MailboxDep
 from runner_api.auth.authorize import require_customer
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.mailbox import MailboxService
 from runner_api.mailbox.schemas import MailboxInfoRead
+from runner_api.routing.services import service
 
 router = APIRouter(prefix="/mailbox", tags=["mailbox"])
+MailboxDep = Annotated[MailboxService, service(MailboxService)]
 
 
 @router.get("/info", response_model=MailboxInfoRead)

@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import RevealsDep
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.reveals.service import RevealService
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 
 router = APIRouter(prefix="/reveals", tags=["runs"])
+RevealsDep = Annotated[RevealService, service(RevealService)]
 
 
 class RevealRead(BaseModel):

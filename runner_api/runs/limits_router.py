@@ -6,15 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import CustomersDep, LimitsDep
 from runner_api.auth.authorize import require_all_customers, require_customer
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.customers.registry import CustomerRegistry
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
+from runner_api.runs.limits import RateLimits
 from runner_api.runs.schemas import LimitClearCreate, LimitClearRead, LimitKind
 
 router = APIRouter(prefix="/limits", tags=["runs"])
+CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]
+LimitsDep = Annotated[RateLimits, service(RateLimits)]
 
 
 @router.post(

@@ -9,19 +9,19 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.responses import model_response
-from runner_api.api.services import RunsDep
 from runner_api.auth.authorize import (
     may_cancel,
     require_action,
     require_customer,
     require_run_visible,
 )
+from runner_api.auth.deps import require
 from runner_api.auth.errors import PermissionDeniedError
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.routing.responses import model_response
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, RunRead
 from runner_api.runs.service import RunRequest, RunService
@@ -30,6 +30,7 @@ from runner_api.runs.store import RunFilter
 from runner_api.types import MAX_INT64, UtcMoment
 
 router = APIRouter(prefix="/runs", tags=["runs"])
+RunsDep = Annotated[RunService, service(RunService)]
 Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

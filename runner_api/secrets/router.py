@@ -9,15 +9,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import CredentialsDep, CustomersDep
 from runner_api.auth.authorize import require_customer
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.customers.registry import CustomerRegistry
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 from runner_api.secrets.schemas import FORMS, CredentialKind, CredentialRead
+from runner_api.secrets.store import EncryptedCredentialSource
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])
+CredentialsDep = Annotated[EncryptedCredentialSource, service(EncryptedCredentialSource)]
+CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]
 
 Admin = Annotated[Principal, Depends(require(Permission.CREDENTIALS_MANAGE))]
 

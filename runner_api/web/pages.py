@@ -11,12 +11,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from runner_api.api.deps import require
-from runner_api.api.services import CustomersDep, SessionsDep
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import AuthMethod, Principal
 from runner_api.auth.sessions import COOKIE_NAME, SessionStore
 from runner_api.customers.registry import CustomerRegistry
+from runner_api.routing.services import service
+
+CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]
+SessionsDep = Annotated[SessionStore, service(SessionStore)]
 
 PAGE_PREFIX = "/ui"
 LOGIN_PATH = f"{PAGE_PREFIX}/login"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.schemas import APIOperation
 
 from lab.ews.lab import MailboxLab
-from runner_api.api.deps import PUBLIC_PATHS
+from runner_api.auth.deps import PUBLIC_PATHS
 from tests.plugins.server import TOKEN, Server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

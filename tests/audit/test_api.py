@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -17,28 +16,17 @@ from runner_api.audit.log import AuditLog
 from runner_api.audit.reader import AuditReader
 from runner_api.audit.retention import prune_run_events
 from runner_api.audit.router import router
+from runner_api.auth.denials import DenialAudit
 from runner_api.auth.tokens import TokenStore
 from runner_api.database import Database
 from runner_api.reveals.service import RevealService
+from runner_api.routing.services import Services
 from runner_api.runs.models import RunEvent
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.secrets.cipher import SecretBox
-from runner_api.settings import Settings
 from runner_api.types import utcnow
 from tests.runs.factories import make_run
-
-
-@dataclass
-class _Core:
-    """What the audit routes use of the Core."""
-
-    settings: Settings
-    db: Database
-    audit: AuditLog
-    tokens: TokenStore
-    audit_reader: AuditReader
-
 
 _TOKEN = "audit-test-token-0123456789"
 
@@ -47,8 +35,8 @@ def _client(database: Database, audit: AuditLog) -> TestClient:
     app = FastAPI()
     tokens = TokenStore(database, audit)
     tokens.adopt_bootstrap(_TOKEN, ttl_s=600)
-    reader = AuditReader(database, audit)
-    app.state.core = _Core(Settings(bootstrap_token=_TOKEN), database, audit, tokens, reader)
+    # Only what the audit routes and authentication use: the routes get nothing else.
+    app.state.services = Services(tokens, AuditReader(database, audit), DenialAudit(audit, 30))
     install_error_handlers(app)
     app.include_router(router)
     return TestClient(app, headers={"Authorization": f"Bearer {_TOKEN}"})

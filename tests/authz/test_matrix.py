@@ -353,8 +353,8 @@ CALLERS = [*IDENTITIES, "bootstrap", "revoked", "nobody"]
 
 
 def test_every_route_is_in_the_policy_table(core: Core) -> None:
-    from runner_api.api.deps import PUBLIC_PATHS
     from runner_api.app import create_app
+    from runner_api.auth.deps import PUBLIC_PATHS
     from runner_api.web.pages import PAGE_PREFIX
 
     routes = {

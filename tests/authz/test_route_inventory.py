@@ -7,8 +7,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, _iter_included_route_candidates
 from starlette.routing import Mount
 
-from runner_api.api.deps import PUBLIC_PATHS, SELF_SERVICE_PATHS, SIGNED_PATHS, authenticate
 from runner_api.app import create_app
+from runner_api.auth.deps import PUBLIC_PATHS, SELF_SERVICE_PATHS, SIGNED_PATHS, authenticate
 from runner_api.core import Core
 from runner_api.web.install import STATIC_PATH
 from runner_api.web.pages import LOGIN_PATH, PAGE_PREFIX

@@ -10,12 +10,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from runner_api import __version__
 from runner_api.api.body_limit import BodyLimit
-from runner_api.api.deps import audit_marked_denial
 from runner_api.api.docs import install_docs
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.approvals.router import router as approvals_router
 from runner_api.audit.router import router as audit_router
+from runner_api.auth.deps import audit_marked_denial
 from runner_api.auth.login_router import router as login_router
 from runner_api.auth.tokens_router import router as tokens_router
 from runner_api.catalog.router import router as catalog_router
@@ -79,6 +79,7 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
         ],
     )
     app.state.core = the_core
+    app.state.services = the_core.services
     install_error_handlers(app, on_denial=audit_marked_denial)
     # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -42,6 +42,7 @@ from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
 from runner_api.private_files import private_dir
 from runner_api.reveals.service import SEALED_REVEALS, RevealService
+from runner_api.routing.services import Services
 from runner_api.runs.limits import RateLimits
 from runner_api.runs.queued import SEALED_QUEUED_RUNS
 from runner_api.runs.recovery import recover_orphans, worker_identity
@@ -259,6 +260,29 @@ class Core:
                 self.approvals.expire_overdue,
                 self.sites.sweep,
             ),
+        )
+        # What routes may depend on, by type (routing/services.py): never this Core itself.
+        self.services = Services(
+            settings,
+            self.db,
+            self.runs,
+            self.approvals,
+            self.reveals,
+            self.audit_reader,
+            self.sessions,
+            self.tokens,
+            self.denials,
+            self.catalog,
+            self.vetting,
+            self.customers,
+            self.credentials,
+            self.health,
+            self.limits,
+            self.sites,
+            self.webhooks,
+            self.receiver,
+            self.directory,
+            self.mailbox,
         )
         self._work_dir = work_dir
         self._started = False

@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runner_api.auth.errors import (
@@ -46,18 +45,6 @@ _STATUS: list[tuple[type[FixlineError], int]] = [
     (ExecutorError, 502),
     (RevealGoneError, 410),
 ]
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
-class ErrorResponse(BaseModel):
-    """Shape of every error answer."""
-
-    error: ErrorBody
 
 
 def _respond(

@@ -10,13 +10,15 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from runner_api import __version__
-from runner_api.api.deps import require
-from runner_api.api.services import HealthDep
 from runner_api.auth.authorize import require_all_customers
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.metrics import ServiceHealth
+from runner_api.routing.services import service
 
 router = APIRouter(tags=["service"])
+HealthDep = Annotated[ServiceHealth, service(ServiceHealth)]
 
 
 class Health(BaseModel):

@@ -6,15 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import ApprovalsDep
 from runner_api.approvals.schemas import ApprovalApprove, ApprovalRead, ApprovalReject
+from runner_api.approvals.service import ApprovalService
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 from runner_api.runs.schemas import RunRead
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
+ApprovalsDep = Annotated[ApprovalService, service(ApprovalService)]
 Approver = Annotated[Principal, Depends(require(Permission.APPROVAL_DECIDE))]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -10,11 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import AuditReaderDep
 from runner_api.audit.html import evidence_html
 from runner_api.audit.queries import RecordFilter, RunQuery
+from runner_api.audit.reader import AuditReader
 from runner_api.audit.schemas import (
     AuditRecordPage,
     AuditRecordRead,
@@ -23,14 +21,18 @@ from runner_api.audit.schemas import (
     VerifyRead,
 )
 from runner_api.auth.authorize import require_all_customers
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 from runner_api.runs.schemas import RunRead
 from runner_api.runs.service import decode_cursor, encode_cursor
 from runner_api.runs.status import RunStatus
 from runner_api.types import MAX_INT64, UtcMoment
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+AuditReaderDep = Annotated[AuditReader, service(AuditReader)]
 
 
 def _auditor(caller: Annotated[Principal, Depends(require(Permission.AUDIT_READ))]) -> Principal:

@@ -6,15 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from runner_api.api.deps import require
-from runner_api.api.services import CatalogDep, VettingDep
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.catalog.models import ActionSpec
+from runner_api.catalog.registry import Catalog
 from runner_api.catalog.schemas import ActionRead
 from runner_api.catalog.vetting import VettingLock
+from runner_api.routing.services import service
 
 router = APIRouter(tags=["actions"])
+CatalogDep = Annotated[Catalog, service(Catalog)]
+VettingDep = Annotated[VettingLock, service(VettingLock)]
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 
 

@@ -6,15 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.api.deps import require
-from runner_api.api.services import DirectoryDep
 from runner_api.auth.authorize import require_customer
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.directory import DirectoryService
 from runner_api.directory.schemas import DirectoryUser
 from runner_api.directory.service import MAX_LIMIT
+from runner_api.routing.services import service
 
 router = APIRouter(prefix="/directory", tags=["directory"])
+DirectoryDep = Annotated[DirectoryService, service(DirectoryService)]
 
 
 @router.get("/users", response_model=list[DirectoryUser])

@@ -10,13 +10,15 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import StoreDep
 from runner_api.auth.authorize import require_all_customers
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
 from runner_api.database import Database
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
+
+StoreDep = Annotated[Database, service(Database)]
 
 Status = TypeVar("Status", bound=StrEnum)
 Read = TypeVar("Read", bound=BaseModel)

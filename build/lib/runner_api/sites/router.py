@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from runner_api.api.deps import require
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import SitesDep
+from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
+from runner_api.sites.service import SiteRuns
 from runner_api.sites.wire import (
     ClaimIn,
     EventsIn,
@@ -25,6 +26,7 @@ from runner_api.sites.wire import (
 )
 
 router = APIRouter(prefix="/worker", tags=["site workers"])
+SitesDep = Annotated[SiteRuns, service(SiteRuns)]
 Worker = Annotated[Principal, Depends(require(Permission.WORKER_EXECUTE))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {

@@ -14,17 +14,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from runner_api.api.errors import ErrorResponse
-from runner_api.api.services import ReceiverDep, WebhooksDep
 from runner_api.errors import InvalidRequestError
 from runner_api.outbox.routes import add_listing
+from runner_api.routing.schemas import ErrorResponse
+from runner_api.routing.services import service
 from runner_api.webhooks.deliveries import list_deliveries
 from runner_api.webhooks.models import DeliveryStatus
+from runner_api.webhooks.receiving import Receiver
 from runner_api.webhooks.schemas import WebhookDeliveryRead
-from runner_api.webhooks.service import Delivery
+from runner_api.webhooks.service import Delivery, WebhookService
 from runner_api.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+ReceiverDep = Annotated[Receiver, service(Receiver)]
+WebhooksDep = Annotated[WebhookService, service(WebhookService)]
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 add_listing(

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the Core of the app, who is calling, and what they may do.
+"""FastAPI dependencies of authentication: who is calling, and what they may do.
 
 Every route but the public allowlist (PUBLIC_PATHS) and the HMAC-signed webhooks
 (SIGNED_PATHS) depends on `require(permission)`; a route-inventory test holds that line.
@@ -17,13 +17,21 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 
 from runner_api.audit.sink import AuditEvent
+from runner_api.auth.denials import DenialAudit
 from runner_api.auth.errors import AuthenticationError, PermissionDeniedError
 from runner_api.auth.forms import form_fields
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.auth.sessions import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS
-from runner_api.core import Core
+from runner_api.auth.sessions import (
+    COOKIE_NAME,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    UNSAFE_METHODS,
+    SessionStore,
+)
+from runner_api.auth.tokens import TokenStore
 from runner_api.errors import FixlineError
+from runner_api.routing.services import services_of
 
 log = logging.getLogger(__name__)
 # Actors that name nobody: their denials are counted per client address instead.
@@ -50,17 +58,14 @@ _cookie = APIKeyCookie(
 )
 
 
-def get_core(request: Request) -> Core:
-    core: Core = request.app.state.core
-    return core
-
-
 def client_address(request: Request) -> str | None:
     """The caller's address: the peer's, or the one a trusted proxy forwarded (app.py)."""
     return request.client.host if request.client else None
 
 
-def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: object) -> None:
+def _audit_denial(
+    denials: DenialAudit, kind: str, actor: str, request: Request, **data: object
+) -> None:
     """Authentication and authorization failures are audited (a bounded number per caller a
     minute: auth/denials.py), and never block the answer."""
     client = client_address(request)
@@ -71,7 +76,7 @@ def _audit_denial(core: Core, kind: str, actor: str, request: Request, **data: o
         data={"method": request.method, "path": request.url.path, "client": client} | data,
     )
     # An unknown caller is told apart by its address; a signed-in one by its name.
-    core.denials.record(actor if actor not in _NOBODY else f"address:{client}", event)
+    denials.record(actor if actor not in _NOBODY else f"address:{client}", event)
 
 
 def audit_marked_denial(request: Request, exc: FixlineError) -> None:
@@ -80,7 +85,7 @@ def audit_marked_denial(request: Request, exc: FixlineError) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     origin = request.headers.get("origin")
     _audit_denial(
-        get_core(request),
+        services_of(request).get(DenialAudit),
         "auth.denied",
         principal.name if principal is not None else "anonymous",
         request,
@@ -116,23 +121,29 @@ async def authenticate(
     """
     # Async, with only the store lookups in the thread pool (a sync dependency would cost
     # a second thread hop on every request). The bootstrap token is a stored token too.
-    core = get_core(request)
+    services = services_of(request)
     try:
         if credentials is not None:
-            principal = await run_in_threadpool(core.tokens.principal, credentials.credentials)
+            tokens = services.get(TokenStore)
+            principal = await run_in_threadpool(tokens.principal, credentials.credentials)
             # For the error handler: a denial further on is audited under this caller.
             request.state.principal = principal
             return principal
         if session_token:
             csrf = request.headers.get(CSRF_HEADER) or form_csrf_token
             principal = await run_in_threadpool(
-                core.sessions.principal, session_token, request.method, csrf
+                services.get(SessionStore).principal, session_token, request.method, csrf
             )
             request.state.principal = principal
             return principal
     except AuthenticationError as exc:
         await run_in_threadpool(
-            _audit_denial, core, "auth.failed", "unknown", request, reason=exc.message
+            _audit_denial,
+            services.get(DenialAudit),
+            "auth.failed",
+            "unknown",
+            request,
+            reason=exc.message,
         )
         raise
     raise AuthenticationError(
@@ -149,7 +160,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
         if not principal.has(permission):
             await run_in_threadpool(
                 _audit_denial,
-                get_core(request),
+                services_of(request).get(DenialAudit),
                 "auth.denied",
                 principal.name,
                 request,
