@@ -23,11 +23,11 @@ from sqlalchemy import text
 from runner_api import __version__
 from runner_api.audit.canonical import GENESIS, canonical_json, canonical_record, chain_hash
 from runner_api.audit.log import AuditLog
-from runner_api.audit.queries import RunQuery, search_runs
 from runner_api.audit.signing import load_or_create_signer
 from runner_api.audit.sink import AuditEvent
 from runner_api.audit.verify import verify_chain
 from runner_api.database import Database
+from runner_api.reports.queries import RunQuery, search_runs
 
 _INSERT = (
     "INSERT INTO audit_records (seq, ts, type, actor, customer, ticket_id, run_id, action, "

@@ -14,15 +14,14 @@ from runner_api.api.docs import install_docs
 from runner_api.api.errors import install_error_handlers
 from runner_api.api.health import router as health_router
 from runner_api.approvals.router import router as approvals_router
-from runner_api.audit.router import router as audit_router
 from runner_api.auth.deps import audit_marked_denial
 from runner_api.auth.login_router import router as login_router
-from runner_api.auth.tokens_router import router as tokens_router
 from runner_api.catalog.router import router as catalog_router
 from runner_api.core import Core
 from runner_api.directory.router import router as directory_router
 from runner_api.mailbox.router import router as mailbox_router
 from runner_api.notify.router import router as notify_router
+from runner_api.reports.router import router as audit_router
 from runner_api.reveals.router import router as reveals_router
 from runner_api.runs.limits_router import router as limits_router
 from runner_api.runs.router import router as runs_router
@@ -30,6 +29,7 @@ from runner_api.secrets.router import router as credentials_router
 from runner_api.settings import Settings
 from runner_api.sites.router import router as sites_router
 from runner_api.tickets.router import router as tickets_router
+from runner_api.tokens.router import router as tokens_router
 from runner_api.web.install import install_web
 from runner_api.webhooks.router import router as webhooks_router
 

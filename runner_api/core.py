@@ -15,7 +15,6 @@ from runner_api.approvals.gate import SEALED_APPROVALS, ApprovalGate
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
-from runner_api.audit.reader import AuditReader
 from runner_api.audit.signing import load_or_create_signer
 from runner_api.auth.denials import DenialAudit
 from runner_api.auth.sessions import SessionStore
@@ -26,13 +25,15 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
 from runner_api.directory import DirectoryService, directory_actions
+from runner_api.directory.login import LdapLoginDirectory, LoginDirectoryConfig
 from runner_api.dispatch.execution import JobRunner
-from runner_api.dispatch.executors import build_executors
+from runner_api.dispatch.health import ServiceHealth
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
+from runner_api.executors import build_executors
 from runner_api.mailbox import MailboxService, mailbox_actions
-from runner_api.metrics import Metrics, ServiceHealth
+from runner_api.metrics import Metrics
 from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
@@ -41,6 +42,7 @@ from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
 from runner_api.private_files import private_dir
+from runner_api.reports.reader import AuditReader
 from runner_api.reveals.service import SEALED_REVEALS, RevealService
 from runner_api.routing.services import Services
 from runner_api.runs.limits import RateLimits
@@ -123,8 +125,13 @@ class Core:
             self.secret_key = adopt_staged_key(
                 self.db, self.secret_key, settings.resolved_secret_key_file
             )
+        login = LoginDirectoryConfig.from_settings(settings)
         self.sessions = SessionStore.from_settings(
-            settings, self.db, self.audit, self.secret_key.material
+            settings,
+            self.db,
+            self.audit,
+            self.secret_key.material,
+            LdapLoginDirectory(login) if login is not None else None,
         )
         self.credentials = EncryptedCredentialSource(self.db, self.secret_key, audit=self.audit)
         work_dir = settings.resolved_work_dir
@@ -237,11 +244,13 @@ class Core:
             self.sources,
             self.runs,
             self.deliveries,
-            self.monitoring,
             accepted=self.webhook_starter.kick,
         )
         self.receiver = Receiver(
-            self.webhooks, self.deliveries, lambda exc: Answer(status_of(exc), body_of(exc))
+            self.webhooks,
+            self.deliveries,
+            lambda exc: Answer(status_of(exc), body_of(exc)),
+            events=self.monitoring,
         )
         self.heartbeat = Heartbeat(
             self.store,

@@ -5,14 +5,23 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from runner_api.catalog.models import FIRST_LINE_TIMEOUT_S
-from runner_api.notify.models import SmtpSecurity
+# Settings import nothing of the features: the features read their settings from here.
+FIRST_LINE_TIMEOUT_S = 15 * 60
+
+
+class SmtpSecurity(StrEnum):
+    """How notifications reach the SMTP server."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
 
 
 def _default_project_dir() -> Path:

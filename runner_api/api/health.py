@@ -14,7 +14,7 @@ from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.metrics import ServiceHealth
+from runner_api.dispatch.health import ServiceHealth
 from runner_api.routing.services import service
 
 router = APIRouter(tags=["service"])

@@ -18,7 +18,8 @@ from runner_api.approvals.rules import ApprovalRules, Reason
 from runner_api.audit.sink import AuditEvent
 from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer
-from runner_api.database import Database
+from runner_api.database import Base, Database
+from runner_api.runs.gate import Hold
 from runner_api.runs.models import Run
 from runner_api.runs.store import run_event
 from runner_api.secrets.cipher import SecretBox
@@ -63,12 +64,31 @@ class ApprovalGate:
         self.box = box
         self.ttl_s = ttl_s
 
-    def reasons(
-        self, spec: ActionSpec, customer: Customer, params: Mapping[str, Any], target: str
-    ) -> list[Reason]:
-        return self.rules.reasons(spec, customer, params, target)
-
     def hold(
+        self,
+        run: Run,
+        spec: ActionSpec,
+        customer: Customer,
+        params: Mapping[str, Any],
+        target: str,
+        sealable: Mapping[str, Any],
+        person: str,
+    ) -> Hold | None:
+        """The run waits when a rule asks for a second person (runs.gate.Gate)."""
+        reasons = self.rules.reasons(spec, customer, params, target)
+        if not reasons:
+            return None
+        approval = self._pending(run, reasons, sealable, person)
+        details = {
+            "approval": {
+                "reasons": approval.reasons,
+                "expires_at": approval.expires_at.isoformat(),
+            }
+        }
+        requested = approval_event("requested", approval, run, run.requested_by, run.requester_id)
+        return Hold(details, [approval], [requested])
+
+    def _pending(
         self, run: Run, reasons: list[Reason], params: Mapping[str, Any], person: str
     ) -> Approval:
         """The pending approval of a run; `params` (JSON-ready, secrets in clear) sealed;
@@ -93,7 +113,7 @@ class ApprovalGate:
 
     def withdrawn(
         self, run: Run, by: str, by_id: str | None = None
-    ) -> tuple[list[Approval], list[AuditEvent]]:
+    ) -> tuple[list[Base], list[AuditEvent]]:
         """Rows and records that close the approval of a run canceled while it waited."""
         approval = self.find(run.id)
         if approval is None or approval.status != ApprovalStatus.PENDING:

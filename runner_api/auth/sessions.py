@@ -35,9 +35,7 @@ from runner_api.auth.errors import (
 )
 from runner_api.auth.lockout import LockoutPolicy, NearLockoutError
 from runner_api.auth.login_directory import (
-    LdapLoginDirectory,
     LoginDirectory,
-    LoginDirectoryConfig,
     LoginRejectedError,
     check_password,
 )
@@ -133,14 +131,19 @@ class SessionStore:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, db: Database, audit: AuditLog, secret_key: bytes
+        cls,
+        settings: Settings,
+        db: Database,
+        audit: AuditLog,
+        secret_key: bytes,
+        directory: LoginDirectory | None,
     ) -> SessionStore:
-        """The store of settings' login directory and timeouts; secret_key: Fixline's key."""
-        config = LoginDirectoryConfig.from_settings(settings)
+        """The store of settings' timeouts; `directory` None turns agent login off;
+        secret_key: Fixline's key."""
         return cls(
             db,
             audit,
-            LdapLoginDirectory(config) if config is not None else None,
+            directory,
             RoleMapping(settings.login_role_groups, settings.login_customer_group_prefix),
             SessionPolicy(
                 idle=timedelta(seconds=settings.session_idle_timeout_s),

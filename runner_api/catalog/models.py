@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-FIRST_LINE_TIMEOUT_S = 15 * 60
+from runner_api.settings import FIRST_LINE_TIMEOUT_S
 
 
 class ActionKind(StrEnum):

@@ -128,7 +128,7 @@ def prune(
     ] = None,
 ) -> None:
     """Delete run events past the retention policy (audited, then checkpointed)."""
-    from runner_api.audit.retention import prune_run_events
+    from runner_api.runs.retention import prune_run_events
 
     audit = _open_log()
     keep = days if days is not None else load_settings().run_events_retention_days
@@ -144,8 +144,8 @@ def export(
     ticket_id: Annotated[str | None, typer.Option(help="Only this ticket.")] = None,
 ) -> None:
     """Write audit records (with their hashes) to stdout."""
-    from runner_api.audit.export import export_csv, export_jsonl
-    from runner_api.audit.queries import RecordFilter
+    from runner_api.reports.export import export_csv, export_jsonl
+    from runner_api.reports.queries import RecordFilter
 
     if format not in ("jsonl", "csv"):
         raise fail("--format is jsonl or csv", EXIT_INVALID)

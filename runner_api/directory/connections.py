@@ -121,10 +121,10 @@ def open_connection(customer: Customer, credential: DirectoryCredential) -> Conn
                 data_code(conn.result),
             )
     except LINK_ERRORS as exc:
-        _close(conn)
+        close_quietly(conn)
         raise unreachable(config, exc) from exc
     except (DirectoryBindError, DirectoryUnreachableError, LDAPException):
-        _close(conn)
+        close_quietly(conn)
         raise
     return conn
 
@@ -174,7 +174,7 @@ class ConnectionPool:
             and (since is None or time.monotonic() - since > PROBE_IDLE_S)
             and not _alive(conn)
         ):
-            _close(conn)
+            close_quietly(conn)
             conn = None
         reused = conn is not None
         if conn is None:
@@ -182,7 +182,7 @@ class ConnectionPool:
         try:
             yield conn, reused
         except DirectoryUnreachableError:
-            _close(conn)
+            close_quietly(conn)
             raise
         except FixlineError:
             # The DC answered (a result code): the connection is fine, keep it.
@@ -190,7 +190,7 @@ class ConnectionPool:
             raise
         except BaseException:
             # A dropped link or a bug: the connection's state is unknown, never reuse it.
-            _close(conn)
+            close_quietly(conn)
             raise
         self._release(customer, conn)
 
@@ -203,7 +203,7 @@ class ConnectionPool:
                 self._since[id(conn)] = time.monotonic()
                 surplus = None
         if surplus is not None:
-            _close(surplus)
+            close_quietly(surplus)
 
     def close(self) -> None:
         """Unbind every idle connection (at shutdown)."""
@@ -212,14 +212,15 @@ class ConnectionPool:
             self._idle.clear()
             self._since.clear()
         for conn in conns:
-            _close(conn)
+            close_quietly(conn)
 
 
 def _key(customer: Customer) -> tuple[str, DirectoryConfig]:
     return customer.name, directory_of(customer)
 
 
-def _close(conn: Connection) -> None:
+def close_quietly(conn: Connection) -> None:
+    """Release a connection whatever its state (the agents' login uses it too)."""
     with contextlib.suppress(LDAPException, OSError):  # already gone: nothing to release
         conn.unbind()
     # A failed open leaves ldap3's socket behind (unbind skips it): close it ourselves.

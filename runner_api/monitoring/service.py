@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +18,7 @@ from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.types import utcnow
 from runner_api.webhooks.mapping import UnmappedPayloadError
+from runner_api.webhooks.service import Delivery, payload_of
 from runner_api.webhooks.sources import MonitoredService, Source
 
 # Opens a ticket for an incident and returns its id (None: no ticket system, use our own).
@@ -43,6 +44,16 @@ class Monitoring:
         self.db = db
         self.runs = runs
         self.open_ticket = open_ticket
+
+    def handle_delivery(self, delivery: Delivery) -> dict[str, Any]:
+        """Handle a signed monitoring delivery now (it may open a ticket and start a run)."""
+        try:
+            event = NagiosEvent.model_validate(payload_of(delivery.body))
+        except ValidationError as exc:
+            raise UnmappedPayloadError(
+                f"not a Nagios event: {exc.error_count()} error(s)"
+            ) from None
+        return self.handle(delivery.source_name, delivery.source, event)
 
     def handle(self, source_name: str, source: Source, event: NagiosEvent) -> dict[str, Any]:
         """The answer to one event: ignored, closed, started or reused."""

@@ -23,12 +23,6 @@ class Audience(StrEnum):
     MANAGER = "manager"
 
 
-class SmtpSecurity(StrEnum):
-    NONE = "none"
-    STARTTLS = "starttls"
-    TLS = "tls"
-
-
 class Notification(OutboxColumns, Base):
     """One mail to one person about one run; never holds a secret."""
 

@@ -7,9 +7,8 @@ import ssl
 from email.message import EmailMessage
 from typing import Protocol
 
-from runner_api.notify.models import SmtpSecurity
 from runner_api.outbox.relay import DeliveryError
-from runner_api.settings import Settings
+from runner_api.settings import Settings, SmtpSecurity
 
 __all__ = ["DeliveryError", "MailTransport", "SmtpTransport"]
 

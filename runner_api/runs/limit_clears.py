@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from runner_api.audit.sink import AuditEvent, AuditSink
 from runner_api.database import Database
+from runner_api.runs.attempt import Attempt
 from runner_api.runs.models import RateLimitClear
 from runner_api.runs.schemas import LimitClearCreate, LimitKind
 from runner_api.types import utcnow
-
-if TYPE_CHECKING:
-    from runner_api.runs.limits import Attempt
 
 
 class LimitClears:

@@ -31,27 +31,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.auth.errors import RateLimitedError
 from runner_api.database import Database
+from runner_api.runs.attempt import Attempt
 from runner_api.runs.limit_clears import LimitClears
 from runner_api.runs.models import RateLimitClear, Run
 from runner_api.runs.schemas import Channel, LimitClearCreate
 from runner_api.runs.status import RunStatus
 from runner_api.settings import Settings
 from runner_api.types import utcnow
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What a start_run request is about, as the limits see it."""
-
-    customer: str
-    ticket_id: str
-    action: str
-    target: str
-    requested_by: str  # a name, for people to read
-    channel: Channel
-    check_mode: bool = False
-    # The requester's principal id (runs.requester_id): what "one requester" is.
-    requester_id: str = ""
 
 
 def requester_key(attempt: Attempt) -> tuple[InstrumentedAttribute[str], str]:

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from runner_api.approvals.gate import ApprovalGate, approval_event
 from runner_api.catalog.models import ActionKind, ActionSpec
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
@@ -25,7 +24,9 @@ from runner_api.errors import (
     NotAllowlistedError,
     RefusedError,
 )
-from runner_api.runs.limits import Attempt, RateLimits
+from runner_api.runs.attempt import Attempt
+from runner_api.runs.gate import Gate
+from runner_api.runs.limits import RateLimits
 from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.queued import open_job, seal_job
 from runner_api.runs.schemas import Channel
@@ -157,7 +158,7 @@ class RunService:
         default_timeout_s: int,
         *,
         limits: RateLimits | None = None,
-        gate: ApprovalGate | None = None,
+        gate: Gate | None = None,
         box: SecretBox | None = None,
         watch: RunWatch | None = None,
     ) -> None:
@@ -297,19 +298,14 @@ class RunService:
     ) -> bool:
         """Record the run as awaiting approval when a rule asks for it; True if it waits."""
         assert self.gate is not None
-        reasons = self.gate.reasons(spec, customer, prepared.params, prepared.target)
-        if not reasons:
+        held = self.gate.hold(
+            run, spec, customer, prepared.params, prepared.target, prepared.sealable, person
+        )
+        if held is None:
             return False
-        approval = self.gate.hold(run, reasons, prepared.sealable, person)
         run.status = RunStatus.AWAITING_APPROVAL.value
-        run.details = {
-            "approval": {
-                "reasons": approval.reasons,
-                "expires_at": approval.expires_at.isoformat(),
-            }
-        }
-        requested = approval_event("requested", approval, run, run.requested_by, run.requester_id)
-        self.store.insert(run, also_add=[approval], also_record=[requested])
+        run.details = held.details
+        self.store.insert(run, also_add=held.rows, also_record=held.records)
         return True
 
     def approved_job(self, run: Run, params: dict[str, Any], approved_by: str | None) -> Job:

@@ -13,8 +13,8 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
 from runner_api.directory import directory_actions
-from runner_api.dispatch.executors import ExecutorSet, build_executors
 from runner_api.errors import ConfigurationError
+from runner_api.executors import ExecutorSet, build_executors
 from runner_api.mailbox import mailbox_actions
 from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import reap_orphans

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -11,14 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from runner_api.database import Base
 from runner_api.outbox.models import OutboxColumns
 from runner_api.types import JSONType
-
-
-class TicketSystemKind(StrEnum):
-    """Where a source's outcomes are written back."""
-
-    NONE = "none"
-    CALLBACK = "callback"  # a JSON POST to the source's callback URL, signed like webhooks
-    RT = "rt"  # Request Tracker 5, REST 2
 
 
 class TicketUpdate(OutboxColumns, Base):

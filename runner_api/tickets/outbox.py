@@ -17,16 +17,9 @@ from runner_api.runs.context import Outcome
 from runner_api.runs.service import Job
 from runner_api.runs.status import RunStatus
 from runner_api.tickets.compose import comment_of
-from runner_api.tickets.models import TicketSystemKind, TicketUpdate
+from runner_api.tickets.models import TicketUpdate
 from runner_api.types import utcnow
-from runner_api.webhooks.sources import Sources
-
-REQUESTER_PREFIX = "webhook:"
-
-
-def requester_of(source: str) -> str:
-    """The requested_by of runs a source starts."""
-    return f"{REQUESTER_PREFIX}{source}"
+from runner_api.webhooks.sources import REQUESTER_PREFIX, Sources, TicketSystemKind
 
 
 class WriteBack:

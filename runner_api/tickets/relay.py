@@ -11,9 +11,9 @@ from runner_api.audit.sink import AuditSink
 from runner_api.database import Database
 from runner_api.outbox.relay import DeliveryError, OutboxRelay, Retry
 from runner_api.settings import Settings
-from runner_api.tickets.models import TicketSystemKind, TicketUpdate
+from runner_api.tickets.models import TicketUpdate
 from runner_api.tickets.systems import CallbackTicketSystem, RtTicketSystem, TicketSystem
-from runner_api.webhooks.sources import Source, Sources
+from runner_api.webhooks.sources import Source, Sources, TicketSystemKind
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ the HTTP answer it was: `answer_of` maps a domain error to it (the app's own map
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from runner_api.errors import FixlineError, InvalidParamsError
 from runner_api.webhooks.deliveries import (
@@ -22,15 +23,28 @@ from runner_api.webhooks.sources import NAGIOS
 AnswerOf = Callable[[FixlineError], Answer]
 
 
+class EventHandler(Protocol):
+    """Handles a monitoring event inside its request (monitoring/service.py)."""
+
+    def handle_delivery(self, delivery: Delivery) -> dict[str, Any]:
+        """The answer's body: what happened to the incident (a run started, reused ...)."""
+        ...
+
+
 class Receiver:
     """Turns a verified delivery into its kept answer (WebhookService does the work)."""
 
     def __init__(
-        self, webhooks: WebhookService, deliveries: Deliveries, answer_of: AnswerOf
+        self,
+        webhooks: WebhookService,
+        deliveries: Deliveries,
+        answer_of: AnswerOf,
+        events: EventHandler,
     ) -> None:
         self.webhooks = webhooks
         self.deliveries = deliveries
         self.answer_of = answer_of
+        self.events = events
 
     def receive(self, delivery: Delivery) -> Answer:
         """The answer of a delivery: the first copy's for a replay, else this one's."""
@@ -64,7 +78,7 @@ class Receiver:
         if isinstance(claim, Answer):
             return claim
         try:
-            answer = Answer(202, self.webhooks.handle_event(delivery))
+            answer = Answer(202, self.events.handle_delivery(delivery))
         except FixlineError as exc:
             answer = self.answer_of(exc)
             if answer.status_code == 429 or answer.status_code >= 500:

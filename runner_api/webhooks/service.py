@@ -1,7 +1,8 @@
 """From a verified delivery to a run: map it, check the source's customers and the action's
 parameters, then accept it (its run is started from the queue by starter.py).
 
-Monitoring events are the exception: they are handled inside their request (monitoring/).
+Monitoring events are the exception: handled inside their request by an EventHandler
+(monitoring/), which the receiver is given.
 """
 
 from __future__ import annotations
@@ -15,19 +16,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from pydantic import ValidationError
-
 from runner_api.auth.errors import PermissionDeniedError
-from runner_api.monitoring.service import Monitoring, NagiosEvent
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.settings import Settings
-from runner_api.tickets.outbox import requester_of
 from runner_api.webhooks.deliveries import Answer, Deliveries, Received
 from runner_api.webhooks.mapping import UnmappedPayloadError, map_payload
 from runner_api.webhooks.queued import QueuedRun
 from runner_api.webhooks.signature import Scheme, SignatureError, Signed, verify
-from runner_api.webhooks.sources import Source, Sources
+from runner_api.webhooks.sources import Source, Sources, requester_of
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +60,12 @@ class WebhookService:
         sources: Sources,
         runs: RunService,
         deliveries: Deliveries,
-        monitoring: Monitoring,
         accepted: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.sources = sources
         self.runs = runs
         self.deliveries = deliveries
-        self.monitoring = monitoring
         # Wakes the starter (starter.WebhookStarter.kick) once an accepted delivery is stored.
         self.accepted = accepted
 
@@ -106,7 +101,7 @@ class WebhookService:
     def accept(self, delivery: Delivery) -> Answer:
         """Check what the delivery asks for and keep it to start: 202 with the run id it will
         have (or the first copy's answer). Domain errors propagate, to be recorded."""
-        mapped = map_payload(delivery.source_name, delivery.source, _payload(delivery.body))
+        mapped = map_payload(delivery.source_name, delivery.source, payload_of(delivery.body))
         if mapped.customer not in delivery.source.customers:
             raise PermissionDeniedError(
                 f"source {delivery.source_name!r} may not start runs for {mapped.customer!r}"
@@ -137,18 +132,9 @@ class WebhookService:
             self.accepted()
         return answer
 
-    def handle_event(self, delivery: Delivery) -> dict[str, Any]:
-        """Handle a monitoring event now (it may open a ticket and start a run)."""
-        try:
-            event = NagiosEvent.model_validate(_payload(delivery.body))
-        except ValidationError as exc:
-            raise UnmappedPayloadError(
-                f"not a Nagios event: {exc.error_count()} error(s)"
-            ) from None
-        return self.monitoring.handle(delivery.source_name, delivery.source, event)
 
-
-def _payload(body: bytes) -> dict[str, Any]:
+def payload_of(body: bytes) -> dict[str, Any]:
+    """A delivery's body as a JSON object (UnmappedPayloadError otherwise)."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -9,6 +9,7 @@ it never evaluates anything the sender wrote.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from string import Template
 from typing import Any, Literal
@@ -20,13 +21,28 @@ from runner_api.catalog.registry import Catalog
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.errors import ConfigurationError, FixlineError
 from runner_api.runs.schemas import CUSTOMER_PATTERN
-from runner_api.tickets.models import TicketSystemKind
 
 GENERIC = "generic"
 NAGIOS = "nagios"
 SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 # What a custom field's text may name of a run's outcome.
 OUTCOME_FIELDS = ("run_id", "status", "action")
+
+
+class TicketSystemKind(StrEnum):
+    """Where a source's outcomes are written back."""
+
+    NONE = "none"
+    CALLBACK = "callback"  # a JSON POST to the source's callback URL, signed like webhooks
+    RT = "rt"  # Request Tracker 5, REST 2
+
+
+REQUESTER_PREFIX = "webhook:"
+
+
+def requester_of(source: str) -> str:
+    """The requester (name and id) of runs a source starts: a source's name is unique."""
+    return f"{REQUESTER_PREFIX}{source}"
 
 
 class _Strict(BaseModel):

@@ -15,7 +15,8 @@ from runner_api.audit.log import AuditLog
 from runner_api.auth.errors import RateLimitedError
 from runner_api.database import Database
 from runner_api.directory import directory_actions
-from runner_api.runs.limits import Attempt, RateLimits
+from runner_api.runs.attempt import Attempt
+from runner_api.runs.limits import RateLimits
 from runner_api.runs.schemas import Channel, LimitClearCreate
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore

@@ -11,17 +11,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from runner_api.api.errors import install_error_handlers
-from runner_api.audit.evidence import verify_proof
 from runner_api.audit.log import AuditLog
-from runner_api.audit.reader import AuditReader
-from runner_api.audit.retention import prune_run_events
-from runner_api.audit.router import router
 from runner_api.auth.denials import DenialAudit
 from runner_api.auth.tokens import TokenStore
 from runner_api.database import Database
+from runner_api.reports.evidence import verify_proof
+from runner_api.reports.reader import AuditReader
+from runner_api.reports.router import router
 from runner_api.reveals.service import RevealService
 from runner_api.routing.services import Services
 from runner_api.runs.models import RunEvent
+from runner_api.runs.retention import prune_run_events
 from runner_api.runs.status import RunStatus
 from runner_api.runs.store import RunStore
 from runner_api.secrets.cipher import SecretBox

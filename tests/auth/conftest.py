@@ -17,8 +17,8 @@ from sqlalchemy import select
 from lab.directory_data import LAB_USER_PASSWORD, LOCKOUT_THRESHOLD
 from runner_api.app import create_app
 from runner_api.audit.models import AuditRecord
-from runner_api.auth.login_directory import LdapLoginDirectory, LoginDirectoryConfig
 from runner_api.core import Core
+from runner_api.directory.login import LdapLoginDirectory, LoginDirectoryConfig
 from runner_api.settings import Settings
 from runner_api.types import utcnow
 from tests.plugins.directory_lab import DirectoryLabHandle

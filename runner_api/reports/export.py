@@ -7,10 +7,10 @@ import io
 import json
 from collections.abc import Iterator
 
-from runner_api.audit.evidence import record_dict
 from runner_api.audit.models import AuditRecord
-from runner_api.audit.queries import RecordFilter, search_records
 from runner_api.database import Database
+from runner_api.reports.evidence import record_dict
+from runner_api.reports.queries import RecordFilter, search_records
 
 _BATCH = 5000
 COLUMNS = [

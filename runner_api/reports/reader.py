@@ -7,21 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from runner_api.audit.evidence import evidence_pack
-from runner_api.audit.export import export_csv, export_jsonl
 from runner_api.audit.log import AuditLog, Checkpoint
 from runner_api.audit.models import AuditRecord
-from runner_api.audit.queries import (
+from runner_api.audit.signing import public_pem
+from runner_api.audit.verify import VerifyReport, verify_chain
+from runner_api.database import Database
+from runner_api.reports.evidence import evidence_pack
+from runner_api.reports.export import export_csv, export_jsonl
+from runner_api.reports.queries import (
     RecordFilter,
     RunQuery,
     search_records,
     search_runs,
     sla_figures,
 )
-from runner_api.audit.schemas import SlaRead
-from runner_api.audit.signing import public_pem
-from runner_api.audit.verify import VerifyReport, verify_chain
-from runner_api.database import Database
+from runner_api.reports.schemas import SlaRead
 from runner_api.runs.models import Run
 
 

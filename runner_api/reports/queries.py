@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from runner_api.audit.canonical import format_ts
 from runner_api.audit.models import AuditRecord
-from runner_api.audit.schemas import SlaRead
+from runner_api.reports.schemas import SlaRead
 from runner_api.runs.models import Run
 from runner_api.runs.status import RunStatus
 

@@ -10,20 +10,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
-from runner_api.audit.html import evidence_html
-from runner_api.audit.queries import RecordFilter, RunQuery
-from runner_api.audit.reader import AuditReader
-from runner_api.audit.schemas import (
+from runner_api.auth.authorize import require_all_customers
+from runner_api.auth.deps import require
+from runner_api.auth.policy import Permission
+from runner_api.auth.principal import Principal
+from runner_api.reports.html import evidence_html
+from runner_api.reports.queries import RecordFilter, RunQuery
+from runner_api.reports.reader import AuditReader
+from runner_api.reports.schemas import (
     AuditRecordPage,
     AuditRecordRead,
     AuditRunPage,
     SlaRead,
     VerifyRead,
 )
-from runner_api.auth.authorize import require_all_customers
-from runner_api.auth.deps import require
-from runner_api.auth.policy import Permission
-from runner_api.auth.principal import Principal
 from runner_api.routing.schemas import ErrorResponse
 from runner_api.routing.services import service
 from runner_api.runs.schemas import RunRead

@@ -12,17 +12,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from runner_api.auth.deps import require
-from runner_api.auth.grants import require_grantable, token_in_scope
 from runner_api.auth.models import ApiToken
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.auth.token_schemas import TokenCreate, TokenIssued, TokenRead
 from runner_api.auth.tokens import Creator, TokenStore
 from runner_api.catalog.registry import Catalog
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.errors import NotFoundError
 from runner_api.routing.schemas import ErrorResponse
 from runner_api.routing.services import service
+from runner_api.tokens.grants import require_grantable, token_in_scope
+from runner_api.tokens.schemas import TokenCreate, TokenIssued, TokenRead
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 CatalogDep = Annotated[Catalog, service(Catalog)]

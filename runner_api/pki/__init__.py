@@ -1,0 +1,1 @@
+"""Certificates: a CA per customer, issuance policy from the inventory, installs and the CRL."""
