@@ -206,6 +206,7 @@ def _measure(
             # A benchmark repeats fixes on few targets: limits and approvals are off here.
             "FIXLINE_RATE_LIMIT_REQUESTER_PER_HOUR": "0",
             "FIXLINE_RATE_LIMIT_TARGET_PER_HOUR": "0",
+            "FIXLINE_RATE_LIMIT_TARGET_REQUESTER_PER_HOUR": "0",
             "FIXLINE_RATE_LIMIT_ACTION_PER_MINUTE": "0",
             "FIXLINE_APPROVAL_REPEAT_RESET_S": "0",
         }

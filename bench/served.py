@@ -39,6 +39,7 @@ def served(data_dir: Path, credentials_dir: Path, timeout_s: float = 120) -> Ite
         # limits and the repeat-reset approval exist to stop, so they are off here.
         "FIXLINE_RATE_LIMIT_REQUESTER_PER_HOUR": "0",
         "FIXLINE_RATE_LIMIT_TARGET_PER_HOUR": "0",
+        "FIXLINE_RATE_LIMIT_TARGET_REQUESTER_PER_HOUR": "0",
         "FIXLINE_RATE_LIMIT_ACTION_PER_MINUTE": "0",
         "FIXLINE_APPROVAL_REPEAT_RESET_S": "0",
     }
