@@ -31,7 +31,7 @@ from runner_api.dispatch.health import ServiceHealth
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.errors import FixlineError
-from runner_api.executors import build_executors
+from runner_api.executors import ExecutorBuilder, build_executors
 from runner_api.mailbox import MailboxService, mailbox_actions
 from runner_api.metrics import Metrics
 from runner_api.monitoring.service import Monitoring
@@ -92,7 +92,7 @@ def sealed_columns() -> tuple[SealedColumn, ...]:
 class Core:
     """Every long-lived object of one Fixline process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, build: ExecutorBuilder = build_executors) -> None:
         self.settings = settings
         # Before anything is written into it: the store and the keys live here.
         private_dir(settings.data_dir)
@@ -135,7 +135,7 @@ class Core:
         )
         self.credentials = EncryptedCredentialSource(self.db, self.secret_key, audit=self.audit)
         work_dir = settings.resolved_work_dir
-        self.executors = build_executors(settings, self.db, self.vetting, self.credentials)
+        self.executors = build(settings, self.db, self.vetting, self.credentials)
         self.directory_gateway = self.executors.directory_gateway
         self.directory = DirectoryService(self.directory_gateway, self.customers)
         self.mailbox_gateway = self.executors.mailbox_gateway

@@ -6,7 +6,9 @@ secrets can stay inside the customer's network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from runner_api.accounts import AccountGuard
 from runner_api.catalog.models import ActionKind
@@ -14,7 +16,9 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.database import Database
 from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.accounts import DirectoryAccounts
+from runner_api.directory.gateway import DirectoryGateway
 from runner_api.mailbox import EwsMailbox, MailboxExecutor
+from runner_api.mailbox.gateway import MailboxGateway
 from runner_api.pki.authority import CustomerCa
 from runner_api.pki.executor import CertificateExecutor
 from runner_api.pki.ledger import CertificateLedger
@@ -28,35 +32,47 @@ from runner_api.vpn import VpnExecutor
 
 @dataclass(frozen=True)
 class ExecutorSet:
-    """Executors by kind, and the gateways other features share (pickers, the CA CLI)."""
+    """Executors by kind, and the gateways other features share (pickers, the CA CLI).
+
+    Typed by the gateways' Protocols: the fast test tier builds the same set on in-process
+    fakes (ExecutorBuilder), and nothing above this line can tell.
+    """
 
     by_kind: dict[ActionKind, Executor]
-    directory_gateway: LdapDirectory
-    mailbox_gateway: EwsMailbox
+    directory_gateway: DirectoryGateway
+    mailbox_gateway: MailboxGateway
     ca: CustomerCa
     # The one account guardrail: the executors' and start_run's (approvals) alike.
     accounts: AccountGuard
+    # Connection pools and the like, closed with the process.
+    closers: tuple[Callable[[], None], ...] = field(default=())
 
     def close(self) -> None:
-        self.directory_gateway.close()
-        self.mailbox_gateway.close()
+        for close in self.closers:
+            close()
 
 
-def build_executors(
-    settings: Settings,
+class ExecutorBuilder(Protocol):
+    """Builds a process's executors; build_executors is the production one."""
+
+    def __call__(
+        self,
+        settings: Settings,
+        db: Database,
+        vetting: VettingLock,
+        credentials: EncryptedCredentialSource,
+    ) -> ExecutorSet: ...
+
+
+def assemble(
     db: Database,
-    vetting: VettingLock,
     credentials: EncryptedCredentialSource,
+    directory_gateway: DirectoryGateway,
+    mailbox_gateway: MailboxGateway,
+    playbooks: Executor,
+    closers: tuple[Callable[[], None], ...] = (),
 ) -> ExecutorSet:
-    directory_gateway = LdapDirectory(credentials, pool_size=settings.workers)
-    mailbox_gateway = EwsMailbox(credentials, max_connections=settings.workers)
-    playbooks = PlaybookExecutor(
-        project_dir=settings.project_dir,
-        work_dir=settings.resolved_work_dir,
-        vetting=vetting,
-        credentials=credentials,
-        pexpect_timeout_s=settings.pexpect_timeout_s,
-    )
+    """The executors of every kind on the given gateways and playbook runner."""
     directory = DirectoryExecutor(directory_gateway)
     accounts = AccountGuard(DirectoryAccounts(directory_gateway))
     # The CA key stays in the credential store; CustomerCa opens it only to sign.
@@ -69,4 +85,23 @@ def build_executors(
         ActionKind.CERTIFICATE: CertificateExecutor(ca, playbooks, ledger, SocketTlsProbe()),
         ActionKind.VPN: VpnExecutor(directory, playbooks, ca, ledger),
     }
-    return ExecutorSet(by_kind, directory_gateway, mailbox_gateway, ca, accounts)
+    return ExecutorSet(by_kind, directory_gateway, mailbox_gateway, ca, accounts, closers)
+
+
+def build_executors(
+    settings: Settings,
+    db: Database,
+    vetting: VettingLock,
+    credentials: EncryptedCredentialSource,
+) -> ExecutorSet:
+    """The production set: ldap3 against AD, exchangelib against Exchange, ansible-runner."""
+    ldap = LdapDirectory(credentials, pool_size=settings.workers)
+    ews = EwsMailbox(credentials, max_connections=settings.workers)
+    playbooks = PlaybookExecutor(
+        project_dir=settings.project_dir,
+        work_dir=settings.resolved_work_dir,
+        vetting=vetting,
+        credentials=credentials,
+        pexpect_timeout_s=settings.pexpect_timeout_s,
+    )
+    return assemble(db, credentials, ldap, ews, playbooks, closers=(ldap.close, ews.close))

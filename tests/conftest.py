@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.plugins.mail",
     "tests.plugins.rt",
     "tests.plugins.webhooks",
+    "tests.plugins.fakes",
 ]
