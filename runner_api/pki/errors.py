@@ -1,7 +1,7 @@
 """Certificate errors.
 
 RefusedError
-└── IssuancePolicyError      a request outside the issuance policy (S8): names not from the
+└── IssuancePolicyError      a request outside the issuance policy: names not from the
                              inventory, an EKU off the template's allow-list, too long a life
 └── BundleError              a supplied PEM/PFX bundle (or CA) that must not be used, and why
 NotFoundError
