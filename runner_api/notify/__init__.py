@@ -3,7 +3,8 @@ address on record in the directory (a channel the caller does not control).
 
 Errors:
     FixlineError
-    └── DeliveryError       one SMTP attempt failed (transport.py); retried by the relay
+    └── ExecutorError
+        └── DeliveryError   one SMTP attempt failed (transport.py); retried by the relay
 
 outbox.py writes the rows with the run's terminal success (one transaction: a notice
 is neither lost nor sent for a run that did not succeed);
