@@ -22,7 +22,8 @@ userAccountControl 514, must-change users have pwdLastSet=0 (bind answers data 7
 
 Privileged fixtures (adm.*) sit INSIDE the user OUs on purpose: Samba runs no
 AdminSDHolder/SDProp, so the DC lets helpdesk-svc write them and only Fixline's protection
-rule (P1) stops a reset. Administrator (CN=Users) is outside the delegation: the DC says 50.
+rule (a privileged account is never changed) stops a reset. Administrator (CN=Users) is
+outside the delegation: the DC says 50.
 
 Groups: see GROUPS. VPN-Users is the allow-listed group (fixline.yml allowlists.groups);
 helpdesk-svc may write its `member` attribute and no other group's.

@@ -81,7 +81,8 @@ def create_app(settings: Settings, core: Core | None = None) -> FastAPI:
     app.state.core = the_core
     app.state.services = the_core.services
     install_error_handlers(app, on_denial=audit_marked_denial)
-    # Bounded bodies (W4): nothing a first-line fix takes comes near a megabyte.
+    # Bounded bodies, so a sender cannot flood us: nothing a first-line fix takes comes near
+    # a megabyte.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_docs(app)
     if settings.trusted_proxies:

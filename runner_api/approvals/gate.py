@@ -2,7 +2,8 @@
 
 The parameters of a waiting run (secrets in clear) are needed again once it is approved,
 possibly by another process: they wait sealed in its approval row, bound to that row, and
-are wiped when it is decided, expires or is canceled (S7).
+are wiped when it is decided, expires or is canceled: a secret is kept no longer than its
+run needs it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Which runs wait for a second person (P7), each rule naming its reason; a run may match
-several, and every one is recorded."""
+"""Which runs wait for a second person's approval, each rule naming its reason; a run may
+match several, and every one is recorded."""
 
 from __future__ import annotations
 

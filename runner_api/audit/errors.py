@@ -1,8 +1,7 @@
 """Errors of the audit log.
 
 ConfigurationError (503)
-└── AuditUnavailableError     a record could not be written: the action does not happen
-FixlineError
+├── AuditUnavailableError     a record could not be written: the action does not happen
 └── AuditKeyError             the signing key file is missing, unreadable or not Ed25519
 """
 

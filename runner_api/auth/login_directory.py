@@ -2,9 +2,9 @@
 every username and password pass first, and the errors (the ldap3 implementation is
 directory/login.py).
 
-No blank password ever reaches a bind (A1): AD answers a simple bind with a DN and an
+No blank password ever reaches a bind: AD answers a simple bind with a DN and an
 empty password as a success (an "unauthenticated bind", RFC 4513 §5.1.2). Every username
-is checked, then escaped in the filter (A2); the user binds with the DN the lookup found,
+is checked, then escaped in the filter; the user binds with the DN the lookup found,
 never with what was typed. Binds go over TLS verified against the configured CA and name.
 
 AuthenticationError

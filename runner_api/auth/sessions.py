@@ -8,7 +8,7 @@ the cookie at most, never the token, which it can neither read nor derive.
 
 A session ends at logout, when unused for session_idle_timeout_s, session_absolute_timeout_s
 after login, or when the directory, read again every login_role_ttl_s, no longer gives the
-agent a Fixline role (A3). Roles that changed apply from that read on.
+agent a Fixline role. Roles that changed apply from that read on.
 """
 
 from __future__ import annotations

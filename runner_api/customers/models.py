@@ -70,11 +70,11 @@ class Customer:
     allowlists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     directory: DirectoryConfig | None = None
     mailbox: MailboxConfig | None = None
-    # Tell the account owner's manager too after a reset, unlock or grant (P6).
+    # Tell the account owner's manager too after a reset, unlock or grant.
     notify_manager: bool = False
     # sAMAccountNames (lower case) whose password resets, and the changes to whose mailbox
     # that give access, forward or answer for them, wait for a second person's approval
-    # (P7; ActionSpec.vip_approval): executives and others worth a phishing call.
+    # (ActionSpec.vip_approval): executives and others worth a phishing call.
     vip_users: frozenset[str] = frozenset()
     vpn: VpnConfig | None = None
 

@@ -1,7 +1,7 @@
 """Whom to tell after a reset, unlock or grant: the account's owner and maybe its manager.
 
-Only mail addresses on record in the directory are used (P6: a channel the caller does
-not control); nothing here sends mail, the notify package does.
+Only mail addresses on record in the directory are used (a channel the caller does not
+control); nothing here sends mail, the notify package does.
 """
 
 from __future__ import annotations

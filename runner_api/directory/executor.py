@@ -20,7 +20,7 @@ from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.fixes import Step, protect, succeeded
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.directory.look_ahead import AheadReads
-from runner_api.directory.password import reset_password
+from runner_api.directory.password_reset import reset_password
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import checkpoint, emit, run_action, versions_of

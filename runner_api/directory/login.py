@@ -1,8 +1,8 @@
 """The helpdesk's own directory, where agents log in: the ldap3 implementation of
 auth's LoginDirectory (auth/login_directory.py holds the Protocol and the input checks).
 
-No blank password ever reaches a bind (A1); every username is checked, then escaped in the
-filter (A2); the user binds with the DN the lookup found, never with what was typed. Binds
+No blank password ever reaches a bind; every username is checked, then escaped in the
+filter; the user binds with the DN the lookup found, never with what was typed. Binds
 go over TLS verified against the configured CA and name.
 """
 
@@ -125,7 +125,8 @@ class LdapLoginDirectory:
             entry = entries[0]
             # Read before the password is checked, whatever it is: a right password on an
             # account without a role then takes the same way as a wrong one (same calls,
-            # same time), and neither answer tells them apart (A8).
+            # same time), and neither answer tells them apart: a login never shows which
+            # accounts hold a role.
             groups = self._groups_of(conn, str(entry["dn"]))
         attributes = entry["attributes"]
         _below_lockout(policy, attributes)

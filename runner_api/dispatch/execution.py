@@ -166,7 +166,7 @@ class JobRunner:
                 return EndRows(extra)
             notices = notices_for(run, outcome, redact.text, self.notices_waiting)
             rows = [*extra, *scheduled_rows(run, outcome.follow_ups), *notices.rows]
-            # On the run and in its audited end: P6 wants a failed notice flagged there.
+            # On the run and in its audited end: a notice that failed is flagged there.
             summary = {"notifications": redact.data(notices.summary)} if notices.summary else {}
             return EndRows(rows, summary)
 

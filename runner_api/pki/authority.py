@@ -1,7 +1,7 @@
 """A customer's issuing CA: created or imported, kept sealed in the credential store.
 
 The CA key leaves the store only inside `sign` and `sign_crl`, as a local that is dropped
-when they return; nothing here logs, returns or prints it (S8). `CaInfo` is all anyone sees.
+when they return; nothing here logs, returns or prints it. `CaInfo` is all anyone sees.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Certificate errors.
 
 RefusedError
-└── IssuancePolicyError      a request outside the issuance policy (S8): names not from the
-                             inventory, an EKU off the template's allow-list, too long a life
+├── IssuancePolicyError      a request outside the issuance policy: names not from the
+│                            inventory, an EKU off the template's allow-list, too long a life
 └── BundleError              a supplied PEM/PFX bundle (or CA) that must not be used, and why
 NotFoundError
 └── CaNotFoundError          the customer has no CA yet (`fixline ca create|import`)

@@ -1,6 +1,6 @@
 """What the verified inventory says about a host's certificate: its names and its TLS port.
 
-These are the only source of a server certificate's subject and SANs (S8); a requester
+These are the only source of a server certificate's subject and SANs; a requester
 names an inventory host and nothing else.
 """
 

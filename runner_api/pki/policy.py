@@ -1,4 +1,4 @@
-"""The issuance policy (S8): who a certificate names and what it may be used for.
+"""The issuance policy: who a certificate names and what it may be used for.
 
 Names come from the verified inventory only; a requester names a host, never a subject.
 Extended key usages come from a fixed allow-list per template, serials carry 159 random

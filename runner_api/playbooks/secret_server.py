@@ -1,7 +1,7 @@
 """Hands a run's secrets to its playbook over a Unix socket, never through disk or argv.
 
-ansible-runner writes extra vars to env/extravars in the run folder (S4), so secret
-parameters are left out of them. The playbook asks
+ansible-runner writes extra vars to env/extravars in the run folder, on disk, and no secret
+may reach a disk, so secret parameters are left out of them. The playbook asks
 for each one with the `fixline_secret` lookup (playbooks/lookup_plugins/), which connects
 to this server; the socket lives in the run's 0700 socket folder, removed after the run.
 

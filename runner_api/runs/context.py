@@ -49,7 +49,7 @@ class Contact:
 
 @dataclass(frozen=True)
 class Affected:
-    """The account a run acted on and whom to tell about it (P6); never a secret."""
+    """The account a run acted on and whom to tell about it; never a secret."""
 
     username: str
     owner: Contact

@@ -1,4 +1,4 @@
-"""Rate limits on starting runs (P7, W4): four separate limits, each with its own scope.
+"""Rate limits on starting runs: four separate limits, each with its own scope.
 
 requester         one requester's runs, every customer, target and action: stops a runaway
                   requester (a script in a loop), and nobody else

@@ -1,4 +1,4 @@
-"""Idempotency of deliveries (W2): the first copy of a key is handled, replays get its answer.
+"""Idempotency of deliveries: the first copy of a key is handled, replays get its answer.
 
 The first copy is an INSERT under the unique (source, key) constraint, so of concurrent
 copies exactly one wins, on SQLite and PostgreSQL alike. The same INSERT meets a second
@@ -30,7 +30,7 @@ from runner_api.types import utcnow
 from runner_api.webhooks.models import DeliveryStatus, WebhookDelivery
 from runner_api.webhooks.queued import QueuedRun, seal_params
 
-_KEEP_AT_LEAST_S = 24 * 3600  # W2: keys are remembered for a day at least
+_KEEP_AT_LEAST_S = 24 * 3600  # keys are kept a day at least: a retried delivery is recognised
 # Built once: on the answer's path, building a statement per call cost more than running it.
 _INSERT = insert(WebhookDelivery)
 _FIND = select(
@@ -176,7 +176,8 @@ class Deliveries:
             self.prune()
 
     def prune(self) -> int:
-        """Drop deliveries older than keep_s (at least 24 h, W2); never one not yet started."""
+        """Drop deliveries older than keep_s (at least 24 h, so that a retry is still
+        recognised); never one not yet started."""
         cutoff = utcnow() - timedelta(seconds=max(self.keep_s, _KEEP_AT_LEAST_S))
         with self.db.connection() as connection:
             result = connection.execute(

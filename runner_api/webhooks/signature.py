@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signatures of deliveries, a 300 s window, two secrets during rotation (W1).
+"""HMAC-SHA256 signatures of deliveries, a 300 s window, two secrets during rotation.
 
 v2 (what Fixline's senders send): `X-Fixline-Signature: v2=<hex>`, the HMAC of
 "v2\\n<timestamp>\\n<Idempotency-Key>\\n<raw body>". The key is signed, so a captured

@@ -1,4 +1,4 @@
-"""L2: the store itself refuses UPDATE, DELETE and TRUNCATE of the audit log, on both databases."""
+"""The store itself refuses UPDATE, DELETE and TRUNCATE of the audit log, on both databases."""
 
 from __future__ import annotations
 

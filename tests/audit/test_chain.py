@@ -1,4 +1,5 @@
-"""The chain on SQLite and PostgreSQL: canonical encoding, gapless seq, checkpoints, L6."""
+"""The chain on SQLite and PostgreSQL: canonical encoding, gapless seq, checkpoints and their
+private key, control characters neutralized."""
 
 from __future__ import annotations
 

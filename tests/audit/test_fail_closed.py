@@ -1,4 +1,5 @@
-"""L5: when the audit record cannot be written, the run is neither created nor dispatched."""
+"""Fail closed: when the audit record cannot be written, the run is neither created nor
+dispatched."""
 
 from __future__ import annotations
 

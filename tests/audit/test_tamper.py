@@ -1,4 +1,4 @@
-"""L4 tamper suite: random modifications, deletions, insertions, reorders and truncations on a
+"""Tamper suite: random modifications, deletions, insertions, reorders and truncations on a
 copy of a store (triggers dropped on the copy): every one detected, naming the right record.
 
 Each mutation runs in a transaction of the copy that is rolled back afterwards, so one copy

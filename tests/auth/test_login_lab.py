@@ -1,4 +1,6 @@
-"""POST /auth/login against the real lab DC: roles per group, A1, A2, A8, throttling."""
+"""POST /auth/login against the real lab DC: roles per group, no bind with a blank password,
+usernames escaped in the filter, an account without a role answered as a wrong password,
+throttling."""
 
 from __future__ import annotations
 

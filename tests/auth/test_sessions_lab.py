@@ -112,7 +112,7 @@ def test_removal_from_the_role_group_ends_the_session_after_the_ttl(
     [ended] = app.audit("auth.session_ended")
     assert ended["actor"] == "hank.agent"
     assert ended["data"]["reason"] == "roles revoked"
-    # A new login is refused as well: no role left (answered as a wrong password, A8).
+    # A new login is refused as well: no role left (answered as a wrong password).
     assert app.login("hank.agent").status_code == 401
     assert app.audit("auth.login_failed")[-1]["data"]["reason"].startswith("no_role")
 

@@ -51,7 +51,7 @@ def test_unlock_check_mode_then_for_real(
     assert outcome.changed and outcome.summary == "chloe.nguyen unlocked"
     after = dlab.state("chloe.nguyen")
     assert after["lockoutTime"] == ["0"]
-    # P9: an unlock only unlocks.
+    # An unlock only unlocks.
     assert after["pwdLastSet"] == before["pwdLastSet"]
     assert dlab.bind_result("chloe.nguyen", LAB_PASSWORD)["result"] == 0
     assert [e.kind for e in run.events] == ["lookup", "guardrails", "change"]
@@ -100,8 +100,8 @@ def test_password_reset_new_password_only_and_must_change(
     }
     (password,) = run.revealed
     assert len(password) >= 16
-    # Read back from the same DC (P3), then bind: the old password is dead, the new one
-    # must be changed at next logon (49, data 773).
+    # Read back from the same DC that took the write (a replica may lag), then bind: the old
+    # password is dead, the new one must be changed at next logon (49, data 773).
     assert dlab.state("henry.moreau")["pwdLastSet"] == ["0"]
     assert _data(dlab.bind_result("henry.moreau", LAB_PASSWORD)) == "52e"
     result = dlab.bind_result("henry.moreau", password)

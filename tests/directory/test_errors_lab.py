@@ -57,7 +57,8 @@ def test_wrong_service_password_is_a_clear_bind_error(
 def test_no_delegated_right_maps_result_50(
     executor: DirectoryExecutor, make_run: MakeRun, dlab: DirectoryLabView
 ) -> None:
-    # Widen our own scope to the whole domain: the DC still says no (S10 holds on its side).
+    # Widen our own scope to the whole domain: the DC still says no (our bind's rights are
+    # delegated on the user OUs only, and the DC holds to that).
     site = SITES["lab"]
     wide = lab_customer(user_ous=(site.base_dn,))
     before = dlab.state("xavier.reed")

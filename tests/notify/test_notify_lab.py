@@ -1,6 +1,7 @@
-"""P6 + R7 against the real lab DC and a real SMTP server: one mail per action to the owner
-and the manager, never the password; SMTP down -> retried; a crash between the commit and
-the send -> the next app delivers it, once."""
+"""Notices, from the directory's addresses through the outbox, against the real lab DC and a
+real SMTP server: one mail per action to the owner and the manager, never the password;
+SMTP down -> retried; a crash between the commit and the send -> the next app delivers it,
+once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The issuance policy (S8) as properties: names only from the inventory, fixed EKUs,
+"""The issuance policy as properties: names only from the inventory, fixed EKUs,
 serials with at least 64 random bits, short lives."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""W2/W3 against a real server: replays (part concurrent) give exactly one run per delivery,
-started after the answer under the id it announced, also across a restart; stale, tampered
-and unsigned deliveries are refused; unmatched payloads are recorded and shown to admins."""
+"""Webhook deliveries against a real server: replays (part concurrent) give exactly one run
+per delivery, started after the answer under the id it announced, also across a restart;
+stale, tampered and unsigned deliveries are refused; unmatched payloads are recorded and
+shown to admins."""
 
 from __future__ import annotations
 

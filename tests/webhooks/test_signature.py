@@ -1,5 +1,5 @@
-"""W1: only fresh deliveries signed over the raw bytes (and, v2, the Idempotency-Key) with an
-active secret are accepted; the legacy v1 only where a source still accepts it."""
+"""Signatures: only fresh deliveries signed over the raw bytes (and, v2, the Idempotency-Key)
+with an active secret are accepted; the legacy v1 only where a source still accepts it."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor, Future
 
-from runner_api.directory import passwords
+from runner_api.directory import temporary_password
 from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.errors import ConnectionLostError, DirectoryError
 from runner_api.directory.fixes import Step, protect, reset_step, succeeded, unknown
@@ -36,13 +36,13 @@ def reset_password(
         )
     # Drawn before the DC is asked anything, and known to the redactor at once: whatever
     # fails from here on, no event or error can carry it.
-    password = passwords.generate([username])
+    password = temporary_password.generate([username])
     ctx.redactor.add(password)
     user = protect(gateway, ctx, username, early)
     names = [user.username, user.display_name or ""]
-    if not passwords.acceptable(password, names):
+    if not temporary_password.acceptable(password, names):
         # AD complexity also rejects display-name tokens, known only now.
-        password = passwords.generate(names)
+        password = temporary_password.generate(names)
         ctx.redactor.add(password)
     step = reset_step(user, password, unlock)
     emit(ctx, "change", f"setting a temporary password for {user.username}", **step.after)
