@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check fmt lint types ansible-lint pytest system-deps venv bench clean help
+.PHONY: demo test test-fast checks check fmt fmt-check lint types imports ansible-lint system-deps venv bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,10 +30,17 @@ system-deps: ## install the Debian packages the lab needs (root)
 demo: venv system-deps ## start the local lab and serve Fixline on http://127.0.0.1:8000
 	$(BIN)/fixline demo
 
-test: venv system-deps ## install what the tests need and run them all
-	$(BIN)/python -m pytest
+test: venv system-deps checks ## install what the tests need, run the checks, then every test
+	bash scripts/run-tests.sh
 
-check: venv system-deps fmt-check lint types ansible-lint test ## everything CI checks, plus format, lint and types
+# No root, no lab, no servers: the API, policy, audit and every package on in-process fakes.
+FAST := not (lab or postgres or redis or rt or browser or server or slow)
+test-fast: venv ## the fast tier (about a minute and a half, no root): run it while you work
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=10 -m "$(FAST)"
+
+checks: venv fmt-check lint types imports ansible-lint ## format, lint, types, import contracts, ansible-lint (seconds)
+
+check: test ## everything CI checks (the same as make test)
 
 fmt: venv ## reformat the code
 	$(BIN)/ruff format runner_api lab tests bench
@@ -47,6 +54,9 @@ lint: venv
 
 types: venv
 	$(BIN)/mypy runner_api lab
+
+imports: venv ## the architecture's import contracts (pyproject.toml [tool.importlinter])
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
 
 ansible-lint: venv
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ansible-lint --offline --profile production playbooks roles

@@ -150,6 +150,7 @@ def _run_suite(url: str, signer: CheckpointSigner, external: list[Checkpoint], c
     return seen
 
 
+@pytest.mark.slow  # 1,000 mutations of a 2,000-record chain: about 30 s
 def test_every_random_tampering_is_detected_and_named(
     database: Database, audit: AuditLog, signer: CheckpointSigner, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ from runner_api.directory import DirectoryExecutor, LdapDirectory, directory_act
 from runner_api.runs.context import EventIn, Outcome, RunContext
 from runner_api.secrets.credentials import CredentialSource
 from runner_api.secrets.redactor import Redactor
+from tests.plugins.directory_lab import DirectoryLabHandle
 
 SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in directory_actions()}
 STATE_ATTRIBUTES = ["pwdLastSet", "lockoutTime", "userAccountControl", "uSNChanged", "memberOf"]
@@ -126,13 +127,9 @@ VERIFIED = {"method": "callback", "note": "called back on the number on record"}
 
 
 @pytest.fixture(scope="session")
-def dlab(request: pytest.FixtureRequest) -> DirectoryLabView:
-    """The lab DCs; skips when the directory_lab plugin is not loaded."""
-    try:
-        handle = request.getfixturevalue("directory_lab")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the Samba lab: run with -p tests.plugins.directory_lab")
-    return DirectoryLabView(handle)
+def dlab(directory_lab: DirectoryLabHandle) -> DirectoryLabView:
+    """The lab DCs (a direct dependency, so the tests using it are marked `lab`)."""
+    return DirectoryLabView(directory_lab)
 
 
 @pytest.fixture(scope="session")

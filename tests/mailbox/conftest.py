@@ -37,13 +37,9 @@ class Run:
 
 
 @pytest.fixture
-def sim(request: pytest.FixtureRequest) -> MailboxLabHandle:
-    """The EWS simulator at its seed; fails with a hint when the plugin is not loaded."""
-    try:
-        handle: MailboxLabHandle = request.getfixturevalue("mailbox_lab")
-    except pytest.FixtureLookupError:
-        pytest.fail("needs the EWS simulator: run with -p tests.plugins.mailbox_lab")
-    return handle
+def sim(mailbox_lab: MailboxLabHandle) -> MailboxLabHandle:
+    """The EWS simulator at its seed."""
+    return mailbox_lab
 
 
 @pytest.fixture

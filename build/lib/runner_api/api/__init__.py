@@ -1,1 +1,0 @@
-"""HTTP boundary: dependencies, the error handlers, and the routers of the spine."""

@@ -1,1 +1,0 @@
-"""The tamper-evident audit log: append-only, hash-chained, with signed checkpoints."""

@@ -1,1 +1,0 @@
-"""Customers: one folder each under inventories/, with their inventory and Fixline settings."""

@@ -1,7 +1,0 @@
-"""Monitoring-triggered fixes: a Nagios event handler's HARD CRITICAL starts the mapped
-remediation once per incident (issue 8).
-
-The event arrives as a signed webhook of the `nagios` source (`fixline nagios-event` sends
-it), so it takes the same path as every other run; service.py keeps one open incident per
-(host, service) under a unique constraint and closes it on recovery.
-"""

@@ -1,1 +1,0 @@
-"""One-time reveals: a generated secret shown once to its requester, then wiped."""

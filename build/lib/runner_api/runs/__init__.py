@@ -1,1 +1,0 @@
-"""Runs: the one path by which anything is executed (`RunService.start_run`)."""

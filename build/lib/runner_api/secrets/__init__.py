@@ -1,1 +1,0 @@
-"""Secret handling: the encrypted credential store, the secret key, the redactor."""
