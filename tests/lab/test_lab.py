@@ -79,7 +79,8 @@ def test_up_twice_is_idempotent(lab: LabHandle) -> None:
     assert "lab-host" in lab.lab.describe()
 
 
-def test_up_refuses_a_port_taken_by_another_program(tmp_path: Path) -> None:
+def test_up_refuses_a_port_taken_by_another_program(tmp_path: Path, lab_machine_lock: None) -> None:
+    # Root and the machine's lab lock: the check runs where a lab would start.
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
