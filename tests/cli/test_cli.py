@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import FIXLINE, fixline_env
+from tests.plugins.webhooks import no_lab
 
 
 def _fixline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -17,8 +18,8 @@ def _fixline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_help_names_every_command(tmp_path: Path, lab: LabHandle) -> None:
-    env = fixline_env(tmp_path, lab)
+def test_help_names_every_command(tmp_path: Path) -> None:
+    env = fixline_env(tmp_path, no_lab(tmp_path))
     top = _fixline(env, "--help")
     assert top.returncode == 0
     for command in ("serve", "demo", "run", "runs", "show", "cancel", "actions", "vet", "db"):

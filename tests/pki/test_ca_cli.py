@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives import serialization
 
 from runner_api.pki.authority import new_ca
 from runner_api.pki.keys import private_pem
-from tests.plugins.lab import LabHandle
 from tests.plugins.server import FIXLINE, fixline_env
+from tests.plugins.webhooks import no_lab
 
 
 def _fixline(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -20,8 +20,9 @@ def _fixline(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Com
     )  # fmt: skip
 
 
-def test_create_import_show(tmp_path: Path, lab: LabHandle) -> None:
-    env = fixline_env(tmp_path / "data", lab)
+def test_create_import_show(tmp_path: Path) -> None:
+    # No lab: the CA lives in the credential store, which the command opens itself.
+    env = fixline_env(tmp_path / "data", no_lab(tmp_path))
     created = _fixline(env, "ca", "create", "contoso", "--by", "test")
     assert created.returncode == 0, created.stderr
     assert "sha256:" in created.stdout and "PRIVATE" not in created.stdout + created.stderr
