@@ -8,3 +8,7 @@ They mirror what the real implementations answer, errors included (test_*_contra
 the same checks against the fakes and against the lab), so the fast tier exercises the
 product's own code from the API down to the gateway call.
 """
+
+from tests.fakes.directory import FakeDirectory
+
+__all__ = ["FakeDirectory"]
