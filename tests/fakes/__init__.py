@@ -10,5 +10,6 @@ product's own code from the API down to the gateway call.
 """
 
 from tests.fakes.directory import FakeDirectory
+from tests.fakes.mailbox import FakeMailbox
 
-__all__ = ["FakeDirectory"]
+__all__ = ["FakeDirectory", "FakeMailbox"]
