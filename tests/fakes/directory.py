@@ -39,7 +39,9 @@ from pydantic import SecretStr
 
 from lab import directory_data as data
 from lab import directory_helpdesk as helpdesk
-from lab.directory_data import DirectorySite, LabUser, UserState
+from lab.directory_data import DirectorySite, LabGroup, LabUser, UserState
+from lab.directory_seed import GLOBAL_SECURITY_GROUP as GLOBAL_SECURITY
+from lab.directory_seed import USER_CLASSES, _user_attributes
 from runner_api.customers.models import Customer, DirectoryConfig
 from runner_api.directory import filters
 from runner_api.directory.connections import directory_of, unreachable
@@ -64,6 +66,7 @@ from runner_api.directory.ldap_gateway import (
 )
 from runner_api.secrets.credentials import CredentialSource, DirectoryCredential
 from tests.fakes import ldap_filters
+from tests.fakes.faults import Faults
 from tests.fakes.ldap_filters import normal_dn, sid_bytes
 
 T = TypeVar("T")
@@ -71,20 +74,15 @@ NO_SUCH_OBJECT = 32
 INVALID_ATTRIBUTE_SYNTAX = 21
 LOCKOUT = 0x10
 PASSWORD_EXPIRED = 0x800000
-NORMAL_ACCOUNT = 512
-DISABLED_ACCOUNT = 514
 SECURITY_GROUP = 0x80000000
-GLOBAL_SECURITY = -2147483646
 DOMAIN_LOCAL_SECURITY = -2147483644
 BUILTIN_LOCAL_SECURITY = -2147483643
 UNIVERSAL_SECURITY = -2147483640
 # The domain password policy of the lab (samba-tool defaults but for lockout and ages).
 MIN_PASSWORD_LENGTH = 7
-_NAME_SEPARATORS = ",.-_ #\t"
 # What the DC lets helpdesk-svc write (lab/directory_seed.py _delegate).
 USER_WRITABLE = frozenset({"unicodepwd", "pwdlastset", "lockouttime", "useraccountcontrol"})
 GROUP_WRITABLE = frozenset({"member"})
-USER_CLASSES = ("top", "person", "organizationalPerson", "user")
 FAKE_CA_PEM = "-----BEGIN CERTIFICATE-----\nZmFrZSBkaXJlY3Rvcnk=\n-----END CERTIFICATE-----\n"
 # Built-in groups Samba 4.17 provisions: (name, container, RID or builtin SID, groupType).
 _BUILTIN = "CN=Builtin"
@@ -185,17 +183,6 @@ class _Entry:
     @property
     def is_group(self) -> bool:
         return self.has_class("group")
-
-
-@dataclass(frozen=True)
-class Fault:
-    """The next call of `operation` (for `customer`, or any) raises `error`; a write is
-    applied first when `applied` (the answer was lost, not the request)."""
-
-    operation: str
-    error: Exception
-    customer: str | None = None
-    applied: bool = False
 
 
 @dataclass(frozen=True)
@@ -442,14 +429,7 @@ def _seed(domain: _Domain) -> None:
         primaryGroupID=516,
     )
     for group in data.groups_of(site.customer):
-        domain.add(
-            site.dn(f"CN={group.name},{data.GROUPS_OU}"),
-            ["top", "group"],
-            sAMAccountName=group.name,
-            objectSid=domain.rid_sid(),
-            groupType=GLOBAL_SECURITY,
-            description=group.purpose,
-        )
+        _add_group(domain, group, data.GROUPS_OU)
     users = list(data.users_of(site.customer))
     for index, user in enumerate(users):
         _add_user(domain, user, index, now)
@@ -479,18 +459,9 @@ def _seed(domain: _Domain) -> None:
 def _seed_helpdesk(domain: _Domain, members: dict[str, list[str]], now: int) -> None:
     site = domain.site
     for group in helpdesk.HELPDESK_GROUPS:
-        domain.add(
-            site.dn(f"CN={group.name},{helpdesk.HELPDESK_OU}"),
-            ["top", "group"],
-            sAMAccountName=group.name,
-            objectSid=domain.rid_sid(),
-            groupType=GLOBAL_SECURITY,
-            description=group.purpose,
-        )
+        added = _add_group(domain, group, helpdesk.HELPDESK_OU)
         for parent in group.member_of:
-            members.setdefault(parent, []).append(
-                site.dn(f"CN={group.name},{helpdesk.HELPDESK_OU}")
-            )
+            members.setdefault(parent, []).append(added.dn)
     for index, agent in enumerate(helpdesk.AGENTS):
         _add_user(domain, agent, index, now)
         for name in agent.groups:
@@ -506,18 +477,24 @@ def _by_name(domain: _Domain, sam: str) -> _Entry:
     raise KeyError(sam)
 
 
+def _add_group(domain: _Domain, group: LabGroup, ou: str) -> _Entry:
+    """A global security group, as directory_seed makes the lab's."""
+    return domain.add(
+        domain.site.dn(f"CN={group.name},{ou}"),
+        ["top", "group"],
+        sAMAccountName=group.name,
+        objectSid=domain.rid_sid(),
+        groupType=GLOBAL_SECURITY,
+        description=group.purpose,
+    )
+
+
 def _add_user(domain: _Domain, user: LabUser, index: int, now: int) -> _Entry:
-    site = domain.site
-    attributes: dict[str, str | int | list[str]] = {
-        "sAMAccountName": user.sam,
-        "userPrincipalName": f"{user.sam}@{site.dns_domain}",
-        "displayName": user.display_name,
-        "mail": f"{user.sam}@{site.dns_domain}",
-        "description": user.purpose,
-        "telephoneNumber": f"+1 555 01{index:02d}",
-        "userAccountControl": DISABLED_ACCOUNT
-        if user.state is UserState.DISABLED
-        else NORMAL_ACCOUNT,
+    """A user with the attributes directory_seed writes, and what the DC adds to them."""
+    seeded = _user_attributes(domain.site, user, index)
+    seeded.pop("unicodePwd")  # kept as a hash, below
+    attributes: dict[str, str | int | list[str]] = {k: str(v) for k, v in seeded.items()}
+    attributes |= {
         "objectSid": domain.rid_sid(),
         "primaryGroupID": 513,
         "pwdLastSet": 0 if user.state is UserState.MUST_CHANGE else now,
@@ -525,13 +502,9 @@ def _add_user(domain: _Domain, user: LabUser, index: int, now: int) -> _Entry:
         "badPwdCount": domain.threshold if user.state is UserState.LOCKED else 0,
         "sAMAccountType": 805306368,
     }
-    if user.given:
-        attributes |= {"givenName": user.given, "sn": user.surname}
-    if user.ou.endswith(data.STAFF_OU) and user.ou != data.STAFF_OU:
-        attributes["department"] = user.ou.split(",")[0].removeprefix("OU=")
     if user.stale_admin_count:
         attributes["adminCount"] = 1
-    entry = domain.add(site.dn(user.relative_dn()), USER_CLASSES, **attributes)
+    entry = domain.add(domain.site.dn(user.relative_dn()), USER_CLASSES, **attributes)
     entry.password_hash = _hash(data.LAB_USER_PASSWORD)
     return entry
 
@@ -556,8 +529,10 @@ def _policy(message: str) -> _RefusedError:
     )
 
 
-def check_password(password: str, account: str, full_name: str) -> None:
-    """The domain's password policy as Samba checks it; raises _RefusedError (19, 0000052D)."""
+def check_password(password: str) -> None:
+    """The domain's password policy as the lab's Samba 4.17 checks a reset: at least
+    MIN_PASSWORD_LENGTH characters, three of the character classes. Unlike Windows, it does
+    not look for the account's name in the password (the contract test shows it)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise _policy(
             "the password is too short. It should be equal or longer than "
@@ -570,12 +545,7 @@ def check_password(password: str, account: str, full_name: str) -> None:
         any(c.isascii() and not c.isalnum() for c in password),
         any(not c.isascii() and c.isalpha() and not (c.isupper() or c.islower()) for c in password),
     ]
-    lowered = password.lower()
-    names = [account] if len(account) >= 3 else []
-    for separator in _NAME_SEPARATORS:
-        full_name = full_name.replace(separator, " ")
-    names += [token for token in full_name.split() if len(token) >= 3]
-    if sum(classes) < 3 or any(name.lower() in lowered for name in names):
+    if sum(classes) < 3:
         raise _policy("the password does not meet the complexity criteria")
 
 
@@ -605,7 +575,7 @@ class FakeDirectory:
     def __init__(self, customers: Iterable[str] = tuple(data.SITES)) -> None:
         self._lock = threading.RLock()
         self._domains = {name: _Domain(data.SITES[name]) for name in customers}
-        self._faults: list[Fault] = []
+        self._faults = Faults("DirectoryGateway", GATEWAY_OPERATIONS, WRITES)
         self._down: set[str] = set()
         self._credentials: CredentialSource | None = None
         self.writes: list[Write] = []
@@ -635,12 +605,7 @@ class FakeDirectory:
     ) -> None:
         """The next call of a gateway method raises `error`; with applied=True a write is
         applied first (the DC did it, the answer was lost: use a ConnectionLostError)."""
-        if operation not in GATEWAY_OPERATIONS:
-            raise ValueError(f"{operation!r} is not a DirectoryGateway method")
-        if applied and operation not in WRITES:
-            raise ValueError("only a write can be applied before it fails")
-        with self._lock:
-            self._faults.append(Fault(operation, error, customer, applied))
+        self._faults.add(operation, error, customer, applied)
 
     def set_down(self, customer: str, down: bool = True) -> None:
         """The customer's DC stops answering (every call: directory unreachable), or is back."""
@@ -736,17 +701,10 @@ class FakeDirectory:
                 "52e",
             )
 
-    def _fault(self, operation: str, customer: Customer) -> Fault | None:
-        for fault in self._faults:
-            if fault.operation == operation and fault.customer in (None, customer.name):
-                self._faults.remove(fault)
-                return fault
-        return None
-
     def _call(self, operation: str, customer: Customer, op: Callable[[_Domain], T]) -> T:
         with self._lock:
             domain, _config = self._enter(operation, customer)
-            fault = self._fault(operation, customer)
+            fault = self._faults.take(operation, customer.name)
             if fault is not None and not fault.applied:
                 raise fault.error
             answer = op(domain)
@@ -913,7 +871,7 @@ class FakeDirectory:
             for operation, raw_values in operations:
                 values = list(raw_values)
                 if name == "unicodepwd":
-                    new_password = self._password(entry, operation, values)
+                    new_password = self._password(operation, values)
                 elif name == "member":
                     staged["member"] = self._members(domain, staged, operation, values)
                 else:
@@ -928,16 +886,14 @@ class FakeDirectory:
         return entry, staged, new_password
 
     @staticmethod
-    def _password(entry: _Entry, operation: str, values: list[Any]) -> str:
+    def _password(operation: str, values: list[Any]) -> str:
         if operation != MODIFY_REPLACE or len(values) != 1:
             # A change (delete old, add new) needs the old password: helpdesk-svc resets only.
             raise _RefusedError(
                 UNWILLING_TO_PERFORM, "unicodePwd: only a reset (replace) is allowed"
             )
         password = _decode_password(values[0])
-        check_password(
-            password, entry.first("sAMAccountName") or "", entry.first("displayName") or ""
-        )
+        check_password(password)
         return password
 
     @staticmethod
@@ -984,4 +940,4 @@ class FakeDirectory:
         return members
 
 
-__all__ = ["FakeDirectory", "Fault", "Write", "check_password"]
+__all__ = ["FakeDirectory", "Write", "check_password"]

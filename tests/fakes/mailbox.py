@@ -40,6 +40,7 @@ from runner_api.mailbox.gateway import (
 )
 from runner_api.mailbox.guardrails import mailbox_of, not_service_account
 from runner_api.secrets.credentials import CredentialSource, MailboxCredential
+from tests.fakes.faults import Fault, Faults
 
 T = TypeVar("T")
 MAILBOX_OPERATIONS = frozenset(
@@ -61,17 +62,6 @@ class FakeBox:
     rules: list[InboxRule] = field(default_factory=list)
     permissions: dict[Folder, list[FolderPermission]] = field(default_factory=dict)
     delegates: list[Delegate] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Fault:
-    """The next call of `operation` (on `mailbox`, or any) raises `error`; a write is
-    applied first when `applied` (Exchange did it, the answer was lost)."""
-
-    operation: str
-    error: Exception
-    mailbox: str | None = None
-    applied: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +106,7 @@ class FakeMailbox:
         # Each customer's service login: the password the fake Exchange accepts.
         self._passwords = {name: secrets.token_urlsafe(18) for name in self._sites}
         self._boxes = _seeded()
-        self._faults: list[Fault] = []
+        self._faults = Faults("MailboxGateway", MAILBOX_OPERATIONS, WRITES)
         self._denied: set[str] = set()
         self._down: set[str] = set()
         self._credentials: CredentialSource | None = None
@@ -140,12 +130,7 @@ class FakeMailbox:
         self, operation: str, error: Exception, *, applied: bool = False, mailbox: str | None = None
     ) -> None:
         """The next call of a gateway method (on that mailbox) raises `error`."""
-        if operation not in MAILBOX_OPERATIONS:
-            raise ValueError(f"{operation!r} is not a MailboxGateway method")
-        if applied and operation not in WRITES:
-            raise ValueError("only a write can be applied before it fails")
-        with self._lock:
-            self._faults.append(Fault(operation, error, mailbox and mailbox.lower(), applied))
+        self._faults.add(operation, error, mailbox.lower() if mailbox else None, applied)
 
     def deny(self, mailbox: str) -> None:
         """Exchange answers ErrorAccessDenied on this mailbox."""
@@ -232,14 +217,9 @@ class FakeMailbox:
         if site is None:
             raise _translated(customer, mailbox, ews.UnauthorizedError("401"))
         address = mailbox.lower()
-        fault = next(
-            (f for f in self._faults if f.operation == operation and f.mailbox in (None, address)),
-            None,
-        )
-        if fault is not None:
-            self._faults.remove(fault)
-            if not fault.applied:
-                raise fault.error
+        fault = self._faults.take(operation, address)
+        if fault is not None and not fault.applied:
+            raise fault.error
         box = self._boxes.get(address)
         if box is None:
             raise _translated(
@@ -356,4 +336,4 @@ def _translated(customer: Customer, mailbox: str, exc: Exception) -> Exception:
     return translate(exc, settings.ews_url, mailbox, settings.timeout_s)
 
 
-__all__ = ["FakeBox", "FakeMailbox", "Fault", "Write"]
+__all__ = ["FakeBox", "FakeMailbox", "Write"]
