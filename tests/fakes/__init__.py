@@ -11,5 +11,6 @@ product's own code from the API down to the gateway call.
 
 from tests.fakes.directory import FakeDirectory
 from tests.fakes.mailbox import FakeMailbox
+from tests.fakes.playbooks import FakePlaybooks, PlaybookCall, Script
 
-__all__ = ["FakeDirectory", "FakeMailbox"]
+__all__ = ["FakeDirectory", "FakeMailbox", "FakePlaybooks", "PlaybookCall", "Script"]
