@@ -3,8 +3,6 @@ and keeps a run's secrets out of everything it records."""
 
 from __future__ import annotations
 
-import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,8 @@ from runner_api.customers.registry import CustomerRegistry
 from runner_api.runs.context import EventIn, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.secrets.credentials import FileCredentialSource
-from runner_api.secrets.redactor import Redactor
 from tests.fakes import FakePlaybooks, Script
+from tests.fakes.context import run_context
 from tests.plugins.lab import PROJECT_DIR
 
 SPECS = {spec.name: spec for spec in builtin_actions()}
@@ -25,20 +23,8 @@ SECRET = "Canary-fake-playbooks-4f1c"
 
 
 def _ctx(action: str, events: list[EventIn], **params: Any) -> RunContext:
-    spec = SPECS[action]
-    return RunContext(
-        run_id=str(uuid.uuid4()),
-        ticket_id="T-1",
-        customer=CustomerRegistry(PROJECT_DIR / "inventories").get("lab"),
-        action=spec,
-        target=str(params[spec.target_param]),
-        params=params,
-        check_mode=False,
-        redactor=Redactor(),
-        timeout_s=60,
-        emit=events.append,
-        cancel_requested=threading.Event(),
-    )
+    customer = CustomerRegistry(PROJECT_DIR / "inventories").get("lab")
+    return run_context(SPECS[action], customer, params, events)
 
 
 def test_a_run_plays_events_and_keeps_its_secret_out_of_them() -> None:
