@@ -1,8 +1,7 @@
 """The fast tier's app: the real Core and API on in-process fakes of the outside systems.
 
 `fakes`         FakeDirectory, FakeMailbox and FakePlaybooks (tests/fakes), fresh per test
-`fast_settings` Settings on a temporary data folder (its store migrated), this checkout's
-                project, no lab
+`fast_settings` Settings on a temporary data folder, this checkout's project, no lab
 `fast_core`     Core(fast_settings, build=fakes.build): the production wiring (assemble)
                 on the fakes, its credential store holding the binds the fakes accept
 `fast_client`   a TestClient of create_app(settings, core), as the bootstrap admin
@@ -12,7 +11,6 @@ Everything runs as any user, without the lab, PostgreSQL, Redis, RT or a browser
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -92,28 +90,10 @@ def fakes() -> Fakes:
     return Fakes()
 
 
-@pytest.fixture(scope="session")
-def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty SQLite store at the schema's head, made once: each app starts from a copy
-    (Core migrates again at start: a no-op), which spares every test the migrations."""
-    path = tmp_path_factory.mktemp("migrated") / "fixline.db"
-    db = Database(f"sqlite:///{path}")
-    try:
-        db.upgrade()
-    finally:
-        db.dispose()
-    return path
-
-
-def fast_settings_for(tmp_path: Path, migrated: Path | None = None, **overrides: Any) -> Settings:
-    """Settings of a fast-tier app, its store a copy of `migrated` if given; overrides as
-    Settings fields."""
+def fast_settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of a fast-tier app; overrides as Settings fields."""
     credentials_dir = tmp_path / "credentials"
     credentials_dir.mkdir(mode=0o700, exist_ok=True)
-    if migrated is not None:
-        data_dir = tmp_path / "data"
-        data_dir.mkdir(mode=0o700, exist_ok=True)
-        shutil.copyfile(migrated, data_dir / "fixline.db")
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "project_dir": PROJECT_DIR,
@@ -125,8 +105,8 @@ def fast_settings_for(tmp_path: Path, migrated: Path | None = None, **overrides:
 
 
 @pytest.fixture
-def fast_settings(tmp_path: Path, migrated_store: Path) -> Settings:
-    return fast_settings_for(tmp_path, migrated_store)
+def fast_settings(tmp_path: Path) -> Settings:
+    return fast_settings_for(tmp_path)
 
 
 def fast_core_for(settings: Settings, fakes: Fakes) -> Core:
