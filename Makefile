@@ -34,7 +34,7 @@ test: venv system-deps checks ## install what the tests need, run the checks, th
 	bash scripts/run-tests.sh
 
 # No root, no lab, no servers: the API, policy, audit and every package on in-process fakes.
-FAST := not (lab or postgres or redis or rt or browser or server or slow)
+FAST := not (lab or postgres or redis or rt or browser or server or cli or slow)
 test-fast: venv ## the fast tier (about a minute and a half, no root): run it while you work
 	$(BIN)/python -m pytest -p no:cacheprovider --durations=10 -m "$(FAST)"
 

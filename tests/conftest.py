@@ -16,7 +16,7 @@ pytest_plugins = [
 ]
 
 # A test's markers follow from the fixtures it uses, so no test can forget one and the fast
-# tier (`make test-fast`: not lab, postgres, redis, rt, browser, server or slow) is exact.
+# tier (`make test-fast`: not lab, postgres, redis, rt, browser, server, cli or slow) is exact.
 _MARKER_OF = {
     # Every root lab part (sshd, Samba DCs, namespaces, fixed ports) takes the machine lock.
     "lab_machine_lock": "lab",

@@ -1,4 +1,8 @@
-"""Whatever a caller sends, the answer is a clear 4xx in the one error shape, never a 500."""
+"""Whatever a caller sends, the answer is a clear 4xx in the one error shape, never a 500.
+
+On the fast tier's app (the real API and Core, fakes for the outside systems): what is
+checked here is answered before any outside system is asked.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,12 @@ import base64
 
 import pytest
 from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client(fast_client: TestClient) -> TestClient:
+    return fast_client
+
 
 ODD_VALUES = [
     "",

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import FIXLINE, fixline_env
 from tests.plugins.webhooks import no_lab
@@ -18,6 +20,7 @@ def _fixline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.cli
 def test_help_names_every_command(tmp_path: Path) -> None:
     env = fixline_env(tmp_path, no_lab(tmp_path))
     top = _fixline(env, "--help")

@@ -7,12 +7,16 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from runner_api.core import Core
 from tests.authz.conftest import PROJECT_DIR, lab_free_settings
 from tests.plugins.server import FIXLINE
 from tests.runs.factories import make_run
+
+# Each `fixline` command is a process of its own (about 4 s of start-up).
+pytestmark = pytest.mark.cli
 
 RUN = ["run", "smoke_check", "--customer", "lab", "--ticket", "DEMO-1", "-p", "host=lab-host"]
 

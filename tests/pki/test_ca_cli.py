@@ -5,12 +5,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from runner_api.pki.authority import new_ca
 from runner_api.pki.keys import private_pem
 from tests.plugins.server import FIXLINE, fixline_env
 from tests.plugins.webhooks import no_lab
+
+# Each `fixline` command is a process of its own (about 4 s of start-up).
+pytestmark = pytest.mark.cli
 
 
 def _fixline(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

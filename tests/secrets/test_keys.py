@@ -44,6 +44,7 @@ def test_a_wrong_key_file_stops_start_up_and_nothing_is_served(tmp_path: Path) -
         pytest.fail("the app served with a wrong key")
 
 
+@pytest.mark.server  # starts `fixline serve` itself
 def test_fixline_serve_with_a_wrong_key_exits_and_never_answers(tmp_path: Path) -> None:
     settings = settings_without_lab(tmp_path)
     _seal_one(settings)
