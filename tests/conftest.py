@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.plugins.rt",
     "tests.plugins.webhooks",
     "tests.plugins.fakes",
+    "tests.plugins.graph_lab",
 ]
 
 # A test's markers follow from the fixtures it uses, so no test can forget one and the fast

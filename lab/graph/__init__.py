@@ -1,0 +1,38 @@
+"""The lab's Entra ID: a wire-level Microsoft Graph and identity-platform simulator (not Microsoft).
+
+GraphSimulator  one loopback HTTPS server: discovery and token endpoint for msal, Graph v1.0
+                routes the gateway uses (server.py, dispatch.py, wire.py, routes.py)
+identity        client-assertion checks against registered certificates, AADSTS refusals
+users, methods, groups, roles   the Graph routes, stateful per tenant
+query, render   OData options ($select/$filter/$search/$top/paging) and Graph's JSON shapes
+faults          throttle, stall, lost answer, replication delay, denied permission
+seed            sample tenants: cloud-only fabrikam, hybrid lab; returns app credentials
+schema/         the CSDL subset the simulator conforms to (MIT, Microsoft), and its cutter
+"""
+
+from lab.graph.credentials import AppCredential, make_app_credential
+from lab.graph.seed import (
+    FABRIKAM_CLIENT_ID,
+    FABRIKAM_TENANT_ID,
+    LAB_CLIENT_ID,
+    LAB_TENANT_ID,
+    object_id,
+    seed,
+)
+from lab.graph.server import DEFAULT_PERMISSIONS, GraphSimulator
+from lab.graph.state import GraphState, Request
+
+__all__ = [
+    "DEFAULT_PERMISSIONS",
+    "FABRIKAM_CLIENT_ID",
+    "FABRIKAM_TENANT_ID",
+    "LAB_CLIENT_ID",
+    "LAB_TENANT_ID",
+    "AppCredential",
+    "GraphSimulator",
+    "GraphState",
+    "Request",
+    "make_app_credential",
+    "object_id",
+    "seed",
+]
