@@ -40,6 +40,7 @@ _SIGN_IN_REASONS = {
     "65001": "the app's permissions were never granted (admin consent) in this tenant",
 }
 _AADSTS = re.compile(r"AADSTS(\d+)")
+_TRACE = re.compile(r"\s*(?:\r?\n|Trace ID:)")
 
 
 class GraphError(ExecutorError):
@@ -140,8 +141,8 @@ def sign_in_error(customer: str, answer: dict[str, Any]) -> GraphAuthError:
     if found and found.group(1) not in codes:
         codes.insert(0, found.group(1))
     reason = next((_SIGN_IN_REASONS[c] for c in codes if c in _SIGN_IN_REASONS), None)
-    # The first line only: the rest is trace and correlation ids, and a timestamp.
-    said = description.splitlines()[0] if description else str(answer.get("error") or "")
+    # Up to "Trace ID:": the rest is trace and correlation ids, and a timestamp.
+    said = _TRACE.split(description, maxsplit=1)[0].strip() or str(answer.get("error") or "")
     aadsts = f"AADSTS{codes[0]}" if codes else str(answer.get("error") or "error")
     return GraphAuthError(
         f"Entra ID refused the sign-in of customer {customer!r}'s app ({aadsts}): "

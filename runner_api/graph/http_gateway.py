@@ -36,6 +36,7 @@ EVENTUAL = {"ConsistencyLevel": "eventual"}
 MAX_PAGE = 999
 _DIRECTORY_ROLE = "#microsoft.graph.directoryRole"
 _GROUP = "#microsoft.graph.group"
+REGISTRATIONS = "/reports/authenticationMethods/userRegistrationDetails"
 
 
 def entra_of(customer: Customer) -> EntraConfig:
@@ -213,9 +214,19 @@ class HttpGraph:
     def list_methods(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED
     ) -> list[AuthMethod]:
-        path = f"/users/{values.segment(user_id)}/authentication/methods"
-        items = self._items(customer, path, f"list the sign-in methods of {user_id}", budget)
-        return [values.method(item) for item in items]
+        user = values.segment(user_id)
+        operation = f"list the sign-in methods of {user_id}"
+        items = list(
+            self._items(customer, f"/users/{user}/authentication/methods", operation, budget)
+        )
+        # v1.0 tells the default method only in the registration report (AuditLog.Read.All);
+        # without that right no method is marked default.
+        try:
+            report = self._get(customer, f"{REGISTRATIONS}/{user}", operation, budget)
+        except GraphRefusedError:
+            report = {}
+        preferred = report.get("userPreferredMethodForSecondaryAuthentication")
+        return values.methods(items, str(preferred) if preferred else None)
 
     def delete_method(
         self, customer: Customer, user_id: str, method: AuthMethod, *, budget: Budget = UNBOUNDED

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import msal
@@ -33,11 +33,17 @@ from runner_api.graph.errors import (
 from runner_api.graph.gateway import Budget, GraphCall
 from runner_api.secrets.credentials import GraphCredential
 
-SCOPE_SUFFIX = "/.default"
+# The token's resource is Graph's app id URI, per cloud; any other host (the lab's
+# simulator) stands in for the global service and takes its URI.
+GLOBAL_GRAPH = "https://graph.microsoft.com"
+NATIONAL_GRAPHS = frozenset(
+    {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
+)
 # Retries of one request answered 429/503, whatever the budget left.
 MAX_ATTEMPTS = 5
 # When a 429/503 carries no Retry-After: wait this long times the attempt number.
 DEFAULT_BACK_OFF_S = 1.0
+_QUERY_SAFE = "$,'()"
 # Errors raised before the request left this machine: it cannot have been applied.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -78,6 +84,9 @@ class MsalHttp:
         headers: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         budget = self._link.budget()
+        if isinstance(data, Mapping):
+            # msal's assertion may be bytes: requests form-encodes them as text, httpx not.
+            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
         return self._link.exchange("POST", url, budget, params=params, data=data, headers=headers)
 
     def close(self) -> None:
@@ -193,7 +202,9 @@ class TenantLink:
 
     def token(self, budget: Budget) -> str:
         """An app-only token for Graph: from msal's cache, or from the token endpoint."""
-        scope = f"{self._origin}{SCOPE_SUFFIX}"
+        host = urlsplit(self._origin).hostname or ""
+        resource = self._origin if host in NATIONAL_GRAPHS else GLOBAL_GRAPH
+        scope = f"{resource}/.default"
         try:
             with self.scoped(budget):
                 answer = self._msal().acquire_token_for_client([scope])
@@ -231,13 +242,14 @@ class TenantLink:
         """One Graph request, retried after 429/503 as their Retry-After allows. An error
         answer raises its GraphError; a write that lost its answer GraphOutcomeUnknownError."""
         url = self._url(path_or_url)
+        if params:
+            # `$select`, not `%24select`: as Graph's documentation writes its options.
+            url = f"{url}?{urlencode(params, quote_via=quote, safe=_QUERY_SAFE)}"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             token = self.token(budget)
             sent = {"Authorization": f"Bearer {token}", **(headers or {})}
             try:
-                response = self.exchange(
-                    method, url, budget, params=params, json=json, headers=sent
-                )
+                response = self.exchange(method, url, budget, json=json, headers=sent)
             except httpx.HTTPError as exc:
                 if write and not isinstance(exc, _NOT_SENT):
                     raise GraphOutcomeUnknownError(

@@ -81,12 +81,32 @@ def method_kind(odata_type: str) -> str:
     return odata_type.removeprefix(_TYPE_PREFIX).removesuffix(_METHOD_SUFFIX)
 
 
-def method(item: dict[str, Any]) -> AuthMethod:
-    return AuthMethod(
-        id=str(item["id"]),
-        kind=method_kind(str(item.get("@odata.type") or "")),
-        is_default=bool(item.get("isDefault")),
-    )
+# userPreferredMethodForSecondaryAuthentication -> (method kind, phoneType or None).
+_PREFERRED = {
+    "push": ("microsoftAuthenticator", None),
+    "oath": ("softwareOath", None),
+    "sms": ("phone", "mobile"),
+    "voiceMobile": ("phone", "mobile"),
+    "voiceAlternateMobile": ("phone", "alternateMobile"),
+    "voiceOffice": ("phone", "office"),
+}
+
+
+def methods(items: list[dict[str, Any]], preferred: str | None) -> list[AuthMethod]:
+    """The methods, the first one matching the user's preferred method marked default."""
+    kind, phone_type = _PREFERRED.get(preferred or "", (None, None))
+    found: list[AuthMethod] = []
+    marked = False
+    for item in items:
+        this_kind = method_kind(str(item.get("@odata.type") or ""))
+        default = (
+            not marked
+            and this_kind == kind
+            and (phone_type is None or item.get("phoneType") == phone_type)
+        )
+        marked = marked or default
+        found.append(AuthMethod(id=str(item["id"]), kind=this_kind, is_default=default))
+    return found
 
 
 def tap(item: dict[str, Any]) -> TemporaryAccessPass:
