@@ -19,6 +19,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lab.background import serve_in_background, stop_serving
 from lab.ews import soap
 from lab.ews.operations import HANDLERS, OperationError, named_mailbox
 from lab.ews.soap import S, T
@@ -109,23 +110,15 @@ class EwsSimulator:
         server.simulator = self
         self.port = int(server.server_address[1])
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="ews-simulator", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(server, "ews-simulator")
         log.info("EWS simulator listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Release hung requests and stop serving."""
         self.released.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        stop_serving(self._server, self._thread)
+        self._server, self._thread = None, None
 
     def running(self) -> bool:
         return self._server is not None

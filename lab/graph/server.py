@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from lab.background import serve_in_background, stop_serving
 from lab.directory_tls import DcTlsFiles, issue_dc_tls
 from lab.graph.credentials import fingerprints
 from lab.graph.dispatch import Dispatcher
@@ -107,23 +108,15 @@ class GraphSimulator:
         self.port = int(server.server_address[1])
         self._dispatcher.url = self.url
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="graph-simulator", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(server, "graph-simulator")
         log.info("Graph simulator listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Release stalled answers and stop serving."""
         self.faults.released.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        stop_serving(self._server, self._thread)
+        self._server, self._thread = None, None
 
     def running(self) -> bool:
         return self._server is not None
