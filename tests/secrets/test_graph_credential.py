@@ -1,24 +1,19 @@
-"""The Entra ID app credential (kind `graph`): folder, import, store and API, key never shown."""
+"""The Entra ID app credential (kind `graph`): folder and import, the key never shown (the
+API: tests/secrets/test_api.py)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from runner_api.app import create_app
-from runner_api.core import Core
 from runner_api.secrets.credentials import FileCredentialSource, GraphCredential
 from runner_api.secrets.importer import import_folder
 from runner_api.secrets.store import EncryptedCredentialSource
-from tests.secrets.apps import settings_without_lab
-from tests.secrets.canary import CERTIFICATE, assert_absent, canary, dump, private_key
+from tests.secrets.canary import CERTIFICATE, assert_absent, canary, private_key
 
-ADMIN = {"Authorization": "Bearer credentials-admin-0123456789"}
 CA = CERTIFICATE.replace("fake", "fakeca")
 
 
@@ -53,35 +48,3 @@ def test_import_seals_it_logs_no_key_and_removes_the_files(
     assert not (folder / "lab" / "graph").exists()
     assert store.graph_credential("lab") == _credential(key)
     assert_absent(caplog.text + repr(store.graph_credential("lab")), key)
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Core:
-    return Core(settings_without_lab(tmp_path, bootstrap_token=ADMIN["Authorization"][7:]))
-
-
-@pytest.fixture
-def client(core: Core) -> Iterator[TestClient]:
-    with TestClient(create_app(core.settings, core)) as client:
-        yield client
-
-
-def test_the_api_takes_it_write_only(client: TestClient, core: Core) -> None:
-    key = private_key(canary("graph"))
-    body = {
-        "tenant_id": "tenant-1",
-        "client_id": "client-1",
-        "certificate": CERTIFICATE,
-        "private_key": key,
-    }
-    answers = [client.put("/credentials/lab/graph", json=body, headers=ADMIN)]
-    assert answers[0].status_code == 200, answers[0].text
-    assert set(answers[0].json()["fields"]) == set(body) | {"ca_pem"}
-    answers.append(client.get("/credentials/lab", headers=ADMIN))
-    bad = body | {"certificate": "not a certificate", "client_secret": key}
-    answers.append(client.put("/credentials/lab/graph", json=bad, headers=ADMIN))
-    assert answers[-1].status_code == 422
-    for answer in answers:
-        assert_absent(answer.text, key)
-    assert core.credentials.graph_credential("lab") == _credential(key, ca_pem="")
-    assert_absent(dump(core.db), key)
