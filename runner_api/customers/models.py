@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+
+
+class Identity(StrEnum):
+    """Where a customer's accounts live: Active Directory, Entra ID, or AD synced to Entra ID."""
+
+    AD = "ad"
+    ENTRA = "entra"
+    HYBRID = "hybrid"
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,28 @@ class MailboxConfig:
 
 
 @dataclass(frozen=True)
+class EntraConfig:
+    """The customer's Entra ID tenant, reached through Microsoft Graph with an app's token."""
+
+    # The tenant's GUID (or its .onmicrosoft.com name); the authority is <authority_host>/<id>.
+    tenant_id: str
+    # Mail and UPN domains of the customer: target accounts must be in them.
+    accepted_domains: tuple[str, ...]
+    # https only: msal refuses any other authority. Another host is a national cloud or
+    # a simulator (then msal's instance discovery is skipped).
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    # Groups (display names) beyond the role-assignable ones whose members are protected.
+    protected_groups: tuple[str, ...] = ()
+    # User principal names (lower case) never touched, whatever their roles.
+    deny_list: tuple[str, ...] = ()
+    # Seconds per Graph or token request before a run fails with "Graph unreachable".
+    timeout_s: float = 10.0
+    # The longest Retry-After (429/503) honoured; a longer one ends the run as throttled.
+    max_retry_wait_s: float = 30.0
+
+
+@dataclass(frozen=True)
 class VpnConfig:
     """The customer's VPN: the inventory host serving it, its user group, how clients reach it."""
 
@@ -77,6 +108,9 @@ class Customer:
     # (ActionSpec.vip_approval): executives and others worth a phishing call.
     vip_users: frozenset[str] = frozenset()
     vpn: VpnConfig | None = None
+    entra: EntraConfig | None = None
+    # `ad` unless only `entra:` is set (then `entra`); `hybrid` needs both.
+    identity: Identity = Identity.AD
 
     def allowlist(self, name: str) -> frozenset[str]:
         """The values of one allow-list; empty when the customer has none."""

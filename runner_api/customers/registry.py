@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from runner_api.customers.entra import entra_config, identity
 from runner_api.customers.models import Customer, DirectoryConfig, MailboxConfig, VpnConfig
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
@@ -45,6 +46,7 @@ def load_customer(folder: Path) -> Customer:
     }
     directory = _directory_config(folder.name, config.get("directory"))
     mailbox = _mailbox_config(folder.name, config.get("mailbox"))
+    entra = entra_config(config_path, config.get("entra"))
     notify_manager = config.get("notify_manager", False)
     if not isinstance(notify_manager, bool):
         raise ConfigurationError(f"customer {folder.name}: notify_manager must be true or false")
@@ -60,6 +62,8 @@ def load_customer(folder: Path) -> Customer:
         notify_manager=notify_manager,
         vip_users=frozenset(str(user).lower() for user in config.get("vip_users") or ()),
         vpn=_vpn_config(folder.name, config.get("vpn"), hosts),
+        entra=entra,
+        identity=identity(config_path, config.get("identity"), directory, entra),
     )
 
 

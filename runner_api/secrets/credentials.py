@@ -46,6 +46,23 @@ class MailboxCredential:
     password: SecretStr
 
 
+@dataclass(frozen=True)
+class GraphCredential:
+    """How Fixline gets app-only tokens for a customer's Entra ID tenant (a certificate)."""
+
+    tenant_id: str
+    client_id: str
+    # The app registration's certificate (PEM); its SHA-1 thumbprint names it to Entra ID.
+    certificate_pem: str
+    private_key: SecretStr
+    # An extra CA to trust for the authority and Graph (a simulator's); empty: the system's.
+    ca_pem: str = ""
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print the certificate; the key is a SecretStr anyway.
+        return f"GraphCredential(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+
+
 class CredentialSource(Protocol):
     def ssh_credential(self, customer: str) -> SshCredential:
         """The SSH login for a customer's hosts; ConfigurationError when there is none."""
@@ -63,11 +80,17 @@ class CredentialSource(Protocol):
         """Write a customer's Exchange service login."""
         ...
 
+    def graph_credential(self, customer: str) -> GraphCredential:
+        """The Entra ID app credential of a customer; ConfigurationError when there is none."""
+        ...
+
 
 class FileCredentialSource:
     """Reads <root>/<customer>/ssh/{user,private_key,known_hosts},
     <root>/<customer>/directory/{bind_dn,password,ca.pem} and
-    <root>/<customer>/mailbox/{username,password}."""
+    <root>/<customer>/mailbox/{username,password} and
+    <root>/<customer>/graph/{tenant_id,client_id,certificate.pem,private_key.pem,ca.pem}
+    (ca.pem optional)."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -169,3 +192,25 @@ class FileCredentialSource:
                 "password": credential.password.get_secret_value(),
             },
         )
+
+    def graph_credential(self, customer: str) -> GraphCredential:
+        tenant_id, client_id, certificate, key = self._read(
+            customer, "graph", "tenant_id", "client_id", "certificate.pem", "private_key.pem"
+        )
+        ca_file = self._root / customer / "graph" / "ca.pem"
+        ca_pem = ca_file.read_text() if ca_file.is_file() else ""
+        return GraphCredential(
+            tenant_id.strip(), client_id.strip(), certificate, SecretStr(key), ca_pem
+        )
+
+    def store_graph_credential(self, customer: str, credential: GraphCredential) -> None:
+        """Write a customer's Entra ID app credential (folders 0700, files 0600)."""
+        files = {
+            "tenant_id": credential.tenant_id + "\n",
+            "client_id": credential.client_id + "\n",
+            "certificate.pem": credential.certificate_pem,
+            "private_key.pem": credential.private_key.get_secret_value(),
+        }
+        if credential.ca_pem:
+            files["ca.pem"] = credential.ca_pem
+        self._write(customer, "graph", files)

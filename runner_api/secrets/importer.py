@@ -1,4 +1,4 @@
-"""Import a credentials folder (<root>/<customer>/{ssh,directory,mailbox,ca}/...) into the
+"""Import a credentials folder (<root>/<customer>/{ssh,directory,mailbox,ca,graph}/...) into the
 store, and remove what it imported.
 
 The folder is how the lab and older installs hand credentials over; the service itself
@@ -25,6 +25,7 @@ from runner_api.secrets.schemas import CredentialKind
 from runner_api.secrets.store import (
     EncryptedCredentialSource,
     directory_fields,
+    graph_fields,
     mailbox_fields,
     ssh_fields,
 )
@@ -42,6 +43,7 @@ READERS: dict[CredentialKind, Reader] = {
         files.mailbox_credential(customer)
     ),
     CredentialKind.CA: lambda files, customer: files.ca_fields(customer),
+    CredentialKind.GRAPH: lambda files, customer: graph_fields(files.graph_credential(customer)),
 }
 
 

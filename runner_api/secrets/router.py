@@ -26,7 +26,11 @@ CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]
 Admin = Annotated[Principal, Depends(require(Permission.CREDENTIALS_MANAGE))]
 
 _FIELDS_DOC = "\n".join(
-    f"* `{kind}`: {', '.join(f'`{name}`' for name in form.model_fields)}"
+    f"* `{kind}`: "
+    + ", ".join(
+        f"`{name}`" + ("" if field.is_required() else " (optional)")
+        for name, field in form.model_fields.items()
+    )
     for kind, form in FORMS.items()
 )
 
@@ -35,7 +39,9 @@ _FIELDS_DOC = "\n".join(
     "/{customer}/{kind}",
     summary="Set a customer's credential (write-only)",
     description="Seal every field of one credential, replacing the stored one. The body "
-    "holds exactly the kind's fields, all required:\n\n" + _FIELDS_DOC + "\n\nThe answer "
+    "holds exactly the kind's fields, all required unless marked optional:\n\n"
+    + _FIELDS_DOC
+    + "\n\nThe answer "
     "shows field names only; values read `$encrypted$`, now and on every later read.",
     responses={
         404: {"model": ErrorResponse, "description": "No such customer."},

@@ -24,6 +24,7 @@ class CredentialKind(StrEnum):
     DIRECTORY = "directory"
     MAILBOX = "mailbox"
     CA = "ca"
+    GRAPH = "graph"
 
 
 class CredentialForm(BaseModel):
@@ -89,11 +90,27 @@ class CaForm(CredentialForm):
     private_key: PrivateKey
 
 
+def _optional_certificate(value: str) -> str:
+    return _certificate(value) if value.strip() else ""
+
+
+class GraphForm(CredentialForm):
+    """An Entra ID app registration with a certificate credential (never a client secret)."""
+
+    tenant_id: OneLine
+    client_id: OneLine
+    certificate: Certificate
+    private_key: PrivateKey
+    # An extra CA to trust (a simulator's); empty: the system's trust store only.
+    ca_pem: Annotated[str, AfterValidator(_optional_certificate)] = ""
+
+
 FORMS: dict[CredentialKind, type[CredentialForm]] = {
     CredentialKind.SSH: SshForm,
     CredentialKind.DIRECTORY: DirectoryForm,
     CredentialKind.MAILBOX: MailboxForm,
     CredentialKind.CA: CaForm,
+    CredentialKind.GRAPH: GraphForm,
 }
 
 

@@ -21,6 +21,7 @@ from runner_api.errors import ConfigurationError
 from runner_api.secrets.cipher import SecretBox
 from runner_api.secrets.credentials import (
     DirectoryCredential,
+    GraphCredential,
     MailboxCredential,
     SshCredential,
 )
@@ -165,6 +166,16 @@ class EncryptedCredentialSource:
         values = self.values(customer, CredentialKind.MAILBOX)
         return MailboxCredential(_plain(values, "username"), values["password"])
 
+    def graph_credential(self, customer: str) -> GraphCredential:
+        values = self.values(customer, CredentialKind.GRAPH)
+        return GraphCredential(
+            _plain(values, "tenant_id"),
+            _plain(values, "client_id"),
+            _plain(values, "certificate"),
+            values["private_key"],
+            _plain(values, "ca_pem") if "ca_pem" in values else "",
+        )
+
     def store_ssh_credential(
         self, customer: str, credential: SshCredential, actor: str = "fixline"
     ) -> None:
@@ -181,6 +192,12 @@ class EncryptedCredentialSource:
     ) -> None:
         fields = mailbox_fields(credential)
         self.put(customer, CredentialKind.MAILBOX, fields, actor, channel="service")
+
+    def store_graph_credential(
+        self, customer: str, credential: GraphCredential, actor: str = "fixline"
+    ) -> None:
+        fields = graph_fields(credential)
+        self.put(customer, CredentialKind.GRAPH, fields, actor, channel="service")
 
 
 def ssh_fields(credential: SshCredential) -> dict[str, str]:
@@ -201,6 +218,16 @@ def directory_fields(credential: DirectoryCredential) -> dict[str, str]:
 
 def mailbox_fields(credential: MailboxCredential) -> dict[str, str]:
     return {"username": credential.username, "password": credential.password.get_secret_value()}
+
+
+def graph_fields(credential: GraphCredential) -> dict[str, str]:
+    return {
+        "tenant_id": credential.tenant_id,
+        "client_id": credential.client_id,
+        "certificate": credential.certificate_pem,
+        "private_key": credential.private_key.get_secret_value(),
+        "ca_pem": credential.ca_pem,
+    }
 
 
 def _rows(session: Session, customer: str, kind: CredentialKind) -> list[StoredField]:

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
+from runner_api.secrets.credentials import GraphCredential
 from tests.authz.conftest import by
 from tests.secrets.apps import settings_without_lab
-from tests.secrets.canary import assert_absent, canary, dump
+from tests.secrets.canary import CERTIFICATE, assert_absent, canary, dump, private_key
 
 ADMIN = {"Authorization": "Bearer credentials-admin-0123456789"}
 
@@ -90,3 +92,26 @@ def test_only_admins_manage_credentials(client: TestClient, core: Core, role: Ro
     assert client.put("/credentials/lab/mailbox", json=body).status_code == 401
     assert client.get("/credentials/lab").status_code == 401
     assert core.credentials.listing("lab") == []
+
+
+def test_the_api_takes_it_write_only(client: TestClient, core: Core) -> None:
+    key = private_key(canary("graph"))
+    body = {
+        "tenant_id": "tenant-1",
+        "client_id": "client-1",
+        "certificate": CERTIFICATE,
+        "private_key": key,
+    }
+    answers = [client.put("/credentials/lab/graph", json=body, headers=ADMIN)]
+    assert answers[0].status_code == 200, answers[0].text
+    assert set(answers[0].json()["fields"]) == set(body) | {"ca_pem"}
+    answers.append(client.get("/credentials/lab", headers=ADMIN))
+    bad = body | {"certificate": "not a certificate", "client_secret": key}
+    answers.append(client.put("/credentials/lab/graph", json=bad, headers=ADMIN))
+    assert answers[-1].status_code == 422
+    for answer in answers:
+        assert_absent(answer.text, key)
+    assert core.credentials.graph_credential("lab") == GraphCredential(
+        "tenant-1", "client-1", CERTIFICATE, SecretStr(key)
+    )
+    assert_absent(dump(core.db), key)

@@ -9,7 +9,12 @@ from sqlalchemy import select
 from runner_api.audit.models import AuditRecord
 from runner_api.database import Database
 from runner_api.errors import ConfigurationError, InvalidParamsError
-from runner_api.secrets.credentials import DirectoryCredential, MailboxCredential, SshCredential
+from runner_api.secrets.credentials import (
+    DirectoryCredential,
+    GraphCredential,
+    MailboxCredential,
+    SshCredential,
+)
 from runner_api.secrets.models import StoredField
 from runner_api.secrets.schemas import PLACEHOLDER, CredentialKind
 from runner_api.secrets.store import EncryptedCredentialSource
@@ -18,7 +23,8 @@ from tests.secrets.canary import CERTIFICATE, assert_absent, canary, dump, priva
 
 def _fill(store: EncryptedCredentialSource) -> list[str]:
     """Store every kind for customer lab with canaries in every field; returns them."""
-    planted = {name: canary(name) for name in ("ssh", "ldap", "ews", "ca", "user", "dn")}
+    names = ("ssh", "ldap", "ews", "ca", "user", "dn", "graph", "app")
+    planted = {name: canary(name) for name in names}
     store.store_ssh_credential(
         "lab", SshCredential(planted["user"], SecretStr(private_key(planted["ssh"])), "h k")
     )
@@ -28,6 +34,10 @@ def _fill(store: EncryptedCredentialSource) -> list[str]:
     store.store_mailbox_credential("lab", MailboxCredential("svc", SecretStr(planted["ews"])))
     fields = {"certificate": CERTIFICATE, "private_key": private_key(planted["ca"])}
     store.put("lab", CredentialKind.CA, fields, "admin", channel="test")
+    graph = GraphCredential(
+        "tenant-1", planted["app"], CERTIFICATE, SecretStr(private_key(planted["graph"]))
+    )
+    store.store_graph_credential("lab", graph)
     return list(planted.values())
 
 
@@ -38,6 +48,10 @@ def test_every_kind_round_trips(store: EncryptedCredentialSource) -> None:
     assert store.directory_credential("lab").ca_pem == CERTIFICATE
     assert store.mailbox_credential("lab").username == "svc"
     assert "PRIVATE KEY" in store.values("lab", CredentialKind.CA)["private_key"].get_secret_value()
+    graph = store.graph_credential("lab")
+    assert graph.tenant_id == "tenant-1" and graph.certificate_pem == CERTIFICATE
+    assert graph.ca_pem == "" and "PRIVATE KEY" in graph.private_key.get_secret_value()
+    assert "PRIVATE KEY" not in repr(graph) and CERTIFICATE not in repr(graph)
     with pytest.raises(ConfigurationError, match="no mailbox credential for customer 'other'"):
         store.mailbox_credential("other")
 
