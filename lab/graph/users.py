@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from lab.graph.call import Answer, Call, pick
 from lab.graph.errors import COMPLEXITY, SYNCED, bad_request
@@ -34,7 +35,8 @@ def list_users(call: Call) -> Answer:
     users = sorted(
         (u for u in call.tenant.users.values() if visible(u)), key=lambda u: u.display_name
     )
-    selected = "$select" in call.query
+    # Decoded first: clients may send "$" percent-encoded (httpx does).
+    selected = "$select" in dict(parse_qsl(call.query))
     answer = call.listing(users, USER_RULES, user_json, "users")
     if not selected and answer.body is not None:
         values = answer.body["value"]
