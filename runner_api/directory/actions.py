@@ -67,9 +67,16 @@ class GroupAddParams(GroupParams):
     )
 
 
-def _spec(
-    name: str, title: str, description: str, params: type[BaseModel], risk: RiskTier
+def action_spec(
+    name: str,
+    title: str,
+    description: str,
+    params: type[BaseModel],
+    risk: RiskTier,
+    *,
+    vip_approval: bool = False,
 ) -> ActionSpec:
+    """A directory action on the account `username` names (AD or Entra ID)."""
     allowlisted = {"group": "groups"} if issubclass(params, GroupParams) else {}
     return ActionSpec(
         name=name,
@@ -83,51 +90,52 @@ def _spec(
         supports_check_mode=True,
         allowlisted=allowlisted,
         accounts={"username": AccountRole.OWNER},
-        # A reset hands the account to whoever called: a VIP's waits for a second person.
-        vip_approval=name == "password_reset",
+        vip_approval=vip_approval,
     )
 
 
 def directory_actions() -> list[ActionSpec]:
     """Every directory action this release ships."""
     return [
-        _spec(
+        action_spec(
             "password_reset",
             "Reset a password",
             "Set a random temporary password (shown once to the requester) that must be "
             "changed at next logon; optionally unlock the account.",
             PasswordResetParams,
             RiskTier.HIGH,
+            # A reset hands the account to whoever called: a VIP's waits for a second person.
+            vip_approval=True,
         ),
-        _spec(
+        action_spec(
             "account_unlock",
             "Unlock an account",
             "Clear a lockout; the password is not touched.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "account_enable",
             "Enable an account",
             "Clear the account-disabled flag.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "account_disable",
             "Disable an account",
             "Set the account-disabled flag; the user can no longer log on.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "group_add",
             "Add to a group",
             "Add the user to an allow-listed group, optionally until `expires_at`.",
             GroupAddParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "group_remove",
             "Remove from a group",
             "Remove the user from an allow-listed group.",

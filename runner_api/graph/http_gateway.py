@@ -155,6 +155,25 @@ class HttpGraph:
             raise GraphNotFoundError(f"no user {user_id!r} in customer {customer.name!r}'s tenant")
         return found
 
+    def find_synced_user(
+        self, customer: Customer, sam_account_name: str, *, budget: Budget = UNBOUNDED
+    ) -> CloudUser | None:
+        # onPremisesSamAccountName is filterable only as an advanced query (eventual, $count).
+        params = {
+            "$filter": f"onPremisesSamAccountName eq {values.odata_string(sam_account_name)}",
+            "$select": values.USER_FIELDS,
+            "$count": "true",
+            "$top": "2",
+        }
+        operation = f"find the synced user {sam_account_name!r}"
+        found = list(self._items(customer, "/users", operation, budget, params, EVENTUAL, 2))
+        if len(found) > 1:
+            raise GraphAmbiguousError(
+                f"{len(found)} users of customer {customer.name!r} are synced from "
+                f"{sam_account_name!r}: fix the synchronisation first"
+            )
+        return values.user(found[0]) if found else None
+
     def search_users(
         self, customer: Customer, text: str, limit: int, *, budget: Budget = UNBOUNDED
     ) -> list[CloudUser]:

@@ -295,6 +295,7 @@ class TenantLink:
                 f"than max_retry_wait_s {self.config.max_retry_wait_s:g} s (request-id {rid})",
                 status=status,
                 request_id=rid,
+                retry_after_s=wait,
             )
         if time.monotonic() + wait >= budget.deadline:
             raise GraphThrottledError(
@@ -302,6 +303,7 @@ class TenantLink:
                 f"than the run's time budget has left (request-id {rid})",
                 status=status,
                 request_id=rid,
+                retry_after_s=wait,
             )
         time.sleep(wait)
 
