@@ -10,12 +10,24 @@ from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskT
 from runner_api.catalog.params import ActionParams, FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
+_SAM = r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"
+SAM_ACCOUNT_NAME_PATTERN = f"^{_SAM}$"
+# A user principal name as Entra ID accepts it, narrowed: a local part of letters, digits
+# and . _ ' - (64 at most), then a DNS name of two labels or more. No space, quote or
+# percent sign can reach a Graph path or filter.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_UPN = rf"[A-Za-z0-9][A-Za-z0-9._'-]{{0,63}}@{_LABEL}(?:\.{_LABEL})+"
+# Either: an AD customer looks a UPN up as a login, finds none and changes nothing.
+USERNAME_PATTERN = f"^(?:{_SAM}|{_UPN})$"
+# Entra ID's limit for a UPN.
+USERNAME_MAX = 113
 GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
 _USERNAME = Field(
     pattern=USERNAME_PATTERN,
-    description="The account's login (sAMAccountName), inside the customer's user OUs.",
-    examples=["jdoe"],
+    max_length=USERNAME_MAX,
+    description="The account: its login (sAMAccountName), inside the customer's user OUs; "
+    "or, for Entra ID, its user principal name (user@domain).",
+    examples=["jdoe", "jdoe@contoso.com"],
 )
 
 
