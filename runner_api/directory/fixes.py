@@ -146,25 +146,51 @@ def with_expiry(
     return replace(outcome, summary=summary, follow_ups=(revoke,))
 
 
-def apply(
+@dataclass(frozen=True)
+class LostAnswer:
+    """How a system says "the write was sent and its answer lost", and what a read back of
+    the state may raise there."""
+
+    sent: type[FixlineError]
+    read_failed: tuple[type[FixlineError], ...]
+
+
+LDAP_LOST = LostAnswer(ConnectionLostError, (DirectoryError,))
+
+
+def finish(
     ctx: RunContext,
     step: Step,
     write: Callable[[], object],
     observe: Callable[[], State],
-    lost_answer: type[FixlineError] = ConnectionLostError,
-    read_failed: type[FixlineError] | tuple[type[FixlineError], ...] = DirectoryError,
-) -> Outcome | None:
-    """Send the step's one write; on a dropped link, reconcile by reading the state back.
-
-    `lost_answer` is the system's "sent, answer lost" error (Graph has its own), and
-    `read_failed` what its read back may raise. Returns None when the change is known to be
-    applied, else the Outcome to end with.
-    """
+    lost: LostAnswer = LDAP_LOST,
+) -> Outcome:
+    """The end of a one-write step: check mode and no change answer without the write; else
+    the write, and on a lost answer the state read back (`observe`) to tell what happened."""
+    if ctx.check_mode and step.changed:
+        return succeeded(ctx, step, f"would {step.what}")
+    if not step.changed:
+        return succeeded(ctx, step, step.done)
+    emit(ctx, "change", step.what, **step.after)
     try:
         write()
-        return None
-    except lost_answer as exc:
-        lost = exc.message
+    except lost.sent as exc:
+        ended = reconcile(ctx, step, observe, exc.message, lost.read_failed)
+        if ended is not None:
+            return ended
+    # step.done is read after the write: it may have found the change made already.
+    return succeeded(ctx, step, step.done)
+
+
+def reconcile(
+    ctx: RunContext,
+    step: Step,
+    observe: Callable[[], State],
+    lost: str,
+    read_failed: tuple[type[FixlineError], ...],
+) -> Outcome | None:
+    """After a lost answer: None when the state read back shows the change applied, else the
+    Outcome to end with (nothing changed, or outcome unknown)."""
     emit(ctx, "reconcile", "connection dropped after the write; reading the account back")
     try:
         now = observe()
@@ -179,26 +205,6 @@ def apply(
             diff={"before": step.before, "after": now},
         )
     return unknown(ctx, step, f"{lost}; the state read back ({now}) does not tell")
-
-
-def finish(
-    ctx: RunContext,
-    step: Step,
-    write: Callable[[], object],
-    observe: Callable[[], State],
-    lost_answer: type[FixlineError] = ConnectionLostError,
-    read_failed: type[FixlineError] | tuple[type[FixlineError], ...] = DirectoryError,
-) -> Outcome:
-    """The end of a one-write step: check mode and no-change answer without the write;
-    else the write through `apply`, its diff the step's."""
-    if ctx.check_mode and step.changed:
-        return succeeded(ctx, step, f"would {step.what}")
-    if not step.changed:
-        return succeeded(ctx, step, step.done)
-    emit(ctx, "change", step.what, **step.after)
-    ended = apply(ctx, step, write, observe, lost_answer, read_failed)
-    # step.done is read after the write: it may have found the change made already.
-    return ended or succeeded(ctx, step, step.done)
 
 
 def unknown(ctx: RunContext, step: Step, why: str) -> Outcome:

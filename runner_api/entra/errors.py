@@ -1,43 +1,26 @@
-"""Refusals of the Entra ID fixes: each is raised before any write and names its reason.
+"""Refusals of the Entra ID fixes beyond the directory's own (OutOfScopeError: a UPN outside
+the accepted domains; ProtectedTargetError; GroupNotAllowedError: also the groups Graph
+cannot change). Each is raised before any write and names its reason.
 
 RefusedError
-└── EntraRefusedError
-    ├── CloudAccountNotFoundError   no such account in the customer's tenant
-    ├── OutsideTenantError          a UPN outside the customer's accepted domains
-    ├── ProtectedCloudAccountError  deny list, directory role, role-assignable or protected group
-    ├── CloudGroupNotAllowedError   not allow-listed, Exchange-mastered, role-assignable, protected
-    ├── SyncedAccountError          synced from on-premises AD: that change belongs there
-    └── NotInEntraError             what Entra ID (or Graph) cannot do, or AD cannot do
+└── DirectoryRefusedError
+    ├── NoCloudAccountError      no such account in the customer's tenant
+    ├── NotInEntraError          what Entra ID (or Graph) has no fix for, or AD has none for
+    └── SyncedAccountError       synced from on-premises AD: that change belongs there
 """
 
 from __future__ import annotations
 
-from runner_api.errors import RefusedError
+from runner_api.directory.errors import DirectoryRefusedError
 
 
-class EntraRefusedError(RefusedError):
-    code = "entra_refused"
-
-
-class CloudAccountNotFoundError(EntraRefusedError):
+class NoCloudAccountError(DirectoryRefusedError):
     code = "no_cloud_account"
 
 
-class OutsideTenantError(EntraRefusedError):
-    code = "out_of_scope"
-
-
-class ProtectedCloudAccountError(EntraRefusedError):
-    code = "protected_target"
-
-
-class CloudGroupNotAllowedError(EntraRefusedError):
-    code = "group_not_allowed"
-
-
-class SyncedAccountError(EntraRefusedError):
-    code = "synced_account"
-
-
-class NotInEntraError(EntraRefusedError):
+class NotInEntraError(DirectoryRefusedError):
     code = "not_supported"
+
+
+class SyncedAccountError(DirectoryRefusedError):
+    code = "synced_account"

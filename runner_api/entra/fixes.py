@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from runner_api.accounts import vip_check
 from runner_api.customers.models import Customer
 from runner_api.directory import fixes
-from runner_api.directory.fixes import State, Step
+from runner_api.directory.fixes import LostAnswer, State, Step
 from runner_api.entra import guardrails
 from runner_api.entra.errors import SyncedAccountError
 from runner_api.graph.errors import GraphError, GraphNotFoundError, GraphOutcomeUnknownError
@@ -19,6 +19,7 @@ from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import checkpoint, emit
 
 SYSTEM = "Entra ID"
+GRAPH_LOST = LostAnswer(GraphOutcomeUnknownError, (GraphError, GraphNotFoundError))
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,7 @@ def finish(
     ctx: RunContext, step: Step, write: Callable[[], object], observe: Callable[[], State]
 ) -> Outcome:
     """Check mode, no change, or the one write; a lost answer is read back (observe)."""
-    read_failed = (GraphError, GraphNotFoundError)
-    return fixes.finish(ctx, step, write, observe, GraphOutcomeUnknownError, read_failed)
+    return fixes.finish(ctx, step, write, observe, GRAPH_LOST)
 
 
 def with_owner(outcome: Outcome, user: CloudUser, granted: str | None = None) -> Outcome:

@@ -4,12 +4,8 @@
 from __future__ import annotations
 
 from runner_api.customers.models import Customer
-from runner_api.entra.errors import (
-    CloudAccountNotFoundError,
-    CloudGroupNotAllowedError,
-    OutsideTenantError,
-    ProtectedCloudAccountError,
-)
+from runner_api.directory.errors import GroupNotAllowedError, OutOfScopeError, ProtectedTargetError
+from runner_api.entra.errors import NoCloudAccountError
 from runner_api.graph.gateway import Budget, CloudGroup, CloudUser, GraphGateway, GroupKind
 from runner_api.graph.http_gateway import entra_of
 
@@ -28,9 +24,9 @@ def in_domains(customer: Customer, upn: str) -> bool:
     return "@" in upn and domain in entra_of(customer).accepted_domains
 
 
-def _outside(customer: Customer, upn: str) -> OutsideTenantError:
+def _outside(customer: Customer, upn: str) -> OutOfScopeError:
     domains = ", ".join(entra_of(customer).accepted_domains)
-    return OutsideTenantError(
+    return OutOfScopeError(
         f"refused: {upn!r} is outside the accepted domains of customer {customer.name!r} "
         f"({domains}); {NOTHING}"
     )
@@ -52,7 +48,7 @@ def locate(gateway: GraphGateway, customer: Customer, username: str, budget: Bud
     user = find(gateway, customer, username, budget)
     if user is None:
         how = "" if "@" in username else " (looked up as an on-premises sAMAccountName)"
-        raise CloudAccountNotFoundError(
+        raise NoCloudAccountError(
             f"refused: no account {username!r} in the Entra ID tenant of customer "
             f"{customer.name!r}{how}; {NOTHING}"
         )
@@ -89,7 +85,7 @@ def check_target(
     groups = gateway.member_of(customer, user.id, budget=budget)
     reason = _protection(gateway, customer, user, groups, budget)
     if reason is not None:
-        raise ProtectedCloudAccountError(
+        raise ProtectedTargetError(
             f"refused: {user.upn!r} is a protected account: {reason}; {NOTHING}"
         )
     return groups
@@ -100,18 +96,18 @@ def allowed_group(
 ) -> CloudGroup:
     """The group, if allow-listed, changeable through Graph and not itself protected."""
     if name not in customer.allowlist(GROUPS_ALLOWLIST):
-        raise CloudGroupNotAllowedError(
+        raise GroupNotAllowedError(
             f"refused: group {name!r} is not on the {GROUPS_ALLOWLIST!r} allow-list of customer "
             f"{customer.name!r}; {NOTHING}"
         )
     group = gateway.find_group(customer, name, budget=budget)
     if group is None:
-        raise CloudGroupNotAllowedError(
+        raise GroupNotAllowedError(
             f"refused: no group {name!r} in the Entra ID tenant of customer {customer.name!r}; "
             f"{NOTHING}"
         )
     if group.kind in EXCHANGE_KINDS:
-        raise CloudGroupNotAllowedError(
+        raise GroupNotAllowedError(
             f"refused: group {name!r} is {EXCHANGE_KINDS[group.kind]}: Exchange Online owns its "
             f"members and Microsoft Graph cannot change them (use the Exchange admin center); "
             f"{NOTHING}"
@@ -119,7 +115,7 @@ def allowed_group(
     protected = {n.lower() for n in entra_of(customer).protected_groups}
     if group.role_assignable or group.name.lower() in protected:
         why = "role-assignable (its members may hold directory roles)"
-        raise CloudGroupNotAllowedError(
+        raise GroupNotAllowedError(
             f"refused: group {name!r} is {why if group.role_assignable else 'protected'} and "
             f"is never changed here, even when allow-listed; {NOTHING}"
         )

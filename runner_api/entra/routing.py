@@ -25,7 +25,7 @@ from runner_api.directory.actions import UserParams
 from runner_api.directory.executor import DirectoryExecutor
 from runner_api.entra import guardrails
 from runner_api.entra.actions import ENTRA_ONLY
-from runner_api.entra.errors import CloudAccountNotFoundError, NotInEntraError
+from runner_api.entra.errors import NoCloudAccountError, NotInEntraError
 from runner_api.entra.executor import EntraExecutor, graph_failure
 from runner_api.entra.fixes import budget_of
 from runner_api.errors import ConfigurationError
@@ -81,7 +81,8 @@ class IdentityRouter:
         if customer.identity is Identity.ENTRA:
             _said(ctx, ENTRA, f"customer {customer.name!r} has its accounts in Entra ID")
             return self._entra, ctx
-        username = UserParams.model_validate(ctx.params).username
+        # Only the account is read here; each executor validates the rest of the params.
+        username = UserParams.model_validate({"username": ctx.params.get("username")}).username
         if "@" not in username and action not in ENTRA_ONLY:
             _said(ctx, AD, f"{username} is a sAMAccountName: an on-premises account")
             return self._directory, ctx
@@ -89,7 +90,7 @@ class IdentityRouter:
         if user is None:
             how = "" if "@" in username else " synced from that sAMAccountName"
             hint = "; for an account only in AD give its sAMAccountName" if "@" in username else ""
-            raise CloudAccountNotFoundError(
+            raise NoCloudAccountError(
                 f"refused: no account {username!r}{how} in the Entra ID tenant of customer "
                 f"{customer.name!r}{hint}; nothing was changed"
             )
@@ -106,7 +107,7 @@ class IdentityRouter:
             return self._entra, ctx
         sam = user.on_premises_sam_account_name
         if not sam:
-            raise CloudAccountNotFoundError(
+            raise NoCloudAccountError(
                 f"refused: {user.upn} is synced from on-premises but Entra ID names no "
                 "onPremisesSamAccountName to find it in AD by; nothing was changed"
             )

@@ -78,18 +78,8 @@ class GraphRefusedError(GraphError):
 
 class GraphThrottledError(GraphError):
     code = "graph_throttled"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retry_after_s: float | None = None,
-    ) -> None:
-        super().__init__(message, status=status, request_id=request_id)
-        # What Graph asked to wait (None when it said nothing): when to try again.
-        self.retry_after_s = retry_after_s
+    # What Graph asked to wait, set where it is raised (None: it said nothing).
+    retry_after_s: float | None = None
 
 
 class GraphAmbiguousError(GraphError):

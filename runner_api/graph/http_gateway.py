@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -158,21 +159,17 @@ class HttpGraph:
     def find_synced_user(
         self, customer: Customer, sam_account_name: str, *, budget: Budget = UNBOUNDED
     ) -> CloudUser | None:
+        sam = values.odata_string(sam_account_name)
         # onPremisesSamAccountName is filterable only as an advanced query (eventual, $count).
-        params = {
-            "$filter": f"onPremisesSamAccountName eq {values.odata_string(sam_account_name)}",
-            "$select": values.USER_FIELDS,
-            "$count": "true",
-            "$top": "2",
-        }
-        operation = f"find the synced user {sam_account_name!r}"
-        found = list(self._items(customer, "/users", operation, budget, params, EVENTUAL, 2))
+        query = {"$filter": f"onPremisesSamAccountName eq {sam}", "$count": "true", "$top": "2"}
+        operation = f"find the user synced from {sam_account_name!r}"
+        items = self._items(
+            customer, "/users", operation, budget, query | {"$select": values.USER_FIELDS}, EVENTUAL
+        )
+        found = [values.user(item) for item in itertools.islice(items, 2)]
         if len(found) > 1:
-            raise GraphAmbiguousError(
-                f"{len(found)} users of customer {customer.name!r} are synced from "
-                f"{sam_account_name!r}: fix the synchronisation first"
-            )
-        return values.user(found[0]) if found else None
+            raise GraphAmbiguousError(f"{operation}: several users are; fix the synchronisation")
+        return found[0] if found else None
 
     def search_users(
         self, customer: Customer, text: str, limit: int, *, budget: Budget = UNBOUNDED
