@@ -7,14 +7,17 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from pydantic import ValidationError
 
 from runner_api.entra import IdentityRouter
 from runner_api.runs.status import RunStatus
+from runner_api.vpn import vpn_actions
 from tests.directory.conftest import VERIFIED
-from tests.entra.conftest import Run, cloud_user, graph_writes
+from tests.entra.conftest import SPECS, Run, cloud_user, graph_writes
 from tests.plugins.graph_lab import GraphLab
 
 MakeRun = Callable[..., Run]
+SPECS_VPN = {spec.name: spec for spec in vpn_actions()}
 ADELE = "adele.vance@fabrikam.example"
 
 
@@ -202,3 +205,38 @@ def test_every_graph_call_is_an_event_with_its_ids(
         set(c) == {"method", "path", "status", "request_id", "client_request_id", "elapsed_ms"}
         for c in calls
     )
+
+
+@pytest.mark.parametrize(
+    ("username", "valid"),
+    [
+        ("jdoe", True),
+        ("adele.vance@fabrikam.example", True),
+        ("o'neil@lab.test", True),
+        ("adele@localhost", False),
+        ("a b@lab.test", False),
+        ("*)(uid=*@lab.test", False),
+        ("x" * 64 + "@" + "d" * 60 + ".example", False),
+        ("twenty-one-characters", False),
+    ],
+)
+def test_username_is_a_login_or_a_user_principal_name(username: str, valid: bool) -> None:
+    model = SPECS["account_disable"].params_model
+    try:
+        model.model_validate({"username": username})
+    except ValidationError:
+        assert not valid
+    else:
+        assert valid
+    # The VPN's certificate names keep to logins.
+    if "@" in username:
+        with pytest.raises(ValidationError):
+            SPECS_VPN["vpn_revoke"].params_model.model_validate({"username": username})
+
+
+@pytest.mark.parametrize("minutes", [9, 481])
+def test_a_temporary_access_pass_stays_within_its_bounds(minutes: int) -> None:
+    with pytest.raises(ValidationError, match="lifetime_minutes"):
+        SPECS["temporary_access_pass"].params_model.model_validate(
+            {"username": ADELE, "caller_verification": VERIFIED, "lifetime_minutes": minutes}
+        )
