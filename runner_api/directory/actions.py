@@ -13,8 +13,8 @@ from runner_api.catalog.params import ActionParams, FutureDatetime
 _SAM = r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"
 SAM_ACCOUNT_NAME_PATTERN = f"^{_SAM}$"
 # A user principal name as Entra ID accepts it, narrowed: a local part of letters, digits
-# and . _ ' - (64 at most), then a DNS name of two labels or more. No space, quote or
-# percent sign can reach a Graph path or filter.
+# and . _ ' - (64 at most), then a DNS name of two labels or more. No space, slash, double
+# quote or percent sign reaches a Graph path (where the UPN goes, percent-encoded).
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _UPN = rf"[A-Za-z0-9][A-Za-z0-9._'-]{{0,63}}@{_LABEL}(?:\.{_LABEL})+"
 # Either: an AD customer looks a UPN up as a login, finds none and changes nothing.
