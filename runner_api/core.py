@@ -30,6 +30,7 @@ from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.health import ServiceHealth
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
+from runner_api.entra import entra_actions
 from runner_api.errors import FixlineError
 from runner_api.executors import ExecutorBuilder, build_executors
 from runner_api.mailbox import MailboxService, mailbox_actions
@@ -111,6 +112,7 @@ class Core:
             [
                 *builtin_actions(),
                 *directory_actions(),
+                *entra_actions(),
                 *mailbox_actions(),
                 *pki_actions(),
                 *vpn_actions(),

@@ -17,6 +17,8 @@ from runner_api.database import Database
 from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.accounts import DirectoryAccounts
 from runner_api.directory.gateway import DirectoryGateway
+from runner_api.entra import IdentityRouter
+from runner_api.graph import GraphGateway, HttpGraph
 from runner_api.mailbox import EwsMailbox, MailboxExecutor
 from runner_api.mailbox.gateway import MailboxGateway
 from runner_api.pki.authority import CustomerCa
@@ -46,6 +48,8 @@ class ExecutorSet:
     accounts: AccountGuard
     # Connection pools and the like, closed with the process.
     closers: tuple[Callable[[], None], ...] = field(default=())
+    # Entra ID through Microsoft Graph; None where nothing was built for it (fast tests).
+    graph_gateway: GraphGateway | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -71,21 +75,26 @@ def assemble(
     mailbox_gateway: MailboxGateway,
     playbooks: Executor,
     closers: tuple[Callable[[], None], ...] = (),
+    graph_gateway: GraphGateway | None = None,
 ) -> ExecutorSet:
-    """The executors of every kind on the given gateways and playbook runner."""
+    """The executors of every kind on the given gateways and playbook runner; directory
+    actions of Entra ID and hybrid customers need `graph_gateway` (else they fail)."""
     directory = DirectoryExecutor(directory_gateway)
     accounts = AccountGuard(DirectoryAccounts(directory_gateway))
     # The CA key stays in the credential store; CustomerCa opens it only to sign.
     ca = CustomerCa(credentials)
     ledger = CertificateLedger(db)
     by_kind: dict[ActionKind, Executor] = {
-        ActionKind.DIRECTORY: directory,
+        # By the customer's identity and the account's origin: AD or Entra ID.
+        ActionKind.DIRECTORY: IdentityRouter(directory, graph_gateway),
         ActionKind.MAILBOX: MailboxExecutor(mailbox_gateway, accounts),
         ActionKind.PLAYBOOK: playbooks,
         ActionKind.CERTIFICATE: CertificateExecutor(ca, playbooks, ledger, SocketTlsProbe()),
         ActionKind.VPN: VpnExecutor(directory, playbooks, ca, ledger),
     }
-    return ExecutorSet(by_kind, directory_gateway, mailbox_gateway, ca, accounts, closers)
+    return ExecutorSet(
+        by_kind, directory_gateway, mailbox_gateway, ca, accounts, closers, graph_gateway
+    )
 
 
 def build_executors(
@@ -94,9 +103,11 @@ def build_executors(
     vetting: VettingLock,
     credentials: EncryptedCredentialSource,
 ) -> ExecutorSet:
-    """The production set: ldap3 against AD, exchangelib against Exchange, ansible-runner."""
+    """The production set: ldap3 against AD, exchangelib against Exchange, httpx + msal
+    against Microsoft Graph, ansible-runner."""
     ldap = LdapDirectory(credentials, pool_size=settings.workers)
     ews = EwsMailbox(credentials, max_connections=settings.workers)
+    graph = HttpGraph(credentials)
     playbooks = PlaybookExecutor(
         project_dir=settings.project_dir,
         work_dir=settings.resolved_work_dir,
@@ -104,4 +115,5 @@ def build_executors(
         credentials=credentials,
         pexpect_timeout_s=settings.pexpect_timeout_s,
     )
-    return assemble(db, credentials, ldap, ews, playbooks, closers=(ldap.close, ews.close))
+    closers = (ldap.close, ews.close, graph.close)
+    return assemble(db, credentials, ldap, ews, playbooks, closers, graph)

@@ -59,10 +59,11 @@ class AccountGuard:
         return [hold for ref in owners if (hold := self._hold(customer, ref)) is not None]
 
     def _hold(self, customer: Customer, ref: AccountRef) -> tuple[str, str] | None:
-        if not ref.by_address:
-            if ref.value.lower() not in customer.vip_users:
-                return None
+        if ref.value.lower() in customer.vip_users:
+            # A login, or a user principal name as an Entra ID customer lists its VIPs.
             return (VIP_USER, f"{ref.value} is on the VIP list of customer {customer.name}")
+        if not ref.by_address:
+            return None
         try:
             owner = self._directory.owner_of(customer, ref.value)
         except ConfigurationError:

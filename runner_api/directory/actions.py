@@ -10,12 +10,24 @@ from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskT
 from runner_api.catalog.params import ActionParams, FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
+_SAM = r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"
+SAM_ACCOUNT_NAME_PATTERN = f"^{_SAM}$"
+# A user principal name as Entra ID accepts it, narrowed: a local part of letters, digits
+# and . _ ' - (64 at most), then a DNS name of two labels or more. No space, slash, double
+# quote or percent sign reaches a Graph path (where the UPN goes, percent-encoded).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_UPN = rf"[A-Za-z0-9][A-Za-z0-9._'-]{{0,63}}@{_LABEL}(?:\.{_LABEL})+"
+# Either: an AD customer looks a UPN up as a login, finds none and changes nothing.
+USERNAME_PATTERN = f"^(?:{_SAM}|{_UPN})$"
+# Entra ID's limit for a UPN.
+USERNAME_MAX = 113
 GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
 _USERNAME = Field(
     pattern=USERNAME_PATTERN,
-    description="The account's login (sAMAccountName), inside the customer's user OUs.",
-    examples=["jdoe"],
+    max_length=USERNAME_MAX,
+    description="The account: its login (sAMAccountName), inside the customer's user OUs; "
+    "or, for Entra ID, its user principal name (user@domain).",
+    examples=["jdoe", "jdoe@contoso.com"],
 )
 
 
@@ -67,9 +79,16 @@ class GroupAddParams(GroupParams):
     )
 
 
-def _spec(
-    name: str, title: str, description: str, params: type[BaseModel], risk: RiskTier
+def action_spec(
+    name: str,
+    title: str,
+    description: str,
+    params: type[BaseModel],
+    risk: RiskTier,
+    *,
+    vip_approval: bool = False,
 ) -> ActionSpec:
+    """A directory action on the account `username` names (AD or Entra ID)."""
     allowlisted = {"group": "groups"} if issubclass(params, GroupParams) else {}
     return ActionSpec(
         name=name,
@@ -83,51 +102,52 @@ def _spec(
         supports_check_mode=True,
         allowlisted=allowlisted,
         accounts={"username": AccountRole.OWNER},
-        # A reset hands the account to whoever called: a VIP's waits for a second person.
-        vip_approval=name == "password_reset",
+        vip_approval=vip_approval,
     )
 
 
 def directory_actions() -> list[ActionSpec]:
     """Every directory action this release ships."""
     return [
-        _spec(
+        action_spec(
             "password_reset",
             "Reset a password",
             "Set a random temporary password (shown once to the requester) that must be "
             "changed at next logon; optionally unlock the account.",
             PasswordResetParams,
             RiskTier.HIGH,
+            # A reset hands the account to whoever called: a VIP's waits for a second person.
+            vip_approval=True,
         ),
-        _spec(
+        action_spec(
             "account_unlock",
             "Unlock an account",
             "Clear a lockout; the password is not touched.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "account_enable",
             "Enable an account",
             "Clear the account-disabled flag.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "account_disable",
             "Disable an account",
             "Set the account-disabled flag; the user can no longer log on.",
             UserParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "group_add",
             "Add to a group",
             "Add the user to an allow-listed group, optionally until `expires_at`.",
             GroupAddParams,
             RiskTier.MEDIUM,
         ),
-        _spec(
+        action_spec(
             "group_remove",
             "Remove from a group",
             "Remove the user from an allow-listed group.",

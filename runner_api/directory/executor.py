@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -17,12 +16,11 @@ from runner_api.directory.actions import (
     UserParams,
 )
 from runner_api.directory.affected import read_manager_early, with_affected
-from runner_api.directory.fixes import Step, protect, succeeded
+from runner_api.directory.fixes import Step, protect
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
 from runner_api.directory.look_ahead import AheadReads
 from runner_api.directory.password_reset import reset_password
-from runner_api.runs.context import FollowUp, Outcome, RunContext
-from runner_api.runs.status import RunStatus
+from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
 
 SYSTEM = "directory"
@@ -79,13 +77,7 @@ class DirectoryExecutor:
         write: Callable[[], object],
         group_dn: str | None = None,
     ) -> Outcome:
-        if ctx.check_mode and step.changed:
-            return succeeded(ctx, step, f"would {step.what}")
-        if not step.changed:
-            return succeeded(ctx, step, step.done)
-        emit(ctx, "change", step.what, **step.after)
-        ended = fixes.apply(ctx, step, write, lambda: self._observe(ctx, user, step, group_dn))
-        return ended or succeeded(ctx, step, step.done)
+        return fixes.finish(ctx, step, write, lambda: self._observe(ctx, user, step, group_dn))
 
     def _observe(
         self, ctx: RunContext, user: UserEntry, step: Step, group_dn: str | None
@@ -123,7 +115,7 @@ class DirectoryExecutor:
         group = guardrails.allowed_group(self._gateway, ctx.customer, params.group)
         user = self._target(ctx, params.username)
         was = fixes.is_member(self._gateway, ctx.customer, user, group.dn)
-        step = fixes.member_step(user, group, was, add)
+        step = fixes.member_step(user.username, group.name, was, add)
         changes = add and step.changed
         early = read_manager_early(self._gateway, ctx, user, self._side) if changes else None
         outcome = self._finish(
@@ -134,20 +126,11 @@ class DirectoryExecutor:
                 self._gateway, ctx, user, outcome, granted=group.name, early=early
             )
         expires_at = params.expires_at if isinstance(params, GroupAddParams) else None
-        if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
-            # No follow-up for a membership that existed before: it was not granted here.
-            return outcome
-        revoke = FollowUp(
-            "group_remove", {"username": user.username, "group": group.name}, due_at=expires_at
-        )
-        summary = f"{outcome.summary} until {expires_at.isoformat()}"
-        return replace(outcome, summary=summary, follow_ups=(revoke,))
+        return fixes.with_expiry(outcome, expires_at, user.username, group.name)
 
     def _set_member(
         self, ctx: RunContext, user: UserEntry, group_dn: str, add: bool, step: Step
     ) -> None:
         if not self._gateway.set_member(ctx.customer, group_dn, user.dn, add):
             # 68 / 53: someone else made the same change meanwhile; nothing done here.
-            step.after = dict(step.before)
-            state = "a member of" if add else "not a member of"
-            step.done = f"no change: {user.username} is already {state} {step.before['group']}"
+            fixes.unchanged_member(step, user.username, add)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from ldap3 import MODIFY_REPLACE
@@ -17,10 +18,10 @@ from runner_api.directory.gateway import (
     ACCOUNTDISABLE,
     Changes,
     DirectoryGateway,
-    GroupEntry,
     UserEntry,
 )
-from runner_api.runs.context import Outcome, RunContext
+from runner_api.errors import FixlineError
+from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import emit
 
@@ -112,38 +113,88 @@ def is_member(
     return gateway.matches(customer, user.dn, filters.member_of(group_dn))
 
 
-def member_step(user: UserEntry, group: GroupEntry, was: bool, add: bool) -> Step:
-    """Membership of one group: the write is set_member, not a modify of the user."""
-    name = user.username
+def member_step(name: str, group: str, was: bool, add: bool) -> Step:
+    """Membership of one group (by the account's and group's names): the write is the
+    system's own membership call, not a modify of the user."""
     verb, past, prep = ("add", "added to", "to") if add else ("remove", "removed from", "from")
     state = "a member of" if was else "not a member of"
     return Step(
-        {"member": was, "group": group.name},
-        {"member": add, "group": group.name},
+        {"member": was, "group": group},
+        {"member": add, "group": group},
         {},
-        f"{verb} {name} {prep} {group.name}",
-        f"{name} {past} {group.name}"
-        if was != add
-        else f"no change: {name} is already {state} {group.name}",
+        f"{verb} {name} {prep} {group}",
+        f"{name} {past} {group}" if was != add else f"no change: {name} is already {state} {group}",
     )
 
 
-def apply(
-    ctx: RunContext, step: Step, write: Callable[[], object], observe: Callable[[], State]
-) -> Outcome | None:
-    """Send the step's one write; on a dropped link, reconcile by reading the state back.
+def unchanged_member(step: Step, name: str, add: bool) -> None:
+    """The membership call found it done already (someone else made the same change)."""
+    step.after = dict(step.before)
+    state = "a member of" if add else "not a member of"
+    step.done = f"no change: {name} is already {state} {step.before['group']}"
 
-    Returns None when the change is known to be applied, else the Outcome to end with.
-    """
+
+def with_expiry(
+    outcome: Outcome, expires_at: datetime | None, username: str, group: str
+) -> Outcome:
+    """A granted membership with `expires_at`: the group_remove follow-up that revokes it."""
+    if outcome.status is not RunStatus.SUCCEEDED or expires_at is None or not outcome.changed:
+        # No follow-up for a membership that existed before: it was not granted here.
+        return outcome
+    revoke = FollowUp("group_remove", {"username": username, "group": group}, due_at=expires_at)
+    summary = f"{outcome.summary} until {expires_at.isoformat()}"
+    return replace(outcome, summary=summary, follow_ups=(revoke,))
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    """How a system says "the write was sent and its answer lost", and what a read back of
+    the state may raise there."""
+
+    sent: type[FixlineError]
+    read_failed: tuple[type[FixlineError], ...]
+
+
+LDAP_LOST = LostAnswer(ConnectionLostError, (DirectoryError,))
+
+
+def finish(
+    ctx: RunContext,
+    step: Step,
+    write: Callable[[], object],
+    observe: Callable[[], State],
+    lost: LostAnswer = LDAP_LOST,
+) -> Outcome:
+    """The end of a one-write step: check mode and no change answer without the write; else
+    the write, and on a lost answer the state read back (`observe`) to tell what happened."""
+    if ctx.check_mode and step.changed:
+        return succeeded(ctx, step, f"would {step.what}")
+    if not step.changed:
+        return succeeded(ctx, step, step.done)
+    emit(ctx, "change", step.what, **step.after)
     try:
         write()
-        return None
-    except ConnectionLostError as exc:
-        lost = exc.message
+    except lost.sent as exc:
+        ended = reconcile(ctx, step, observe, exc.message, lost.read_failed)
+        if ended is not None:
+            return ended
+    # step.done is read after the write: it may have found the change made already.
+    return succeeded(ctx, step, step.done)
+
+
+def reconcile(
+    ctx: RunContext,
+    step: Step,
+    observe: Callable[[], State],
+    lost: str,
+    read_failed: tuple[type[FixlineError], ...],
+) -> Outcome | None:
+    """After a lost answer: None when the state read back shows the change applied, else the
+    Outcome to end with (nothing changed, or outcome unknown)."""
     emit(ctx, "reconcile", "connection dropped after the write; reading the account back")
     try:
         now = observe()
-    except DirectoryError as exc:
+    except read_failed as exc:
         return unknown(ctx, step, f"{lost}; reading it back failed too ({exc.message})")
     if now == step.after and now != step.before:
         return None

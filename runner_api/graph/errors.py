@@ -78,6 +78,8 @@ class GraphRefusedError(GraphError):
 
 class GraphThrottledError(GraphError):
     code = "graph_throttled"
+    # What Graph asked to wait, set where it is raised (None: it said nothing).
+    retry_after_s: float | None = None
 
 
 class GraphAmbiguousError(GraphError):

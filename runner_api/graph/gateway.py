@@ -114,6 +114,13 @@ class GraphGateway(Protocol):
         """find_user, raising GraphNotFoundError when there is none."""
         ...
 
+    def find_synced_user(
+        self, customer: Customer, sam_account_name: str, *, budget: Budget = UNBOUNDED
+    ) -> CloudUser | None:
+        """The user synced from the on-premises account with this sAMAccountName
+        (onPremisesSamAccountName); None when there is none, GraphAmbiguousError for several."""
+        ...
+
     def search_users(
         self, customer: Customer, text: str, limit: int, *, budget: Budget = UNBOUNDED
     ) -> list[CloudUser]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -154,6 +155,21 @@ class HttpGraph:
         if found is None:
             raise GraphNotFoundError(f"no user {user_id!r} in customer {customer.name!r}'s tenant")
         return found
+
+    def find_synced_user(
+        self, customer: Customer, sam_account_name: str, *, budget: Budget = UNBOUNDED
+    ) -> CloudUser | None:
+        sam = values.odata_string(sam_account_name)
+        # onPremisesSamAccountName is filterable only as an advanced query (eventual, $count).
+        query = {"$filter": f"onPremisesSamAccountName eq {sam}", "$count": "true", "$top": "2"}
+        operation = f"find the user synced from {sam_account_name!r}"
+        items = self._items(
+            customer, "/users", operation, budget, query | {"$select": values.USER_FIELDS}, EVENTUAL
+        )
+        found = [values.user(item) for item in itertools.islice(items, 2)]
+        if len(found) > 1:
+            raise GraphAmbiguousError(f"{operation}: several users are; fix the synchronisation")
+        return found[0] if found else None
 
     def search_users(
         self, customer: Customer, text: str, limit: int, *, budget: Budget = UNBOUNDED

@@ -290,20 +290,20 @@ class TenantLink:
         wait = retry_after(response, DEFAULT_BACK_OFF_S * attempt)
         status, rid = response.status_code, request_id(response)
         if wait > self.config.max_retry_wait_s:
-            raise GraphThrottledError(
-                f"{operation}: throttled (HTTP {status}); Graph asks to wait {wait:g} s, more "
-                f"than max_retry_wait_s {self.config.max_retry_wait_s:g} s (request-id {rid})",
-                status=status,
-                request_id=rid,
-            )
-        if time.monotonic() + wait >= budget.deadline:
-            raise GraphThrottledError(
-                f"{operation}: throttled (HTTP {status}); Graph asks to wait {wait:g} s, more "
-                f"than the run's time budget has left (request-id {rid})",
-                status=status,
-                request_id=rid,
-            )
-        time.sleep(wait)
+            limit = f"max_retry_wait_s {self.config.max_retry_wait_s:g} s"
+        elif time.monotonic() + wait >= budget.deadline:
+            limit = "the run's time budget has left"
+        else:
+            time.sleep(wait)
+            return
+        error = GraphThrottledError(
+            f"{operation}: throttled (HTTP {status}); Graph asks to wait {wait:g} s, more "
+            f"than {limit} (request-id {rid})",
+            status=status,
+            request_id=rid,
+        )
+        error.retry_after_s = wait
+        raise error
 
 
 def retry_after(response: httpx.Response, default: float) -> float:

@@ -77,20 +77,25 @@ def _guarded(ctx: RunContext, actions: Mapping[str, Action], system: str) -> Out
     try:
         checkpoint(ctx, system)
         return action(ctx)
-    except StoppedError as stop:
-        return Outcome(stop.status, error=stop.message)
-    except RefusedError as exc:
+    except Exception as exc:  # the contract is "never raise": report, don't crash the worker
+        return failure(ctx, exc, system)
+
+
+def failure(ctx: RunContext, exc: Exception, system: str) -> Outcome:
+    """The Outcome of an action that `exc` stopped (a refusal is an event of the run too)."""
+    if isinstance(exc, StoppedError):
+        return Outcome(exc.status, error=exc.message)
+    if isinstance(exc, RefusedError):
         emit(ctx, "refused", exc.message, rule=exc.code)
         # Which guardrail refused it (protected_target, out_of_scope, vip_not_approved ...).
         return Outcome(RunStatus.REFUSED, error=exc.message, details={"refused_by": exc.code})
-    except FixlineError as exc:
+    if isinstance(exc, FixlineError):
         return Outcome(RunStatus.FAILED, error=exc.message)
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         # Re-validated at run time: e.g. an expires_at that passed while the run was queued.
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
             for err in exc.errors(include_url=False, include_input=False)
         )
         return Outcome(RunStatus.REFUSED, error=f"invalid parameters: {problems}")
-    except Exception as exc:  # the contract is "never raise": report, don't crash the worker
-        return Outcome(RunStatus.FAILED, error=f"{system} run failed: {type(exc).__name__}")
+    return Outcome(RunStatus.FAILED, error=f"{system} run failed: {type(exc).__name__}")

@@ -13,6 +13,7 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
 from runner_api.directory import directory_actions
+from runner_api.entra import entra_actions
 from runner_api.errors import ConfigurationError
 from runner_api.executors import ExecutorSet, build_executors
 from runner_api.mailbox import mailbox_actions
@@ -38,6 +39,7 @@ def catalog() -> Catalog:
         [
             *builtin_actions(),
             *directory_actions(),
+            *entra_actions(),
             *mailbox_actions(),
             *pki_actions(),
             *vpn_actions(),

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
 from runner_api.catalog.params import ActionParams, FutureDatetime
-from runner_api.directory.actions import USERNAME_PATTERN
+from runner_api.directory.actions import SAM_ACCOUNT_NAME_PATTERN
 
 VPN_GRANT = "vpn_grant"
 VPN_REVOKE = "vpn_revoke"
@@ -14,7 +14,7 @@ VPN_REVOKE = "vpn_revoke"
 
 class VpnRevokeParams(ActionParams):
     username: str = Field(
-        pattern=USERNAME_PATTERN,
+        pattern=SAM_ACCOUNT_NAME_PATTERN,
         description="The account (sAMAccountName); it names the client certificate too.",
         examples=["jdoe"],
     )

@@ -1,0 +1,124 @@
+"""IdentityRouter: the executor of directory actions; each run goes where its account lives.
+
+customer identity   account                      action                         goes to
+ad                  any                          AD actions                     Active Directory
+ad                  any                          session_revoke, mfa_reset, TAP refused
+entra               any                          any                            Entra ID
+hybrid              synced (onPremisesSyncEnabled) AD actions                   Active Directory
+hybrid              synced                       session_revoke, mfa_reset, TAP Entra ID
+hybrid              cloud-only                   any                            Entra ID
+hybrid              a sAMAccountName             AD actions                     Active Directory
+
+A sAMAccountName only ever names an on-premises account, so for an AD action it needs no
+lookup in Entra ID; a UPN is looked up there, and a sAMAccountName is for an Entra-only
+action (by onPremisesSamAccountName). Every decision is a `routing` event of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from runner_api.customers.models import Customer, Identity
+from runner_api.directory.actions import UserParams
+from runner_api.directory.executor import DirectoryExecutor
+from runner_api.entra import guardrails
+from runner_api.entra.actions import ENTRA_ONLY
+from runner_api.entra.errors import NoCloudAccountError, NotInEntraError
+from runner_api.entra.executor import EntraExecutor, graph_failure
+from runner_api.entra.fixes import budget_of
+from runner_api.errors import ConfigurationError
+from runner_api.graph.errors import GraphError
+from runner_api.graph.gateway import GraphGateway
+from runner_api.runs.context import Executor, Outcome, RunContext
+from runner_api.runs.steps import emit, failure
+
+AD, ENTRA = "Active Directory", "Entra ID"
+SYNCED = "the account is synced from on-premises (onPremisesSyncEnabled)"
+
+
+class IdentityRouter:
+    """Runs directory actions on AD or Entra ID by the customer's identity and the account's
+    origin; implements Executor (and LooksAhead, for AD customers)."""
+
+    def __init__(self, directory: DirectoryExecutor, graph: GraphGateway | None = None) -> None:
+        self._directory = directory
+        self._graph = graph
+        self._entra = EntraExecutor(graph) if graph is not None else None
+
+    def execute(self, ctx: RunContext) -> Outcome:
+        """Choose the system, then run there; every failure becomes an Outcome."""
+        try:
+            executor, routed = self._route(ctx)
+        except GraphError as exc:
+            return graph_failure(exc)
+        except Exception as exc:  # the contract is "never raise"
+            return failure(ctx, exc, "identity routing")
+        return executor.execute(routed)
+
+    def look_ahead(
+        self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
+    ) -> None:
+        """The directory's early target lookup, for customers whose accounts are all in AD."""
+        if customer.identity is Identity.AD:
+            self._directory.look_ahead(run_id, customer, action, params)
+
+    def drop_ahead(self, run_id: str) -> None:
+        self._directory.drop_ahead(run_id)
+
+    def _route(self, ctx: RunContext) -> tuple[Executor, RunContext]:
+        customer, action = ctx.customer, ctx.action.name
+        if customer.identity is Identity.AD:
+            if action in ENTRA_ONLY:
+                raise NotInEntraError(
+                    f"refused: {action} acts on Entra ID accounts, and customer "
+                    f"{customer.name!r} has Active Directory only; nothing was changed"
+                )
+            return self._directory, ctx
+        if self._entra is None or self._graph is None:
+            raise ConfigurationError("this process has no Microsoft Graph gateway")
+        if customer.identity is Identity.ENTRA:
+            _said(ctx, ENTRA, f"customer {customer.name!r} has its accounts in Entra ID")
+            return self._entra, ctx
+        # Only the account is read here; each executor validates the rest of the params.
+        username = UserParams.model_validate({"username": ctx.params.get("username")}).username
+        if "@" not in username and action not in ENTRA_ONLY:
+            _said(ctx, AD, f"{username} is a sAMAccountName: an on-premises account")
+            return self._directory, ctx
+        user = guardrails.find(self._graph, customer, username, budget_of(ctx))
+        if user is None:
+            how = "" if "@" in username else " synced from that sAMAccountName"
+            hint = "; for an account only in AD give its sAMAccountName" if "@" in username else ""
+            raise NoCloudAccountError(
+                f"refused: no account {username!r}{how} in the Entra ID tenant of customer "
+                f"{customer.name!r}{hint}; nothing was changed"
+            )
+        if action in ENTRA_ONLY:
+            also = ", also for an account synced from on-premises"
+            _said(
+                ctx,
+                ENTRA,
+                f"{action} acts on Entra ID{also if user.on_premises_sync_enabled else ''}",
+            )
+            return self._entra, _as(ctx, user.upn)
+        if not user.on_premises_sync_enabled:
+            _said(ctx, ENTRA, "the account is cloud-only (not synced from on-premises)")
+            return self._entra, ctx
+        sam = user.on_premises_sam_account_name
+        if not sam:
+            raise NoCloudAccountError(
+                f"refused: {user.upn} is synced from on-premises but Entra ID names no "
+                "onPremisesSamAccountName to find it in AD by; nothing was changed"
+            )
+        _said(ctx, AD, f"{SYNCED}; its sAMAccountName is {sam}")
+        return self._directory, _as(ctx, sam)
+
+
+def _said(ctx: RunContext, system: str, why: str) -> None:
+    emit(ctx, "routing", f"routed to {system}: {why}", system=system)
+
+
+def _as(ctx: RunContext, username: str) -> RunContext:
+    """The same run, its account named as the chosen system names it."""
+    return replace(ctx, params={**ctx.params, "username": username}, target=username)
