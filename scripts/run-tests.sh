@@ -11,6 +11,8 @@ trap 'rm -f "$others_log"' EXIT
 start=$SECONDS
 "${PYTEST[@]}" -m "not lab" >"$others_log" 2>&1 &
 others=$!
+# Ctrl-C (or CI's timeout) stops both sessions, not only the one in the foreground.
+trap 'kill "$others" 2>/dev/null; exit 130' INT TERM
 echo "== tests without the lab: running in the background, shown when both end"
 echo "== tests with the lab"
 "${PYTEST[@]}" -m lab
