@@ -25,14 +25,22 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(data_dir: Path, credentials_dir: Path, timeout_s: float = 120) -> Iterator[httpx.Client]:
-    """Start the service, wait for /healthz, yield a logged-in client; stop it afterwards."""
+def served(
+    data_dir: Path,
+    credentials_dir: Path,
+    timeout_s: float = 120,
+    project_dir: Path = PROJECT,
+) -> Iterator[httpx.Client]:
+    """Start the service, wait for /healthz, yield a logged-in client; stop it afterwards.
+
+    `project_dir` holds playbooks/, roles/, vetting.lock.json and inventories/ (default the
+    checkout; a bench with customers of its own passes a copy)."""
     port, token = _free_port(), secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "FIXLINE_DATA_DIR": str(data_dir),
         "FIXLINE_CREDENTIALS_DIR": str(credentials_dir),
-        "FIXLINE_PROJECT_DIR": str(PROJECT),
+        "FIXLINE_PROJECT_DIR": str(project_dir),
         "FIXLINE_PORT": str(port),
         "FIXLINE_BOOTSTRAP_TOKEN": token,
         # A benchmark repeats one fix on one target hundreds of times: that is what rate
