@@ -56,13 +56,12 @@ def locate(gateway: GraphGateway, customer: Customer, username: str, budget: Bud
 
 
 def _protection(
-    gateway: GraphGateway, customer: Customer, user: CloudUser, groups: list[CloudGroup], b: Budget
+    customer: Customer, user: CloudUser, groups: list[CloudGroup], roles: list[str]
 ) -> str | None:
     config = entra_of(customer)
     names = {user.upn.lower(), (user.on_premises_sam_account_name or "").lower()}
     if names & set(config.deny_list):
         return "it is on the customer's deny list"
-    roles = gateway.admin_roles(customer, user.id, budget=b)
     if roles:
         return f"it holds the directory role {', '.join(roles)} (directly or through a group)"
     for group in groups:
@@ -82,8 +81,9 @@ def check_target(
     (nested included), read now."""
     if not in_domains(customer, user.upn):
         raise _outside(customer, user.upn)
-    groups = gateway.member_of(customer, user.id, budget=budget)
-    reason = _protection(gateway, customer, user, groups, budget)
+    found = gateway.memberships(customer, user.id, budget=budget)
+    groups = found.groups
+    reason = _protection(customer, user, groups, found.roles)
     if reason is not None:
         raise ProtectedTargetError(
             f"refused: {user.upn!r} is a protected account: {reason}; {NOTHING}"

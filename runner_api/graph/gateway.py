@@ -47,6 +47,14 @@ class CloudGroup:
 
 
 @dataclass(frozen=True)
+class Memberships:
+    """What one transitiveMemberOf read says about a user."""
+
+    groups: list[CloudGroup]
+    roles: list[str]
+
+
+@dataclass(frozen=True)
 class AuthMethod:
     """A registered authentication method; kind is Graph's type name without its suffix
     (`phone`, `microsoftAuthenticator`, `fido2`, `password`, ...)."""
@@ -194,10 +202,11 @@ class GraphGateway(Protocol):
         """Remove a user from a group; False when it was not a member."""
         ...
 
-    def admin_roles(
+    def memberships(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED
-    ) -> list[str]:
-        """Names of the directory roles the user holds, directly or through groups."""
+    ) -> Memberships:
+        """The user's groups and the names of the directory roles it holds, directly or
+        through groups: one read serves both (the guardrails need both before every fix)."""
         ...
 
     def member_of(

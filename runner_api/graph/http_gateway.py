@@ -27,6 +27,7 @@ from runner_api.graph.gateway import (
     Budget,
     CloudGroup,
     CloudUser,
+    Memberships,
     TemporaryAccessPass,
 )
 from runner_api.graph.transport import TenantLink
@@ -327,21 +328,25 @@ class HttpGraph:
         operation = f"read the groups and roles of {user_id}"
         return list(self._items(customer, path, operation, budget, params))
 
-    def admin_roles(
+    def memberships(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED
-    ) -> list[str]:
+    ) -> Memberships:
         items = self._member_of(customer, user_id, budget)
-        return sorted(
+        roles = sorted(
             str(item.get("displayName") or item["id"])
             for item in items
             if item.get("@odata.type") == _DIRECTORY_ROLE
         )
+        return Memberships(_groups(items), roles)
 
     def member_of(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED
     ) -> list[CloudGroup]:
-        items = self._member_of(customer, user_id, budget)
-        return [values.group(item) for item in items if item.get("@odata.type") == _GROUP]
+        return _groups(self._member_of(customer, user_id, budget))
+
+
+def _groups(items: list[dict[str, Any]]) -> list[CloudGroup]:
+    return [values.group(item) for item in items if item.get("@odata.type") == _GROUP]
 
 
 def _json(response: httpx.Response, operation: str) -> dict[str, Any]:

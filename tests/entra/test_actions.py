@@ -100,8 +100,12 @@ def test_a_grant_with_an_end_schedules_its_revoke(
 
 
 def test_session_revoke(router: IdentityRouter, make_run: MakeRun, graph_lab: GraphLab) -> None:
+    graph_lab.simulator.clear_requests()
     outcome = router.execute(make_run("session_revoke", username=ADELE).ctx)
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    # The guardrails read the account's groups and roles once: one list holds both.
+    reads = [r.path for r in graph_lab.simulator.requests if r.path.endswith("/transitiveMemberOf")]
+    assert len(reads) == 1, reads
     assert "a few minutes" in outcome.summary
     assert cloud_user(graph_lab, "adele.vance").sign_in_sessions_valid_from is not None
     assert outcome.diff == {

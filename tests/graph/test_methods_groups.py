@@ -94,17 +94,17 @@ def test_a_second_group_of_the_same_name_is_ambiguous(
 
 def test_roles_and_memberships_are_transitive(gateway: HttpGraph, graph_lab: GraphLab) -> None:
     fabrikam, lab = customer(graph_lab, "fabrikam"), customer(graph_lab, "lab")
-    assert gateway.admin_roles(fabrikam, graph_lab.user_id("patti.fernandez")) == [
+    assert gateway.memberships(fabrikam, graph_lab.user_id("patti.fernandez")).roles == [
         "Global Administrator"
     ]
     lee = graph_lab.user_id("lee.gu")
-    assert gateway.admin_roles(fabrikam, lee) == ["User Administrator"]
+    assert gateway.memberships(fabrikam, lee).roles == ["User Administrator"]
     assert [(g.name, g.role_assignable) for g in gateway.member_of(fabrikam, lee)] == [
         ("IT Admins", True)
     ]
-    assert gateway.admin_roles(fabrikam, graph_lab.user_id("adele.vance")) == []
+    assert gateway.memberships(fabrikam, graph_lab.user_id("adele.vance")).roles == []
     groups = {g.name for g in gateway.member_of(fabrikam, graph_lab.user_id("adele.vance"))}
     assert groups == {"Sales Team", "All Staff"}
-    assert gateway.admin_roles(lab, graph_lab.user_id("breakglass", "lab")) == [
+    assert gateway.memberships(lab, graph_lab.user_id("breakglass", "lab")).roles == [
         "Global Administrator"
     ]
