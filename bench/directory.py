@@ -29,6 +29,7 @@ from ldap3 import BASE, MODIFY_REPLACE
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.served import served  # noqa: E402
 from lab.directory import DirectoryLab  # noqa: E402
 from lab.directory_ldap import Connection  # noqa: E402
@@ -44,11 +45,6 @@ LAB_LOCK = Path(tempfile.gettempdir()) / "fixline-test-lab.lock"
 LAB_LOCK_WAIT_S = 1800
 READ_MODIFY = "read+modify"
 EXTRA = {"password_reset": {"caller_verification": {"method": "callback", "note": "bench"}}}
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -171,7 +167,7 @@ def _compare(
     for (action, name), values in times.items():
         print(
             f"{action:<15} {name:<11} p50 {statistics.median(values):7.1f} ms   "
-            f"p95 {_pct(values, 0.95):7.1f} ms"
+            f"p95 {percentile(values, 0.95):7.1f} ms"
         )
     for action in cases:
         fix = statistics.median(times[(action, "Fixline")])

@@ -41,6 +41,7 @@ from pydantic import SecretStr
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.served import served  # noqa: E402
 from lab.graph import AppCredential, GraphSimulator, seed  # noqa: E402
 from runner_api.directory import temporary_password  # noqa: E402
@@ -57,11 +58,6 @@ ACTIONS = ("password_reset", "session_revoke")
 FIXLINE, DIRECT, READ_WRITE = "Fixline", "direct", "read+write"
 EXTRA = {"password_reset": {"caller_verification": {"method": "callback", "note": "bench"}}}
 WARM_UP = 3
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -246,7 +242,7 @@ def _compare(
     for (action, name), values in times.items():
         print(
             f"{action:<15} {name:<10} p50 {statistics.median(values):7.1f} ms   "
-            f"p95 {_pct(values, 0.95):7.1f} ms"
+            f"p95 {percentile(values, 0.95):7.1f} ms"
         )
     for action in ACTIONS:
         fix = statistics.median(times[(action, FIXLINE)])

@@ -37,6 +37,7 @@ import redis
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.figures import percentile  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.postgres import private_schema  # noqa: E402
 from lab.process import machine_lock  # noqa: E402
@@ -63,11 +64,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _project_copy(target: Path) -> Path:
@@ -159,7 +155,7 @@ def _burst(client: httpx.Client, action: str, count: int) -> dict[str, float]:
         "runs_per_s": count / wall,
         "wall_s": wall,
         "p50_ms": 1000 * statistics.median(spans),
-        "p95_ms": 1000 * _pct(spans, 0.95),
+        "p95_ms": 1000 * percentile(spans, 0.95),
     }
 
 
@@ -172,7 +168,7 @@ def _sequential(client: httpx.Client, count: int) -> dict[str, float]:
         times.append(1000 * (time.perf_counter() - began))
         if answer.json().get("status") != "succeeded":
             raise SystemExit(f"a sequential unlock did not succeed: {answer.text[:300]}")
-    return {"p50_ms": statistics.median(times), "p95_ms": _pct(times, 0.95)}
+    return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95)}
 
 
 def _measure(

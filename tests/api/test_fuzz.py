@@ -10,14 +10,11 @@ How the app meets a directory, Exchange or a host that fails is tested against t
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.schemas import APIOperation
 
@@ -26,7 +23,7 @@ from runner_api.auth.deps import PUBLIC_PATHS
 from runner_api.core import Core
 from runner_api.settings import Settings
 from tests.plugins.fakes import FAST_AUTH
-from tests.plugins.server import free_port
+from tests.plugins.server import serving_in_thread
 
 # Operations without parameters give one request whatever is asked; the others fill the rest.
 EXAMPLES_PER_OPERATION = 200
@@ -71,21 +68,8 @@ def _fuzz_operation(
 @pytest.fixture
 def base_url(fast_settings: Settings, fast_core: Core) -> Iterator[str]:
     """The fast tier's app behind uvicorn on a free loopback port, in a thread."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(fast_settings, fast_core), host="127.0.0.1", port=port, log_config=None
-        )
-    )
-    thread = threading.Thread(target=server.run, name="fuzzed-app", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serving_in_thread(create_app(fast_settings, fast_core)) as url:
+        yield url
 
 
 def _fuzz(base_url: str, headers: dict[str, str], examples: int) -> tuple[Counter[str], list[str]]:

@@ -5,13 +5,10 @@ app on the embedded defaults, served by uvicorn for Debian's chromium."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, ConsoleMessage
 
@@ -19,7 +16,7 @@ from runner_api.app import create_app
 from runner_api.core import Core
 from runner_api.web.pages import PAGE_PREFIX, PAGES
 from tests.authz.conftest import ADMIN_TOKEN
-from tests.plugins.server import free_port
+from tests.plugins.server import serving_in_thread
 
 DOC_PAGES = ("/docs",)
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
@@ -66,21 +63,8 @@ def test_the_reference_pages_assets_are_served_by_fixline(client: TestClient) ->
 @pytest.fixture
 def served(core: Core) -> Iterator[str]:
     """The app under uvicorn on a free loopback port (the browser needs a real server)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(core.settings, core), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving_in_thread(create_app(core.settings, core)) as url:
+        yield url
 
 
 def test_the_reference_page_renders_offline(browser: Browser, served: str) -> None:
