@@ -44,8 +44,7 @@ class DirectoryExecutor:
             "group_remove": lambda ctx: self._membership(ctx, False),
         }
         # Every action here starts by reading its target (`username`): may start early.
-        located = partial(guardrails.locate, gateway)
-        self._ahead = AheadReads(self._side, located, set(self._actions))
+        self._ahead: AheadReads[UserEntry] = AheadReads(self._side)
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
@@ -58,7 +57,10 @@ class DirectoryExecutor:
         self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
     ) -> None:
         """Start the target's lookup while the run is recorded (a read; see look_ahead.py)."""
-        self._ahead.start(run_id, customer, action, params)
+        username = params.get("username")
+        if action in self._actions and isinstance(username, str):
+            read = partial(guardrails.locate, self._gateway, customer, username)
+            self._ahead.start(run_id, username, read)
 
     def drop_ahead(self, run_id: str) -> None:
         self._ahead.drop(run_id)

@@ -1,10 +1,11 @@
 """The target's guardrail read, started while its run is being recorded.
 
 A caller that waits (`POST /runs?wait`) has its run recorded running and handed to a
-reserved worker in one transaction. Reading the target meanwhile overlaps the DC's answer
-with the commit, instead of queueing it behind (measured in bench/directory.py). It is
-still a fresh read for that run: taken only by it, only when it starts at once, and never
-older than AHEAD_FRESH_S; a run that had to queue drops it and reads again.
+reserved worker in one transaction. Reading the target meanwhile overlaps the directory's
+answer with the commit, instead of queueing it behind (measured in bench/directory.py and
+bench/graph.py). It is still a fresh read for that run: taken only by it, only when it
+starts at once, and never older than AHEAD_FRESH_S; a run that had to queue drops it and
+reads again. The Entra ID fixes keep their reads here too (runner_api/entra/targets.py).
 """
 
 from __future__ import annotations
@@ -12,41 +13,34 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
-
-from runner_api.customers.models import Customer
-from runner_api.directory.gateway import UserEntry
+from typing import Generic, TypeVar
 
 AHEAD_FRESH_S = 2.0
 # Reads started for runs that never took them (a refusal before the lookup): bounded.
 _KEPT = 64
 
-Locate = Callable[[Customer, str], UserEntry]
+T = TypeVar("T")
 
 
-class AheadReads:
-    """run_id -> the target's read in flight; thread-safe and bounded."""
+class AheadReads(Generic[T]):
+    """run_id -> the target's read in flight (or already made); thread-safe and bounded."""
 
-    def __init__(self, side: Executor, locate: Locate, actions: set[str]) -> None:
+    def __init__(self, side: Executor) -> None:
         self._side = side
-        self._locate = locate
-        self._actions = actions
         self._lock = threading.Lock()
-        self._reads: OrderedDict[str, tuple[float, str, Future[UserEntry]]] = OrderedDict()
+        self._reads: OrderedDict[str, tuple[float, str, Future[T]]] = OrderedDict()
 
-    def start(
-        self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
-    ) -> None:
-        username = params.get("username")
-        if action not in self._actions or not isinstance(username, str):
-            return
-        read = self._side.submit(self._locate, customer, username)
-        with self._lock:
-            self._reads[run_id] = (time.monotonic(), username.lower(), read)
-            while len(self._reads) > _KEPT:
-                self._reads.popitem(last=False)[1][2].cancel()
+    def start(self, run_id: str, username: str, read: Callable[[], T]) -> None:
+        """Read `username` for this run on the side executor."""
+        self._keep(run_id, username, self._side.submit(read))
+
+    def hand(self, run_id: str, username: str, value: T) -> None:
+        """Keep what one step of the run already read, for the next step of the same run."""
+        done: Future[T] = Future()
+        done.set_result(value)
+        self._keep(run_id, username, done)
 
     def drop(self, run_id: str) -> None:
         with self._lock:
@@ -54,7 +48,7 @@ class AheadReads:
         if found is not None:
             found[2].cancel()
 
-    def take(self, run_id: str, username: str) -> Future[UserEntry] | None:
+    def take(self, run_id: str, username: str) -> Future[T] | None:
         """The read started for this run and account, if still fresh; else None."""
         with self._lock:
             found = self._reads.pop(run_id, None)
@@ -65,3 +59,9 @@ class AheadReads:
             read.cancel()
             return None
         return read
+
+    def _keep(self, run_id: str, username: str, read: Future[T]) -> None:
+        with self._lock:
+            self._reads[run_id] = (time.monotonic(), username.lower(), read)
+            while len(self._reads) > _KEPT:
+                self._reads.popitem(last=False)[1][2].cancel()

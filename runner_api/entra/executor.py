@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import partial
 
 from runner_api.directory import fixes
@@ -10,7 +11,8 @@ from runner_api.directory.actions import GroupAddParams, GroupParams, UserParams
 from runner_api.directory.fixes import Step, succeeded
 from runner_api.entra import guardrails, sign_in
 from runner_api.entra.errors import NotInEntraError
-from runner_api.entra.fixes import Target, budget_of, cloud_only, finish, protect, with_owner
+from runner_api.entra.fixes import budget_of, cloud_only, finish, with_owner
+from runner_api.entra.targets import Target, Targets
 from runner_api.graph.errors import (
     GraphError,
     GraphOutcomeUnknownError,
@@ -62,13 +64,16 @@ def _graph_guarded(action: Action) -> Action:
 class EntraExecutor:
     """Runs directory actions on Entra ID accounts; implements runner_api.runs.context.Executor."""
 
-    def __init__(self, gateway: GraphGateway) -> None:
+    def __init__(self, gateway: GraphGateway, side: Executor | None = None) -> None:
         self._gateway = gateway
+        # Reads only: a run's target read while its record commits (targets.py).
+        side = side or ThreadPoolExecutor(4, thread_name_prefix="fixline-graph-read")
+        self.targets = Targets(gateway, side)
         self._versions = versions_of("httpx", "msal")
         actions: dict[str, Callable[[RunContext], Outcome]] = {
-            "password_reset": partial(sign_in.reset_password, gateway),
-            "temporary_access_pass": partial(sign_in.temporary_access_pass, gateway),
-            "mfa_reset": partial(sign_in.mfa_reset, gateway),
+            "password_reset": partial(sign_in.reset_password, self.targets),
+            "temporary_access_pass": partial(sign_in.temporary_access_pass, self.targets),
+            "mfa_reset": partial(sign_in.mfa_reset, self.targets),
             "account_unlock": self._unlock,
             "account_enable": lambda ctx: self._enabled(ctx, True),
             "account_disable": lambda ctx: self._enabled(ctx, False),
@@ -80,14 +85,19 @@ class EntraExecutor:
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
-        return run_action(ctx, self._actions, SYSTEM, self._versions)
+        try:
+            return run_action(ctx, self._actions, SYSTEM, self._versions)
+        finally:
+            self.targets.drop(ctx.run_id)  # a run refused before its lookup left it unused
 
     def _unlock(self, ctx: RunContext) -> Outcome:
         raise NotInEntraError(UNLOCK_REFUSAL)
 
     def _enabled(self, ctx: RunContext, enable: bool) -> Outcome:
         budget, gw = budget_of(ctx), self._gateway
-        user = protect(gw, ctx, UserParams.model_validate(ctx.params).username, budget).user
+        user = self.targets.protect(
+            ctx, UserParams.model_validate(ctx.params).username, budget
+        ).user
         cloud_only(user, "sign-in (enabled or blocked)")
         state = "enabled" if enable else "blocked"
         step = Step(
@@ -109,7 +119,7 @@ class EntraExecutor:
     def _revoke(self, ctx: RunContext) -> Outcome:
         budget = budget_of(ctx)
         name = UserParams.model_validate(ctx.params).username
-        user = protect(self._gateway, ctx, name, budget).user
+        user = self.targets.protect(ctx, name, budget).user
         step = Step(
             {"sessions_revoked": False},
             {"sessions_revoked": True},
@@ -133,7 +143,7 @@ class EntraExecutor:
         params = (GroupAddParams if add else GroupParams).model_validate(ctx.params)
         budget = budget_of(ctx)
         group = guardrails.allowed_group(self._gateway, ctx.customer, params.group, budget)
-        target = protect(self._gateway, ctx, params.username, budget)
+        target = self.targets.protect(ctx, params.username, budget)
         user = target.user
         cloud_only(user, "group membership")
         was = any(found.id == group.id for found in target.groups)

@@ -1,33 +1,22 @@
-"""The frame of every Entra ID fix: the run's Graph budget, the target's guardrails, and the
-end of a one-write step (check mode, diff, a lost answer read back)."""
+"""The frame of every Entra ID fix: the run's Graph budget and the end of a one-write step
+(check mode, diff, a lost answer read back). The target's guardrails: targets.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from runner_api.accounts import vip_check
-from runner_api.customers.models import Customer
 from runner_api.directory import fixes
 from runner_api.directory.fixes import LostAnswer, State, Step
-from runner_api.entra import guardrails
 from runner_api.entra.errors import SyncedAccountError
 from runner_api.graph.errors import GraphError, GraphNotFoundError, GraphOutcomeUnknownError
-from runner_api.graph.gateway import Budget, CloudGroup, CloudUser, GraphCall, GraphGateway
+from runner_api.graph.gateway import Budget, CloudUser, GraphCall
 from runner_api.runs.context import Affected, Contact, Outcome, RunContext
 from runner_api.runs.status import RunStatus
-from runner_api.runs.steps import checkpoint, emit
+from runner_api.runs.steps import emit
 
 SYSTEM = "Entra ID"
 GRAPH_LOST = LostAnswer(GraphOutcomeUnknownError, (GraphError, GraphNotFoundError))
-
-
-@dataclass(frozen=True)
-class Target:
-    """The account a fix acts on, as vetted: the user and its groups (nested included)."""
-
-    user: CloudUser
-    groups: list[CloudGroup]
 
 
 def budget_of(ctx: RunContext) -> Budget:
@@ -47,30 +36,6 @@ def budget_of(ctx: RunContext) -> Budget:
         )
 
     return Budget(ctx.deadline, record)
-
-
-def vip_name(customer: Customer, user: CloudUser) -> str:
-    """The name the VIP list holds for this account: its UPN, or the login it is synced from."""
-    names = (user.upn, user.on_premises_sam_account_name or "")
-    return next((name for name in names if name.lower() in customer.vip_users), user.upn)
-
-
-def protect(gateway: GraphGateway, ctx: RunContext, username: str, budget: Budget) -> Target:
-    """Locate the account and run every guardrail (refusals raise), then stop if the run was
-    canceled or ran out of time meanwhile."""
-    emit(ctx, "lookup", f"looking up {username} in Entra ID")
-    user = guardrails.locate(gateway, ctx.customer, username, budget)
-    groups = guardrails.check_target(gateway, ctx.customer, user, budget)
-    vip = vip_check(ctx, vip_name(ctx.customer, user))
-    origin = "synced from on-premises" if user.on_premises_sync_enabled else "cloud-only"
-    emit(
-        ctx,
-        "guardrails",
-        f"{user.upn} ({origin}) is in the customer's domains and not protected{vip}",
-        id=user.id,
-    )
-    checkpoint(ctx, SYSTEM)
-    return Target(user, groups)
 
 
 def cloud_only(user: CloudUser, what: str) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from runner_api.customers.models import Customer
 from runner_api.directory.errors import GroupNotAllowedError, OutOfScopeError, ProtectedTargetError
 from runner_api.entra.errors import NoCloudAccountError
-from runner_api.graph.gateway import Budget, CloudGroup, CloudUser, GraphGateway, GroupKind
+from runner_api.graph.gateway import (
+    Budget,
+    CloudGroup,
+    CloudUser,
+    GraphGateway,
+    GroupKind,
+    Memberships,
+)
 from runner_api.graph.http_gateway import entra_of
 
 GROUPS_ALLOWLIST = "groups"
@@ -45,7 +52,11 @@ def find(
 
 def locate(gateway: GraphGateway, customer: Customer, username: str, budget: Budget) -> CloudUser:
     """find, refusing when no account of the customer's tenant has that name."""
-    user = find(gateway, customer, username, budget)
+    return exists(customer, username, find(gateway, customer, username, budget))
+
+
+def exists(customer: Customer, username: str, user: CloudUser | None) -> CloudUser:
+    """The account found for `username`; a refusal when there was none."""
     if user is None:
         how = "" if "@" in username else " (looked up as an on-premises sAMAccountName)"
         raise NoCloudAccountError(
@@ -75,13 +86,17 @@ def _protection(
 
 
 def check_target(
-    gateway: GraphGateway, customer: Customer, user: CloudUser, budget: Budget
+    gateway: GraphGateway,
+    customer: Customer,
+    user: CloudUser,
+    budget: Budget,
+    known: Memberships | None = None,
 ) -> list[CloudGroup]:
     """Raise a refusal for an account outside the domains or protected; else its groups
-    (nested included), read now."""
+    (nested included): `known` when read for this run already, else read now."""
     if not in_domains(customer, user.upn):
         raise _outside(customer, user.upn)
-    found = gateway.memberships(customer, user.id, budget=budget)
+    found = known if known is not None else gateway.memberships(customer, user.id, budget=budget)
     groups = found.groups
     reason = _protection(customer, user, groups, found.roles)
     if reason is not None:

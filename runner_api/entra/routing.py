@@ -12,6 +12,11 @@ hybrid              a sAMAccountName             AD actions                     
 A sAMAccountName only ever names an on-premises account, so for an AD action it needs no
 lookup in Entra ID; a UPN is looked up there, and a sAMAccountName is for an Entra-only
 action (by onPremisesSamAccountName). Every decision is a `routing` event of the run.
+
+A run that starts at once has its first reads started while it is recorded (look_ahead):
+the AD lookup when it will go to AD by a sAMAccountName, else the Entra ID account (and its
+memberships when it will be fixed there). The account the router finds is handed to the
+executor (targets.py): a run reads it once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from typing import Any
 from runner_api.customers.models import Customer, Identity
 from runner_api.directory.actions import UserParams
 from runner_api.directory.executor import DirectoryExecutor
-from runner_api.entra import guardrails
 from runner_api.entra.actions import ENTRA_ONLY
 from runner_api.entra.errors import NoCloudAccountError, NotInEntraError
 from runner_api.entra.executor import EntraExecutor, graph_failure
@@ -40,32 +44,53 @@ SYNCED = "the account is synced from on-premises (onPremisesSyncEnabled)"
 
 class IdentityRouter:
     """Runs directory actions on AD or Entra ID by the customer's identity and the account's
-    origin; implements Executor (and LooksAhead, for AD customers)."""
+    origin; implements Executor and LooksAhead."""
 
     def __init__(self, directory: DirectoryExecutor, graph: GraphGateway | None = None) -> None:
         self._directory = directory
-        self._graph = graph
         self._entra = EntraExecutor(graph) if graph is not None else None
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Choose the system, then run there; every failure becomes an Outcome."""
         try:
-            executor, routed = self._route(ctx)
-        except GraphError as exc:
-            return graph_failure(exc)
-        except Exception as exc:  # the contract is "never raise"
-            return failure(ctx, exc, "identity routing")
-        return executor.execute(routed)
+            try:
+                executor, routed = self._route(ctx)
+            except GraphError as exc:
+                return graph_failure(exc)
+            except Exception as exc:  # the contract is "never raise"
+                return failure(ctx, exc, "identity routing")
+            return executor.execute(routed)
+        finally:
+            self.drop_ahead(ctx.run_id)  # what a refused or AD-routed run left unread
 
     def look_ahead(
         self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
     ) -> None:
-        """The directory's early target lookup, for customers whose accounts are all in AD."""
-        if customer.identity is Identity.AD:
+        """Start the run's first read where the run will make it (see the module's text)."""
+        username = params.get("username")
+        to_ad = customer.identity is Identity.AD or (
+            customer.identity is Identity.HYBRID
+            and isinstance(username, str)
+            and "@" not in username
+            and action not in ENTRA_ONLY
+        )
+        if to_ad:
             self._directory.look_ahead(run_id, customer, action, params)
+        elif self._entra is not None and isinstance(username, str):
+            # In a hybrid customer a synced account found by its UPN goes on to AD for every
+            # action but the Entra-only ones: its memberships in Entra ID are not needed.
+            entra_only = customer.identity is Identity.ENTRA or action in ENTRA_ONLY
+            self._entra.targets.read_ahead(
+                run_id,
+                customer,
+                username,
+                lambda user: entra_only or not user.on_premises_sync_enabled,
+            )
 
     def drop_ahead(self, run_id: str) -> None:
         self._directory.drop_ahead(run_id)
+        if self._entra is not None:
+            self._entra.targets.drop(run_id)
 
     def _route(self, ctx: RunContext) -> tuple[Executor, RunContext]:
         customer, action = ctx.customer, ctx.action.name
@@ -76,7 +101,7 @@ class IdentityRouter:
                     f"{customer.name!r} has Active Directory only; nothing was changed"
                 )
             return self._directory, ctx
-        if self._entra is None or self._graph is None:
+        if self._entra is None:
             raise ConfigurationError("this process has no Microsoft Graph gateway")
         if customer.identity is Identity.ENTRA:
             _said(ctx, ENTRA, f"customer {customer.name!r} has its accounts in Entra ID")
@@ -86,7 +111,7 @@ class IdentityRouter:
         if "@" not in username and action not in ENTRA_ONLY:
             _said(ctx, AD, f"{username} is a sAMAccountName: an on-premises account")
             return self._directory, ctx
-        user = guardrails.find(self._graph, customer, username, budget_of(ctx))
+        user = self._entra.targets.find(ctx, username, budget_of(ctx))
         if user is None:
             how = "" if "@" in username else " synced from that sAMAccountName"
             hint = "; for an account only in AD give its sAMAccountName" if "@" in username else ""

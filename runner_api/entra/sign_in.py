@@ -9,7 +9,8 @@ from runner_api.directory import temporary_password
 from runner_api.directory.actions import PasswordResetParams
 from runner_api.directory.fixes import Step, succeeded, unknown
 from runner_api.entra.actions import MfaResetParams, TemporaryAccessPassParams
-from runner_api.entra.fixes import budget_of, cloud_only, protect, with_owner
+from runner_api.entra.fixes import budget_of, cloud_only, with_owner
+from runner_api.entra.targets import Targets
 from runner_api.graph.errors import GraphOutcomeUnknownError, GraphRefusedError
 from runner_api.graph.gateway import AuthMethod, Budget, CloudUser, GraphGateway
 from runner_api.runs.context import Outcome, RunContext
@@ -22,12 +23,12 @@ NO_REVEAL = Outcome(
 )
 
 
-def reset_password(gateway: GraphGateway, ctx: RunContext) -> Outcome:
+def reset_password(targets: Targets, ctx: RunContext) -> Outcome:
     """A generated temporary password that must be changed at next sign-in; revealed once."""
     params = PasswordResetParams.model_validate(ctx.params)
     budget = budget_of(ctx)
     if ctx.check_mode:
-        user = protect(gateway, ctx, params.username, budget).user
+        user = targets.protect(ctx, params.username, budget).user
         cloud_only(user, "password")
         return succeeded(ctx, _reset_step(user), f"would reset the password of {user.upn}")
     if ctx.reveal is None:
@@ -35,7 +36,7 @@ def reset_password(gateway: GraphGateway, ctx: RunContext) -> Outcome:
     # Drawn and known to the redactor before Graph is asked anything (see the AD reset).
     password = temporary_password.generate([params.username])
     ctx.redactor.add(password)
-    user = protect(gateway, ctx, params.username, budget).user
+    user = targets.protect(ctx, params.username, budget).user
     cloud_only(user, "password")
     names = [user.upn.partition("@")[0], user.display_name or ""]
     if not temporary_password.acceptable(password, names):
@@ -44,7 +45,9 @@ def reset_password(gateway: GraphGateway, ctx: RunContext) -> Outcome:
     step = _reset_step(user)
     emit(ctx, "change", f"setting a temporary password for {user.upn}", **step.after)
     try:
-        gateway.set_password(ctx.customer, user.id, SecretStr(password), True, budget=budget)
+        targets.gateway.set_password(
+            ctx.customer, user.id, SecretStr(password), True, budget=budget
+        )
     except GraphOutcomeUnknownError as exc:
         # Graph shows no trace of a reset to read back: the caller needs a password it knows.
         return unknown(ctx, step, f"{exc.message}. Request a new reset.")
@@ -64,11 +67,11 @@ def _reset_step(user: CloudUser) -> Step:
     )
 
 
-def temporary_access_pass(gateway: GraphGateway, ctx: RunContext) -> Outcome:
+def temporary_access_pass(targets: Targets, ctx: RunContext) -> Outcome:
     """Issue a Temporary Access Pass; its value goes to a one-time reveal, nowhere else."""
     params = TemporaryAccessPassParams.model_validate(ctx.params)
     budget = budget_of(ctx)
-    user = protect(gateway, ctx, params.username, budget).user
+    user = targets.protect(ctx, params.username, budget).user
     terms = {"lifetime_minutes": params.lifetime_minutes, "usable_once": params.usable_once}
     step = Step({"pass_issued": False}, {"pass_issued": True, **terms})
     if ctx.check_mode:
@@ -77,7 +80,7 @@ def temporary_access_pass(gateway: GraphGateway, ctx: RunContext) -> Outcome:
         return NO_REVEAL
     emit(ctx, "change", f"issuing a temporary access pass to {user.upn}", **step.after)
     try:
-        issued = gateway.create_tap(
+        issued = targets.gateway.create_tap(
             ctx.customer, user.id, params.lifetime_minutes, params.usable_once, budget=budget
         )
     except GraphOutcomeUnknownError as exc:
@@ -95,11 +98,12 @@ def temporary_access_pass(gateway: GraphGateway, ctx: RunContext) -> Outcome:
     return with_owner(succeeded(ctx, step, summary, details=details), user)
 
 
-def mfa_reset(gateway: GraphGateway, ctx: RunContext) -> Outcome:
+def mfa_reset(targets: Targets, ctx: RunContext) -> Outcome:
     """Remove every registered method but the password, the default one last."""
     params = MfaResetParams.model_validate(ctx.params)
     budget = budget_of(ctx)
-    user = protect(gateway, ctx, params.username, budget).user
+    user = targets.protect(ctx, params.username, budget).user
+    gateway = targets.gateway
     methods = _removable(gateway.list_methods(ctx.customer, user.id, budget=budget))
     kinds = [method.kind for method in methods]
     step = Step({"methods": kinds}, {"methods": []}, what=f"remove {len(kinds)} sign-in methods")
