@@ -81,7 +81,15 @@ class Job:
 
     @property
     def lock_key(self) -> str:
-        return f"{self.customer.name}/{self.target}"
+        """What no two runs may change at once. Names are case-insensitive wherever Fixline
+        acts (AD, Entra ID, Exchange, host names), and in a hybrid customer an account's
+        login and its user principal name name one account: `jdoe` and `JDoe@contoso.com`
+        lock alike. (A UPN whose local part is not the login locks apart from it: telling
+        would need a directory read before the run is even recorded.)"""
+        target = self.target.lower()
+        if self.action.kind is ActionKind.DIRECTORY:
+            target = target.partition("@")[0]
+        return f"{self.customer.name}/{target}"
 
 
 class Dispatcher(Protocol):

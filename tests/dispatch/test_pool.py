@@ -101,6 +101,24 @@ def test_same_target_never_overlaps_and_others_run_in_parallel(
     assert all(store.get(r.id).status == RunStatus.SUCCEEDED for r in runs)
 
 
+def test_one_account_named_three_ways_never_overlaps(
+    store: RunStore, recording: RecordingExecutor
+) -> None:
+    # AD and Entra ID names are case-insensitive, and in a hybrid customer the login and the
+    # user principal name name one account: they share one lock.
+    names = ["alice", "Alice", "alice@lab.test"]
+    pool = _pool(store, recording)
+    runs = [store.insert(make_run(n, target=name)) for n, name in enumerate(names)]
+    for run in runs:
+        pool.submit(make_job(run))
+    _wait_terminal(store, [r.id for r in runs])
+    pool.stop()
+    spans = sorted((s, e) for _, s, e in recording.spans)
+    assert len(spans) == 3
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert start >= end, "two runs on one account overlapped"
+
+
 def test_cancel_running_and_queued(store: RunStore) -> None:
     pool = _pool(store, RecordingExecutor(seconds=30), workers=1)
     first, second = store.insert(make_run(1)), store.insert(make_run(2))
