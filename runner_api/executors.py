@@ -18,8 +18,11 @@ from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.accounts import DirectoryAccounts
 from runner_api.directory.gateway import DirectoryGateway
 from runner_api.entra import IdentityRouter
+from runner_api.entra.accounts import EntraAccounts, IdentityAccounts
+from runner_api.exchange_online import GraphMailbox
 from runner_api.graph import GraphGateway, HttpGraph
 from runner_api.mailbox import EwsMailbox, MailboxExecutor
+from runner_api.mailbox.backends import MailboxBackends
 from runner_api.mailbox.gateway import MailboxGateway
 from runner_api.pki.authority import CustomerCa
 from runner_api.pki.executor import CertificateExecutor
@@ -80,7 +83,9 @@ def assemble(
     """The executors of every kind on the given gateways and playbook runner; directory
     actions of Entra ID and hybrid customers need `graph_gateway` (else they fail)."""
     directory = DirectoryExecutor(directory_gateway)
-    accounts = AccountGuard(DirectoryAccounts(directory_gateway))
+    # A mailbox's owner, a colleague, a recipient: vetted where the account lives.
+    cloud = EntraAccounts(graph_gateway) if graph_gateway is not None else None
+    accounts = AccountGuard(IdentityAccounts(DirectoryAccounts(directory_gateway), cloud))
     # The CA key stays in the credential store; CustomerCa opens it only to sign.
     ca = CustomerCa(credentials)
     ledger = CertificateLedger(db)
@@ -116,4 +121,6 @@ def build_executors(
         pexpect_timeout_s=settings.pexpect_timeout_s,
     )
     closers = (ldap.close, ews.close, graph.close)
-    return assemble(db, credentials, ldap, ews, playbooks, closers, graph)
+    # Per customer (mailbox.backend): on-premises Exchange through EWS, or Exchange Online.
+    mailbox = MailboxBackends(ews, GraphMailbox(graph))
+    return assemble(db, credentials, ldap, mailbox, playbooks, closers, graph)

@@ -35,14 +35,24 @@ class DirectoryConfig:
     timeout_s: float = 5.0
 
 
+class MailboxBackend(StrEnum):
+    """How Fixline reaches a customer's mailboxes."""
+
+    # On-premises Exchange Server through EWS (exchangelib).
+    EWS = "ews"
+    # Exchange Online through Microsoft Graph, with the customer's `entra:` tenant and app.
+    GRAPH = "graph"
+
+
 @dataclass(frozen=True)
 class MailboxConfig:
-    """Where a customer's Exchange (EWS) is and which mail domains are the customer's own."""
+    """Where a customer's mailboxes are and which mail domains are the customer's own."""
 
-    # https://mail.corp/EWS/Exchange.asmx (http:// only for the lab simulator).
+    # https://mail.corp/EWS/Exchange.asmx (http:// only for the lab simulator); EWS only.
     ews_url: str
     # Mail domains of the customer: target mailboxes, colleagues and forwarding must be in them.
     accepted_domains: tuple[str, ...]
+    backend: MailboxBackend = MailboxBackend.EWS
     # Pinned Exchange build ("15.1.2507.6" = 2016 CU23): no version probe is ever sent.
     version: str = "15.1.2507.6"
     # "ntlm" (on-premises default) or "basic" (the lab simulator); pinned, never probed.

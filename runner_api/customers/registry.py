@@ -9,7 +9,13 @@ from typing import Any
 import yaml
 
 from runner_api.customers.entra import entra_config, identity
-from runner_api.customers.models import Customer, DirectoryConfig, MailboxConfig, VpnConfig
+from runner_api.customers.models import (
+    Customer,
+    DirectoryConfig,
+    MailboxBackend,
+    MailboxConfig,
+    VpnConfig,
+)
 from runner_api.errors import ConfigurationError, CustomerNotFoundError
 
 
@@ -47,6 +53,11 @@ def load_customer(folder: Path) -> Customer:
     directory = _directory_config(folder.name, config.get("directory"))
     mailbox = _mailbox_config(folder.name, config.get("mailbox"))
     entra = entra_config(config_path, config.get("entra"))
+    if mailbox is not None and mailbox.backend is MailboxBackend.GRAPH and entra is None:
+        raise ConfigurationError(
+            f"customer {folder.name}: mailbox backend graph reaches Exchange Online through "
+            "the customer's Entra ID tenant: add an entra: section"
+        )
     notify_manager = config.get("notify_manager", False)
     if not isinstance(notify_manager, bool):
         raise ConfigurationError(f"customer {folder.name}: notify_manager must be true or false")
@@ -106,15 +117,24 @@ def _directory_config(customer: str, raw: Any) -> DirectoryConfig | None:
 
 
 _AUTH_TYPES = ("ntlm", "basic")
+_EWS_ONLY = frozenset({"ews_url", "version", "auth_type"})
 
 
 def _mailbox_config(customer: str, raw: Any) -> MailboxConfig | None:
     if raw is None:
         return None
     try:
+        backend = MailboxBackend(str(raw.get("backend", MailboxBackend.EWS.value)).lower())
+    except ValueError:
+        choices = ", ".join(b.value for b in MailboxBackend)
+        raise ConfigurationError(
+            f"customer {customer}: mailbox settings invalid: backend must be one of {choices}"
+        ) from None
+    try:
         config = MailboxConfig(
-            ews_url=str(raw["ews_url"]),
+            ews_url=str(raw.get("ews_url") or ""),
             accepted_domains=tuple(str(d).lower() for d in raw["accepted_domains"]),
+            backend=backend,
             version=str(raw.get("version", "15.1.2507.6")),
             auth_type=str(raw.get("auth_type", "ntlm")).lower(),
             timeout_s=float(raw.get("timeout_s", 10.0)),
@@ -123,14 +143,20 @@ def _mailbox_config(customer: str, raw: Any) -> MailboxConfig | None:
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"customer {customer}: mailbox settings invalid: {exc}") from exc
     problems = []
-    if not config.ews_url.startswith(("https://", "http://")):
-        problems.append("ews_url must be an http(s) URL")
+    if backend is MailboxBackend.EWS:
+        if not config.ews_url.startswith(("https://", "http://")):
+            problems.append("ews_url must be an http(s) URL")
+        if len(build) != 4 or build[0] < 15:
+            problems.append("version must be an Exchange 2013+ build like 15.1.2507.6")
+        if config.auth_type not in _AUTH_TYPES:
+            problems.append(f"auth_type must be one of {', '.join(_AUTH_TYPES)}")
+    elif set(raw) & _EWS_ONLY:
+        # Exchange Online is reached through the customer's entra: tenant, never a URL here.
+        problems.append(
+            f"{', '.join(sorted(set(raw) & _EWS_ONLY))}: EWS settings, not for backend graph"
+        )
     if not config.accepted_domains:
         problems.append("accepted_domains must name at least one domain")
-    if len(build) != 4 or build[0] < 15:
-        problems.append("version must be an Exchange 2013+ build like 15.1.2507.6")
-    if config.auth_type not in _AUTH_TYPES:
-        problems.append(f"auth_type must be one of {', '.join(_AUTH_TYPES)}")
     if not 0 < config.timeout_s <= 120:
         problems.append("timeout_s must be in (0, 120]")
     if problems:

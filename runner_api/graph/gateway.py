@@ -129,6 +129,13 @@ class GraphGateway(Protocol):
         (onPremisesSamAccountName); None when there is none, GraphAmbiguousError for several."""
         ...
 
+    def find_by_mail(
+        self, customer: Customer, address: str, *, budget: Budget = UNBOUNDED
+    ) -> CloudUser | None:
+        """The user whose mail is `address`; None when there is none, GraphAmbiguousError
+        for several."""
+        ...
+
     def search_users(
         self, customer: Customer, text: str, limit: int, *, budget: Budget = UNBOUNDED
     ) -> list[CloudUser]:

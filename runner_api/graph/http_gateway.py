@@ -49,7 +49,11 @@ def entra_of(customer: Customer) -> EntraConfig:
 
 
 class HttpGraph:
-    """GraphGateway for real Graph (or the lab's simulator), app-only with a certificate."""
+    """GraphGateway for real Graph (or the lab's simulator), app-only with a certificate.
+
+    `send`, `read` and `items` are its raw requests, for the other Graph-backed gateways
+    (Exchange Online mailboxes, runner_api/exchange_online/gateway.py): one client, one msal
+    app and token cache per customer tenant, whichever fix asks."""
 
     def __init__(self, credentials: CredentialSource) -> None:
         self._credentials = credentials
@@ -77,7 +81,7 @@ class HttpGraph:
         for name in list(self._links):
             self.forget(name)
 
-    def _send(
+    def send(
         self,
         customer: Customer,
         method: str,
@@ -86,6 +90,7 @@ class HttpGraph:
         budget: Budget,
         **options: Any,
     ) -> httpx.Response:
+        """One request (see TenantLink.call: retries, errors, lost answers of writes)."""
         link = self._link(customer)
         try:
             return link.call(method, path, operation, budget, **options)
@@ -94,7 +99,7 @@ class HttpGraph:
             self.forget(customer.name)
             raise
 
-    def _get(
+    def read(
         self,
         customer: Customer,
         path: str,
@@ -103,12 +108,13 @@ class HttpGraph:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        response = self._send(
+        """A GET's JSON object."""
+        response = self.send(
             customer, "GET", path, operation, budget, params=params, headers=headers
         )
         return _json(response, operation)
 
-    def _items(
+    def items(
         self,
         customer: Customer,
         path: str,
@@ -120,7 +126,7 @@ class HttpGraph:
     ) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following @odata.nextLink (at most `limit`)."""
         count = 0
-        page: dict[str, Any] = self._get(customer, path, operation, budget, params, headers)
+        page: dict[str, Any] = self.read(customer, path, operation, budget, params, headers)
         while True:
             for item in page.get("value") or ():
                 if limit is not None and count >= limit:
@@ -130,7 +136,7 @@ class HttpGraph:
             link = page.get("@odata.nextLink")
             if not link or (limit is not None and count >= limit):
                 return
-            page = self._get(customer, str(link), operation, budget, headers=headers)
+            page = self.read(customer, str(link), operation, budget, headers=headers)
 
     # Users.
 
@@ -142,7 +148,7 @@ class HttpGraph:
         except ValueError:
             return None
         try:
-            item = self._get(
+            item = self.read(
                 customer, path, f"read user {upn_or_id}", budget, {"$select": values.USER_FIELDS}
             )
         except GraphNotFoundError:
@@ -164,12 +170,25 @@ class HttpGraph:
         # onPremisesSamAccountName is filterable only as an advanced query (eventual, $count).
         query = {"$filter": f"onPremisesSamAccountName eq {sam}", "$count": "true", "$top": "2"}
         operation = f"find the user synced from {sam_account_name!r}"
-        items = self._items(
+        items = self.items(
             customer, "/users", operation, budget, query | {"$select": values.USER_FIELDS}, EVENTUAL
         )
         found = [values.user(item) for item in itertools.islice(items, 2)]
         if len(found) > 1:
             raise GraphAmbiguousError(f"{operation}: several users are; fix the synchronisation")
+        return found[0] if found else None
+
+    def find_by_mail(
+        self, customer: Customer, address: str, *, budget: Budget = UNBOUNDED
+    ) -> CloudUser | None:
+        query = {"$filter": f"mail eq {values.odata_string(address)}", "$top": "2"}
+        operation = f"find the user with mail {address!r}"
+        items = self.items(
+            customer, "/users", operation, budget, query | {"$select": values.USER_FIELDS}
+        )
+        found = [values.user(item) for item in itertools.islice(items, 2)]
+        if len(found) > 1:
+            raise GraphAmbiguousError(f"{operation}: several users have it")
         return found[0] if found else None
 
     def search_users(
@@ -181,7 +200,7 @@ class HttpGraph:
             "$count": "true",
             "$top": str(min(max(limit, 1), MAX_PAGE)),
         }
-        items = self._items(
+        items = self.items(
             customer, "/users", f"search users for {text!r}", budget, params, EVENTUAL, limit
         )
         return [values.user(item) for item in items]
@@ -201,7 +220,7 @@ class HttpGraph:
         }
         path = f"/users/{values.segment(user_id)}"
         operation = f"set the password of {user_id}"
-        self._send(
+        self.send(
             customer,
             "PATCH",
             path,
@@ -217,14 +236,14 @@ class HttpGraph:
         path = f"/users/{values.segment(user_id)}"
         operation = f"{'enable' if enabled else 'block'} sign-in of {user_id}"
         body = {"accountEnabled": enabled}
-        self._send(customer, "PATCH", path, operation, budget, json=body, write=True)
+        self.send(customer, "PATCH", path, operation, budget, json=body, write=True)
 
     def revoke_sessions(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED
     ) -> None:
         path = f"/users/{values.segment(user_id)}/revokeSignInSessions"
         operation = f"revoke the sign-in sessions of {user_id}"
-        self._send(customer, "POST", path, operation, budget, write=True)
+        self.send(customer, "POST", path, operation, budget, write=True)
 
     # Authentication methods.
 
@@ -234,12 +253,12 @@ class HttpGraph:
         user = values.segment(user_id)
         operation = f"list the sign-in methods of {user_id}"
         items = list(
-            self._items(customer, f"/users/{user}/authentication/methods", operation, budget)
+            self.items(customer, f"/users/{user}/authentication/methods", operation, budget)
         )
         # v1.0 tells the default method only in the registration report (AuditLog.Read.All);
         # without that right no method is marked default.
         try:
-            report = self._get(customer, f"{REGISTRATIONS}/{user}", operation, budget)
+            report = self.read(customer, f"{REGISTRATIONS}/{user}", operation, budget)
         except GraphRefusedError:
             report = {}
         preferred = report.get("userPreferredMethodForSecondaryAuthentication")
@@ -252,7 +271,7 @@ class HttpGraph:
         path = f"/users/{user}/authentication/{kind}Methods/{method_id}"
         operation = f"remove the {method.kind} method {method.id} of {user_id}"
         try:
-            self._send(customer, "DELETE", path, operation, budget, write=True)
+            self.send(customer, "DELETE", path, operation, budget, write=True)
         except GraphNotFoundError:
             return False
         return True
@@ -269,7 +288,7 @@ class HttpGraph:
         path = f"/users/{values.segment(user_id)}/authentication/temporaryAccessPassMethods"
         body = {"lifetimeInMinutes": lifetime_minutes, "isUsableOnce": usable_once}
         operation = f"issue a temporary access pass to {user_id}"
-        response = self._send(customer, "POST", path, operation, budget, json=body, write=True)
+        response = self.send(customer, "POST", path, operation, budget, json=body, write=True)
         try:
             return values.tap(_json(response, operation))
         except (KeyError, TypeError, ValueError):
@@ -284,7 +303,7 @@ class HttpGraph:
             "$filter": f"displayName eq {values.odata_string(name)}",
             "$select": values.GROUP_FIELDS,
         }
-        found = list(self._items(customer, "/groups", f"find group {name!r}", budget, params))
+        found = list(self.items(customer, "/groups", f"find group {name!r}", budget, params))
         if len(found) > 1:
             raise GraphAmbiguousError(
                 f"{len(found)} groups of customer {customer.name!r} are named {name!r}: "
@@ -300,7 +319,7 @@ class HttpGraph:
         path = f"/groups/{values.segment(group_id)}/members/$ref"
         operation = f"add {user_id} to group {group_id}"
         try:
-            self._send(customer, "POST", path, operation, budget, json=reference, write=True)
+            self.send(customer, "POST", path, operation, budget, json=reference, write=True)
         except GraphRefusedError as exc:
             # Graph's only sign of "already a member": 400 with this text (no own code).
             if exc.status == 400 and "already exist" in exc.message:
@@ -315,10 +334,10 @@ class HttpGraph:
         operation = f"remove {user_id} from group {group_id}"
         path = f"/groups/{group}/members/{user}/$ref"
         try:
-            self._send(customer, "DELETE", path, operation, budget, write=True)
+            self.send(customer, "DELETE", path, operation, budget, write=True)
         except GraphNotFoundError:
             # The same 404 says "no such group": tell the two apart by reading the group.
-            self._get(customer, f"/groups/{group}", operation, budget, {"$select": "id"})
+            self.read(customer, f"/groups/{group}", operation, budget, {"$select": "id"})
             return False
         return True
 
@@ -326,7 +345,7 @@ class HttpGraph:
         path = f"/users/{values.segment(user_id)}/transitiveMemberOf"
         params = {"$select": values.GROUP_FIELDS}
         operation = f"read the groups and roles of {user_id}"
-        return list(self._items(customer, path, operation, budget, params))
+        return list(self.items(customer, path, operation, budget, params))
 
     def memberships(
         self, customer: Customer, user_id: str, *, budget: Budget = UNBOUNDED

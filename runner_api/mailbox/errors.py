@@ -12,7 +12,9 @@ ExecutorError
 RefusedError
 └── MailboxRefusedError                a guardrail: refused before any request
     ├── OutsideCustomerError           an address outside the customer's accepted_domains
-    └── ExternalForwardingError        forwarding outside accepted_domains, not approved
+    ├── ExternalForwardingError        forwarding outside accepted_domains, not approved
+    └── MailboxUnsupportedError        the customer's backend has no API for it (Graph: inbox
+                                       permissions, delegates, some calendar levels)
 NotFoundError
 └── MailboxNotFoundError               ErrorNonExistentMailbox
 """
@@ -70,6 +72,17 @@ class OutsideCustomerError(MailboxRefusedError):
 
 class ExternalForwardingError(MailboxRefusedError):
     code = "external_forwarding"
+
+
+class MailboxUnsupportedError(MailboxRefusedError):
+    """A read or write the customer's backend has no API for; `reason` says which and what
+    to use instead."""
+
+    code = "mailbox_unsupported"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"refused: {reason}; nothing was changed")
+        self.reason = reason
 
 
 class MailboxNotFoundError(NotFoundError):

@@ -35,12 +35,14 @@ from exchangelib.protocol import Protocol
 from runner_api.customers.models import Customer, MailboxConfig
 from runner_api.errors import ConfigurationError
 from runner_api.mailbox.errors import MailboxAuthError, MailboxOperationError, translate
+from runner_api.mailbox.ews_counts import GetInboxCounts
 from runner_api.mailbox.ews_permissions import GetFolderPermissions, SetFolderPermissions
 from runner_api.mailbox.gateway import (
     Audience,
     Delegate,
     Folder,
     FolderPermission,
+    InboxCounts,
     InboxRule,
     Oof,
     OofState,
@@ -90,6 +92,15 @@ class EwsMailbox:
         self._configs: dict[tuple[str, MailboxConfig], tuple[Configuration, str]] = {}
         self._accounts: OrderedDict[tuple[str, MailboxConfig, str], Account] = OrderedDict()
         self._lock = threading.Lock()
+
+    def backend(self, customer: Customer) -> str:
+        return "ews"
+
+    def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
+        return None  # EWS sets every level on both folders
+
+    def get_inbox(self, customer: Customer, mailbox: str) -> InboxCounts:
+        return self._call(customer, mailbox, lambda a: GetInboxCounts(account=a).call())
 
     def close(self) -> None:
         """Close every session and forget exchangelib's cached protocols of our configs."""

@@ -19,16 +19,21 @@ from runner_api.mailbox.errors import (
     MailboxBusyError,
     MailboxRefusedError,
     MailboxUnreachableError,
+    MailboxUnsupportedError,
 )
 from runner_api.mailbox.fixes import FORWARD_RULE, Step
 from runner_api.mailbox.gateway import MailboxGateway, OofState
 from runner_api.mailbox.service import read_info
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
-from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
+from runner_api.runs.steps import checkpoint, emit, failure, run_action, versions_of
 
 T = TypeVar("T")
 SYSTEM = "mailbox"
+BACKENDS = {
+    "ews": "Exchange (on-premises) through EWS",
+    "graph": "Exchange Online through Microsoft Graph",
+}
 # Longest server back-off we wait for before our one retry; longer fails the run at once.
 MAX_BUSY_WAIT_S = 30.0
 
@@ -57,7 +62,7 @@ class MailboxExecutor:
         # Owner, colleague and recipient are checked like directory targets before the
         # first request; a VIP owner's changes need an approval (runner_api/accounts).
         self._accounts = accounts
-        self._versions = versions_of("exchangelib")
+        self._versions = {"ews": versions_of("exchangelib"), "graph": versions_of("httpx", "msal")}
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "mailbox_info": self._info,
             "mailbox_oof_set": self._oof_set,
@@ -70,7 +75,13 @@ class MailboxExecutor:
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
-        return run_action(ctx, self._actions, SYSTEM, self._versions)
+        try:
+            backend = self._gateway.backend(ctx.customer)
+        except Exception as exc:  # the contract is "never raise"
+            return failure(ctx, exc, SYSTEM)
+        emit(ctx, "backend", f"through {BACKENDS.get(backend, backend)}", backend=backend)
+        outcome = run_action(ctx, self._actions, SYSTEM, self._versions.get(backend, {}))
+        return replace(outcome, details={**outcome.details, "backend": backend})
 
     def _target(self, ctx: RunContext, mailbox: str) -> None:
         guardrails.in_customer(ctx.customer, mailbox, "mailbox")
@@ -113,9 +124,12 @@ class MailboxExecutor:
         forwarding = sum(1 for rule in info.rules if rule.forward_to or rule.redirect_to)
         summary = (
             f"{mailbox}: automatic replies {info.oof.state.value.lower()}, "
-            f"{len(info.rules)} inbox rule(s) ({forwarding} forwarding), "
-            f"{len(info.delegates)} delegate(s)"
+            f"{len(info.rules)} inbox rule(s) ({forwarding} forwarding)"
         )
+        if info.inbox is not None:
+            summary += f", {info.inbox.unread} unread of {info.inbox.total} in the inbox"
+        if not info.unavailable:
+            summary += f", {len(info.delegates)} delegate(s)"
         return Outcome(RunStatus.SUCCEEDED, summary=summary, details=fixes.info_details(info))
 
     def _oof_set(self, ctx: RunContext) -> Outcome:
@@ -163,12 +177,15 @@ class MailboxExecutor:
         guardrails.in_customer(ctx.customer, user, "colleague")
         if user == mailbox:
             raise MailboxRefusedError(f"refused: {user!r} owns the mailbox; nothing was changed")
-        self._vet(ctx)
         gw, customer = self._gateway, ctx.customer
+        level = params.level.value if isinstance(params, FolderGrantParams) else "None"
+        reason = gw.refusal(customer, folder, level)
+        if reason is not None:
+            raise MailboxUnsupportedError(reason)
+        self._vet(ctx)
         acl = call(ctx, f"reading the {folder} permissions",
                    lambda: gw.get_permissions(customer, mailbox, folder))  # fmt: skip
         was = fixes.level_of(acl, user)
-        level = params.level.value if isinstance(params, FolderGrantParams) else "None"
         expires_at = params.expires_at if isinstance(params, FolderGrantParams) else None
         if expires_at is not None and was not in ("None", level):
             raise MailboxRefusedError(

@@ -170,4 +170,8 @@ def info_details(info: MailboxInfo) -> State:
             }
             for d in info.delegates
         ],
+        "inbox": {"total": info.inbox.total, "unread": info.inbox.unread}
+        if info.inbox is not None
+        else None,
+        "unavailable": list(info.unavailable),
     }

@@ -1,8 +1,9 @@
 """The seam to a customer's Exchange: what the mailbox fixes need, whatever speaks to it.
 
-EWS (ews_gateway.EwsMailbox) today; a Microsoft Graph backend for Exchange Online can be a
-second implementation (mailboxSettings, messageRules, calendarPermissions) without touching
-the actions.
+EwsMailbox (ews_gateway.py) for on-premises Exchange, GraphMailbox (runner_api/exchange_online) for
+Exchange Online through Microsoft Graph; MailboxBackends (backends.py) picks one per customer
+(`mailbox.backend`). The actions do not know which: what a backend cannot do, it says
+(`refusal`, MailboxUnsupportedError) before any request.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ class Delegate:
 
 
 @dataclass(frozen=True)
+class InboxCounts:
+    total: int
+    unread: int
+
+
+@dataclass(frozen=True)
 class MailboxInfo:
     """Everything an agent looks at before acting on a mailbox."""
 
@@ -83,13 +90,31 @@ class MailboxInfo:
     rules: tuple[InboxRule, ...]
     permissions: dict[Folder, tuple[FolderPermission, ...]] = field(default_factory=dict)
     delegates: tuple[Delegate, ...] = ()
+    # None where the backend does not read it.
+    inbox: InboxCounts | None = None
+    # What this backend cannot show, and why (e.g. no Graph API for delegates).
+    unavailable: tuple[str, ...] = ()
 
 
 class MailboxGateway(Protocol):
     """Reads and writes one mailbox of a customer; raises runner_api.mailbox.errors only.
 
     Every call acts as the target mailbox (EWS: impersonation), never as the service account.
+    A read or write the backend has no API for raises MailboxUnsupportedError at once.
     """
+
+    def backend(self, customer: Customer) -> str:
+        """What the customer's mailboxes are reached through, for the run's record."""
+        ...
+
+    def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
+        """Why `level` on `folder` cannot be given through this backend (a reason for
+        MailboxUnsupportedError); None when it can. "None" is the revoke."""
+        ...
+
+    def get_inbox(self, customer: Customer, mailbox: str) -> InboxCounts:
+        """The inbox's item counts."""
+        ...
 
     def get_oof(self, customer: Customer, mailbox: str) -> Oof:
         """The mailbox's automatic replies."""

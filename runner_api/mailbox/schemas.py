@@ -33,11 +33,24 @@ class DelegateRead(BaseModel):
     inbox: str
 
 
+class InboxRead(BaseModel):
+    total: int
+    unread: int
+
+
 class MailboxInfoRead(BaseModel):
     """A mailbox as the agent sees it before acting (read through impersonation)."""
 
     mailbox: str
     oof: OofRead
     rules: list[RuleRead]
-    permissions: dict[str, list[PermissionRead]] = Field(description="calendar and inbox ACLs.")
+    permissions: dict[str, list[PermissionRead]] = Field(
+        description="calendar and inbox ACLs (those the backend can read)."
+    )
     delegates: list[DelegateRead]
+    inbox: InboxRead | None = Field(None, description="Item counts of the inbox.")
+    unavailable: list[str] = Field(
+        default_factory=list,
+        description="What the customer's backend has no API for, and why (Exchange Online "
+        "through Microsoft Graph: Inbox permissions, delegates).",
+    )

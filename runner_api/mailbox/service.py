@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from runner_api.customers.models import Customer
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.errors import InvalidRequestError
 from runner_api.mailbox import guardrails
 from runner_api.mailbox.actions import EMAIL_PATTERN
+from runner_api.mailbox.errors import MailboxUnsupportedError
 from runner_api.mailbox.fixes import info_details
 from runner_api.mailbox.gateway import Folder, MailboxGateway, MailboxInfo
 from runner_api.mailbox.schemas import MailboxInfoRead
 
 _EMAIL = re.compile(EMAIL_PATTERN)
+T = TypeVar("T")
 
 
 def read_info(
@@ -23,18 +26,32 @@ def read_info(
     mailbox: str,
     between: Callable[[], None] = lambda: None,
 ) -> MailboxInfo:
-    """OOF, rules, Calendar and Inbox ACLs and delegates; `between` runs before each read."""
+    """OOF, rules, inbox counts, Calendar and Inbox ACLs and delegates; `between` runs
+    before each read. What the customer's backend has no API for is named, not read."""
+    unavailable: list[str] = []
+
+    def optional(read: Callable[[], T]) -> T | None:
+        between()
+        try:
+            return read()
+        except MailboxUnsupportedError as exc:
+            unavailable.append(exc.reason)
+            return None
+
     between()
     oof = gateway.get_oof(customer, mailbox)
     between()
     rules = gateway.get_rules(customer, mailbox)
+    inbox = optional(lambda: gateway.get_inbox(customer, mailbox))
     permissions = {}
     for folder in Folder:
-        between()
-        permissions[folder] = tuple(gateway.get_permissions(customer, mailbox, folder))
-    between()
-    delegates = gateway.get_delegates(customer, mailbox)
-    return MailboxInfo(mailbox, oof, tuple(rules), permissions, tuple(delegates))
+        entries = optional(lambda folder=folder: gateway.get_permissions(customer, mailbox, folder))  # type: ignore[misc]
+        if entries is not None:
+            permissions[folder] = tuple(entries)
+    delegates = optional(lambda: gateway.get_delegates(customer, mailbox)) or []
+    return MailboxInfo(
+        mailbox, oof, tuple(rules), permissions, tuple(delegates), inbox, tuple(unavailable)
+    )
 
 
 class MailboxService:

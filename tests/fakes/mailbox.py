@@ -34,6 +34,7 @@ from runner_api.mailbox.gateway import (
     Delegate,
     Folder,
     FolderPermission,
+    InboxCounts,
     InboxRule,
     Oof,
     OofState,
@@ -250,6 +251,16 @@ class FakeMailbox:
             return answer
 
     # --- MailboxGateway ---
+
+    def backend(self, customer: Customer) -> str:
+        return "ews"
+
+    def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
+        return None
+
+    def get_inbox(self, customer: Customer, mailbox: str) -> InboxCounts:
+        # The EWS simulator keeps no messages: its inbox is empty, as here.
+        return self._call(customer, mailbox, "get_inbox", lambda box: InboxCounts(0, 0))
 
     def get_oof(self, customer: Customer, mailbox: str) -> Oof:
         def op(box: FakeBox) -> Oof:

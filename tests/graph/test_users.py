@@ -39,7 +39,7 @@ def test_search_pages_through_next_links(
     assert len(many) == len(graph_lab.tenant().users)
     # $top=999 is one page in the simulator: look at paging with a small $top instead.
     graph_lab.simulator.clear_requests()
-    small = list(gateway._items(fabrikam, "/users", "list", calls.budget(), {"$top": "4"}))
+    small = list(gateway.items(fabrikam, "/users", "list", calls.budget(), {"$top": "4"}))
     assert len(small) == len(graph_lab.tenant().users)
     pages = [r for r in graph_lab.simulator.requests if r.path.endswith("/users")]
     assert len(pages) == -(-len(small) // 4)

@@ -38,8 +38,12 @@ def test_info_reads_everything_as_the_target(
     assert details["delegates"] == [
         {"user": BEN, "display_name": "Ben Carter", "calendar": "Editor", "inbox": "Reviewer"}
     ]
+    assert details["inbox"] == {"total": 0, "unread": 0}  # the simulator keeps no messages
+    assert details["unavailable"] == []
+    # The inbox's counts, then the two ACLs: one GetFolder each.
     assert operations(sim.requests) == [
-        "GetUserOofSettings", "GetInboxRules", "GetFolder", "GetFolder", "GetDelegate",
+        "GetUserOofSettings", "GetInboxRules", "GetFolder", "GetFolder", "GetFolder",
+        "GetDelegate",
     ]  # fmt: skip
     assert_impersonated(sim.requests, ANNA)
 

@@ -146,7 +146,7 @@ def test_dead_socket_fails_in_bounded_time(
     assert outcome.status is RunStatus.FAILED
     assert outcome.error is not None
     assert outcome.error.startswith("outcome unknown: Exchange unreachable: no answer from")
-    assert outcome.details == {"outcome_unknown": True}
+    assert outcome.details == {"outcome_unknown": True, "backend": "ews"}
     assert elapsed < 4, elapsed
     # Not retried: a write that may have reached a dead server is not sent twice.
     assert operations(sim.requests) == ["GetUserOofSettings", "SetUserOofSettings"]

@@ -1,0 +1,73 @@
+"""AccountDirectory over Entra ID, and the one that asks AD or Entra ID by the customer's
+identity: the accounts any action names (a mailbox's owner, a colleague, a recipient) get
+the same guardrails as a directory fix's target in the system where they live.
+
+identity  owner of an address              vet
+ad        AD (mail, proxy address, UPN)    AD
+entra     Entra ID (UPN, then mail)        Entra ID
+hybrid    AD, else Entra ID (cloud-only)   AD for a login; Entra ID for a UPN; and for a
+                                           synced account also Entra ID's roles and groups
+"""
+
+from __future__ import annotations
+
+from runner_api.accounts import Account, AccountDirectory
+from runner_api.customers.models import Customer, Identity
+from runner_api.entra import guardrails
+from runner_api.graph.gateway import UNBOUNDED, GraphGateway
+
+
+class EntraAccounts:
+    """Implements AccountDirectory with the Entra ID guardrails of the directory fixes."""
+
+    def __init__(self, graph: GraphGateway) -> None:
+        self._graph = graph
+
+    def owner_of(self, customer: Customer, address: str) -> str | None:
+        if not guardrails.in_domains(customer, address):
+            return None
+        user = self._graph.find_user(customer, address) or self._graph.find_by_mail(
+            customer, address
+        )
+        return user.upn if user is not None else None
+
+    def vet(self, customer: Customer, username: str) -> Account:
+        user = guardrails.locate(self._graph, customer, username, UNBOUNDED)
+        guardrails.check_target(self._graph, customer, user, UNBOUNDED)
+        return Account(user.upn, user.id)
+
+    def vet_synced(self, customer: Customer, sam_account_name: str) -> None:
+        """Entra ID's guardrails for the cloud side of an on-premises account, if synced."""
+        user = self._graph.find_synced_user(customer, sam_account_name)
+        if user is not None:
+            guardrails.check_target(self._graph, customer, user, UNBOUNDED)
+
+
+class IdentityAccounts:
+    """AccountDirectory by the customer's identity (see the module's table)."""
+
+    def __init__(self, directory: AccountDirectory, entra: EntraAccounts | None) -> None:
+        self._directory = directory
+        self._entra = entra
+
+    def _cloud(self, customer: Customer) -> EntraAccounts | None:
+        return None if customer.identity is Identity.AD else self._entra
+
+    def owner_of(self, customer: Customer, address: str) -> str | None:
+        cloud = self._cloud(customer)
+        if customer.identity is Identity.ENTRA and cloud is not None:
+            return cloud.owner_of(customer, address)
+        owner = self._directory.owner_of(customer, address)
+        if owner is None and cloud is not None:
+            return cloud.owner_of(customer, address)
+        return owner
+
+    def vet(self, customer: Customer, username: str) -> Account:
+        cloud = self._cloud(customer)
+        if cloud is None:
+            return self._directory.vet(customer, username)
+        if customer.identity is Identity.ENTRA or "@" in username:
+            return cloud.vet(customer, username)
+        account = self._directory.vet(customer, username)
+        cloud.vet_synced(customer, username)
+        return account
