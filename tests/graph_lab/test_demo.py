@@ -64,7 +64,8 @@ def inventories_on(port: int, target: Path) -> Path:
 def demo_graph(tmp_path: Path) -> Iterator[EntraLab]:
     """The demo's part on a free port, its credentials in the folder the app imports."""
     settings = fast_settings_for(tmp_path)
-    part = EntraLab(FileCredentialSource(settings.credentials_dir), tmp_path / "graph", port=0)
+    folder = FileCredentialSource(settings.resolved_credentials_dir)
+    part = EntraLab(folder, tmp_path / "graph", port=0)
     part.start()
     yield part
     part.stop()
