@@ -40,7 +40,6 @@ import httpx
 import msal
 import requests
 import yaml
-from pydantic import SecretStr
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -51,7 +50,7 @@ from lab.graph import AppCredential, GraphSimulator, seed  # noqa: E402
 from runner_api.directory import temporary_password  # noqa: E402
 from runner_api.graph.transport import ssl_context  # noqa: E402
 from runner_api.graph.values import GROUP_FIELDS, USER_FIELDS  # noqa: E402
-from runner_api.secrets.credentials import FileCredentialSource, GraphCredential  # noqa: E402
+from runner_api.secrets.credentials import FileCredentialSource  # noqa: E402
 
 CUSTOMER = "fabrikam"
 # An ordinary cloud-only user of the seed (lab/graph/seed.py): in Sales Team only, no
@@ -82,14 +81,7 @@ def main() -> None:
         domain = simulator.state.tenants[app.tenant_id.lower()].domain
         project = _project(scratch / "project", simulator, app, domain)
         FileCredentialSource(scratch / "credentials").store_graph_credential(
-            CUSTOMER,
-            GraphCredential(
-                app.tenant_id,
-                app.client_id,
-                app.certificate_pem,
-                SecretStr(app.private_key_pem),
-                simulator.ca_pem,
-            ),
+            CUSTOMER, app.graph_credential(simulator.ca_pem)
         )
         with (
             _direct_client(simulator, app) as direct,

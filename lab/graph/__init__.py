@@ -7,10 +7,13 @@ users, methods, groups, roles   the Graph routes, stateful per tenant
 query, render   OData options ($select/$filter/$search/$top/paging) and Graph's JSON shapes
 faults          throttle, stall, lost answer, replication delay, denied permission
 seed            sample tenants: cloud-only fabrikam, hybrid lab; returns app credentials
+lab             EntraLab: the seeded simulator on its fixed port for `fixline demo`, app
+                credentials stored with the demo's credentials
 schema/         the CSDL subset the simulator conforms to (MIT, Microsoft), and its cutter
 """
 
 from lab.graph.credentials import AppCredential, make_app_credential
+from lab.graph.lab import DEFAULT_PORT, EntraLab
 from lab.graph.seed import (
     FABRIKAM_CLIENT_ID,
     FABRIKAM_TENANT_ID,
@@ -24,11 +27,13 @@ from lab.graph.state import GraphState, Request
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
+    "DEFAULT_PORT",
     "FABRIKAM_CLIENT_ID",
     "FABRIKAM_TENANT_ID",
     "LAB_CLIENT_ID",
     "LAB_TENANT_ID",
     "AppCredential",
+    "EntraLab",
     "GraphSimulator",
     "GraphState",
     "Request",

@@ -9,6 +9,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
+
+from runner_api.secrets.credentials import GraphCredential
 
 APP_CERT_DAYS = 365
 
@@ -30,6 +33,16 @@ class AppCredential:
     def msal_credential(self) -> dict[str, str]:
         """msal's client_credential for this certificate (RS256 with an x5t header)."""
         return {"private_key": self.private_key_pem, "thumbprint": self.thumbprint}
+
+    def graph_credential(self, ca_pem: str) -> GraphCredential:
+        """Fixline's `graph` credential for this app, trusting the simulator's CA."""
+        return GraphCredential(
+            self.tenant_id,
+            self.client_id,
+            self.certificate_pem,
+            SecretStr(self.private_key_pem),
+            ca_pem,
+        )
 
 
 def fingerprints(certificate_pem: str) -> tuple[str, str]:

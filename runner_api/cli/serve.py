@@ -43,6 +43,7 @@ def demo() -> None:
     reach_lab(settings)
     from lab import Lab
     from lab.ews.lab import MailboxLab
+    from lab.graph.lab import EntraLab
     from lab.rt import RequestTracker
 
     credentials = FileCredentialSource(settings.resolved_credentials_dir)
@@ -52,6 +53,10 @@ def demo() -> None:
     # The Exchange simulator lives in this process (a thread), beside the API it serves.
     mailbox_lab = MailboxLab(credentials)
     mailbox_lab.start()
+    # So is the Microsoft Graph simulator, for the cloud-only customer fabrikam; its CA is
+    # kept in the lab folder, so the credentials stored at an earlier start still trust it.
+    entra_lab = EntraLab(credentials, settings.resolved_lab_dir / "graph")
+    entra_lab.start()
     # The ticket system the demo writes outcomes back to (its own folder under the lab's).
     request_tracker = RequestTracker(settings.resolved_lab_dir / "rt")
     request_tracker.start()
@@ -80,6 +85,7 @@ def demo() -> None:
                 "",
                 lab.describe(),
                 *mailbox_lab.describe(),
+                *entra_lab.describe(),
                 request_tracker.describe(),
                 "",
                 "Stop with Ctrl-C (the lab keeps running; `fixline lab down` stops it).",

@@ -1,6 +1,7 @@
 """The fast tier's app: the real Core and API on in-process fakes of the outside systems.
 
-`fakes`         FakeDirectory, FakeMailbox and FakePlaybooks (tests/fakes), fresh per test
+`fakes`         FakeDirectory, FakeMailbox and FakePlaybooks (tests/fakes), fresh per test;
+                with `graph` set, a real HttpGraph for a Graph simulator the test serves
 `fast_settings` Settings on a temporary data folder, this checkout's project, no lab
 `fast_core`     Core(fast_settings, build=fakes.build): the production wiring (assemble)
                 on the fakes, its credential store holding the binds the fakes accept
@@ -26,6 +27,7 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.core import Core
 from runner_api.database import Database
 from runner_api.executors import ExecutorSet, assemble
+from runner_api.graph import HttpGraph
 from runner_api.secrets.credentials import SshCredential
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
@@ -54,6 +56,9 @@ class Fakes:
     directory: FakeDirectory = field(default_factory=FakeDirectory)
     mailbox: FakeMailbox = field(default_factory=FakeMailbox)
     playbooks: FakePlaybooks = field(default_factory=FakePlaybooks)
+    # Entra ID has no fake: a test that serves the Graph simulator sets this, and the set
+    # gets a real HttpGraph on the Core's store (it connects only when an Entra ID run asks).
+    graph: bool = False
 
     def build(
         self,
@@ -70,7 +75,12 @@ class Fakes:
         self.directory.use_credentials(credentials)
         self.mailbox.use_credentials(credentials)
         self.playbooks.use(vetting, credentials)
-        return assemble(db, credentials, self.directory, self.mailbox, self.playbooks)
+        if not self.graph:
+            return assemble(db, credentials, self.directory, self.mailbox, self.playbooks)
+        graph = HttpGraph(credentials)
+        return assemble(
+            db, credentials, self.directory, self.mailbox, self.playbooks, (graph.close,), graph
+        )
 
     def seed(self, credentials: EncryptedCredentialSource) -> None:
         """Store the logins the fakes accept, as an admin would (PUT /credentials)."""
