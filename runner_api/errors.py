@@ -38,6 +38,7 @@ FixlineError
 │   ├── IssuancePolicyError            (pki/errors.py)
 │   └── MailboxRefusedError            (mailbox/errors.py)
 │       ├── ExternalForwardingError    (mailbox/errors.py)
+│       ├── MailboxUnsupportedError    (mailbox/errors.py)
 │       └── OutsideCustomerError       (mailbox/errors.py)
 ├── ConflictError                      the state forbids it now (409)
 │   ├── InvalidTransitionError

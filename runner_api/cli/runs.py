@@ -122,7 +122,10 @@ def _follow(core: Any, run_id: str, live: bool) -> Any:
 
 def _print_outcome(run: Any) -> None:
     color = typer.colors.GREEN if run.status == RunStatus.SUCCEEDED else typer.colors.RED
-    typer.secho(f"{run.status}: {run.summary or run.error or ''}".rstrip(), fg=color)
+    text = f"{run.summary or run.error or ''}"
+    # Refusals say "refused: ..." themselves: not "refused: refused: ...".
+    line = text if text.startswith(f"{run.status}:") else f"{run.status}: {text}"
+    typer.secho(line.rstrip(), fg=color)
     if run.error and run.summary:
         typer.echo(f"error: {run.error}")
     if run.diff:

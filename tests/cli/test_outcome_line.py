@@ -1,0 +1,24 @@
+"""The last line `fixline run` prints: the status once, then what the run said."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from runner_api.cli.runs import _print_outcome
+
+
+@pytest.mark.parametrize(
+    ("status", "summary", "error", "line"),
+    [
+        ("succeeded", "sign-in sessions revoked", None, "succeeded: sign-in sessions revoked"),
+        ("refused", "", "refused: a protected account", "refused: a protected account"),
+        ("failed", "", "Graph unreachable: timed out", "failed: Graph unreachable: timed out"),
+    ],
+)
+def test_the_status_is_said_once(
+    capsys: pytest.CaptureFixture[str], status: str, summary: str, error: str | None, line: str
+) -> None:
+    _print_outcome(SimpleNamespace(status=status, summary=summary, error=error, diff=None))
+    assert capsys.readouterr().out.splitlines()[0] == line
