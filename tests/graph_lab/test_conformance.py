@@ -11,52 +11,18 @@ import datetime as dt
 import os
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lab.graph.render import GROUP_PROPERTIES, USER_PROPERTIES
 from lab.graph.schema import cut
+from lab.graph.schema.model import EDM, Schema, subset
 from tests.graph_lab.test_users import EVENTUAL
 from tests.plugins.graph_lab import GraphLab
 
-EDM = f"{{{cut.EDM}}}"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Schema:
-    """Types by name: (kind, element)."""
-
-    types: dict[str, ET.Element]
-
-    @classmethod
-    def load(cls, path: Path) -> Schema:
-        schema = cut.graph_schema(ET.parse(path).getroot())  # noqa: S314 (our own file)
-        return cls({e.get("Name", ""): e for e in schema if e.tag in cut.TYPE_TAGS})
-
-    def properties(self, type_name: str) -> dict[str, ET.Element]:
-        """Declared properties of a type, its base types' included."""
-        found: dict[str, ET.Element] = {}
-        name: str | None = type_name
-        while name:
-            element = self.types[name]
-            for prop in element.findall(f"{EDM}Property"):
-                found.setdefault(prop.get("Name", ""), prop)
-            name = cut.local(element.get("BaseType", ""))
-        return found
-
-    def derives(self, derived: str, base: str) -> bool:
-        name: str | None = derived
-        while name:
-            if name == base:
-                return True
-            name = cut.local(self.types[name].get("BaseType", ""))
-        return False
-
-
-SCHEMA = Schema.load(cut.SUBSET)
+SCHEMA = subset()
 
 
 def check_object(obj: object, type_name: str, where: str) -> None:
@@ -73,7 +39,7 @@ def check_object(obj: object, type_name: str, where: str) -> None:
             continue
         assert name in declared, f"{where}: {type_name} declares no property {name!r}"
         prop = declared[name]
-        check_value(value, prop.get("Type", ""), prop.get("Nullable") != "false", f"{where}.{name}")
+        check_value(value, prop.type, prop.nullable, f"{where}.{name}")
 
 
 def check_value(value: object, declared: str, nullable: bool, where: str) -> None:
@@ -89,8 +55,8 @@ def check_value(value: object, declared: str, nullable: bool, where: str) -> Non
     if name is not None:
         element = SCHEMA.types.get(name)
         assert element is not None, f"{where}: type {declared} is not in the subset"
-        if element.tag == f"{EDM}EnumType":
-            members = {m.get("Name") for m in element.findall(f"{EDM}Member")}
+        members = SCHEMA.members(name)
+        if members is not None:
             assert value in members, f"{where}: {value!r} is no member of {declared}"
         else:
             check_object(value, name, where)
