@@ -38,6 +38,27 @@ DEFAULT_METHOD = (
     "Cannot delete default method with other methods configured. "
     "Please change default method before deletion."
 )
+# Exchange Online's refusals through Graph (its codes are Exchange's, not the directory's).
+ACCESS_DENIED = "Access is denied. Check credentials and try again."
+NO_MAILBOX = "The mailbox is either inactive, soft-deleted, or is hosted on-premise."
+INVALID_USER = "The requested user '{}' is invalid."
+NOT_IN_STORE = "The specified object was not found in the store."
+# Documented on Microsoft's pages (user-update-mailboxsettings) or seen in Graph's answers.
+INVALID_TIME_ZONE = "Time Zone settings provided are invalid."
+ZONE_NOT_SUPPORTED = (
+    "A valid TimeZone value must be specified. The following TimeZone value is not supported: '{}'."
+)
+PROPERTY_VALIDATION = "At least one property failed validation."
+SET_INVALID = "Set action is invalid for property."
+# Not documented for Graph: the codes Graph shows for mailboxes are Exchange's own response
+# codes (ErrorItemNotFound, ErrorAccessDenied, ErrorInvalidUser), so these refusals carry
+# the code and text Exchange uses for the same condition.
+OOF_DURATION = "The scheduled duration for sending automatic replies isn't valid."
+BAD_RECIPIENTS = "At least one recipient isn't valid."
+RULE_INVALID = "A validation error occurred while executing the rule operation."
+PERMISSION_INVALID = "The permission settings were not valid."
+DUPLICATE_USER = "Multiple permission entries were specified for the same user."
+CANNOT_DELETE = "The object cannot be deleted."
 SEARCH_NEEDS_EVENTUAL = (
     "Request with $search query parameter only works through MSGraph with a special request "
     "header: 'ConsistencyLevel: eventual'"
@@ -75,6 +96,11 @@ def not_found(key: str) -> GraphError:
 
 def denied() -> GraphError:
     return GraphError(403, "Authorization_RequestDenied", DENIED)
+
+
+def exchange_denied() -> GraphError:
+    """The mail service's 403 for a missing permission (not the directory's)."""
+    return GraphError(403, "ErrorAccessDenied", ACCESS_DENIED)
 
 
 def bad_request(message: str, code: str = "Request_BadRequest") -> GraphError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab.graph import groups, methods, roles, users
+from lab.graph import calendars, groups, methods, roles, rules, settings, users
 from lab.graph.call import Answer, Call
 from lab.graph.errors import GraphError, no_segment
 
@@ -17,6 +17,8 @@ Handler = Callable[[Call], Answer]
 ANY = "{}"
 ROLES = "roleManagement/directory"
 REGISTRATIONS = "reports/authenticationMethods/userRegistrationDetails"
+INBOX_RULES = "users/{}/mailFolders/inbox/messageRules"
+CALENDAR = "users/{}/calendar/calendarPermissions"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ ROUTES = (
     _r("DELETE", "groups/{}/members/{}/$ref", groups.remove_member),
     _r("GET", f"{ROLES}/roleAssignments", roles.role_assignments),
     _r("GET", f"{ROLES}/transitiveRoleAssignments", roles.transitive_role_assignments, "beta"),
+    # Exchange Online (lab/graph/exchange.py): mailbox settings, the inbox, its rules, sharing.
+    _r("GET", "users/{}/mailboxSettings", settings.get_settings),
+    _r("PATCH", "users/{}/mailboxSettings", settings.patch_settings),
+    _r("GET", "users/{}/mailFolders/inbox", settings.get_inbox),
+    _r("GET", INBOX_RULES, rules.list_rules),
+    _r("POST", INBOX_RULES, rules.create_rule),
+    _r("DELETE", f"{INBOX_RULES}/{{}}", rules.delete_rule),
+    _r("GET", CALENDAR, calendars.list_permissions),
+    _r("POST", CALENDAR, calendars.grant),
+    _r("PATCH", f"{CALENDAR}/{{}}", calendars.update),
+    _r("DELETE", f"{CALENDAR}/{{}}", calendars.revoke),
 )
 VERSIONS = frozenset(route.version for route in ROUTES)
 

@@ -12,10 +12,20 @@ fabrikam (cloud-only, fabrikam.example)
   groups: Sales Team (security), VPN Users (security, empty), Project Falcon (Microsoft 365),
           Finance Mail-Enabled (mail-enabled security), All Staff (distribution list),
           IT Admins (role-assignable)
+  mailboxes (Exchange Online): every user but pradeep.gupta (unlicensed: no mailbox);
+    time zones vary (MAIL_ZONES), inboxes have counts
+    megan.bowen     automatic replies on (alwaysEnabled, to all outside senders)
+    diego.siciliani automatic replies on, an HTML message with line breaks, none outside
+    isaiah.langer   automatic replies scheduled 2030-03-20 18:00 to 2030-03-28 18:00 UTC
+    alex.wilber     two inbox rules not made by Fixline: "Newsletters" (moves) and
+                    "Invoices to Grady" (forwards to grady.archie)
+    adele.vance     her calendar shared with alex.wilber (read)
 lab (hybrid, lab.test)
   synced copies of lab Samba users (lab/directory_data.py): onPremisesSyncEnabled, sam@lab.test
   zoe.martin (cloud-only, MFA methods), breakglass (cloud-only Global Administrator)
   groups: VPN-Users (synced copy), Cloud-Apps (cloud security group)
+  mailboxes in Exchange Online for the synced users and zoe.martin (a hybrid customer with
+  its mail in the cloud); breakglass has none
 Each tenant has one registered app with a fresh certificate; seed() returns its credential.
 """
 
@@ -23,11 +33,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
 from lab.directory_data import VPN_GROUP, UserState, users_of
 from lab.graph.credentials import AppCredential, make_app_credential
+from lab.graph.mailboxes import (
+    AutomaticReplies,
+    Mailbox,
+    MessageRule,
+    folder_id,
+    new_mailbox,
+    share,
+)
 from lab.graph.server import GraphSimulator
 from lab.graph.state import (
     GLOBAL_ADMINISTRATOR,
@@ -47,6 +66,24 @@ LAB_CLIENT_ID = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"
 # The lab users copied into the hybrid tenant (a sample, not all: the rest stay AD-only).
 SYNCED = ("anna.schmidt", "ben.carter", "daniel.okafor", "emma.larsen", "henry.moreau",
           "karen.mills", "olivia.brown", "paul.dubois", "sophie.turner", "walter.king")  # fmt: skip
+# Each mailbox's time zone (Windows names, Exchange Online's default form).
+MAIL_ZONES = {
+    "adele.vance": "Pacific Standard Time",
+    "alex.wilber": "Eastern Standard Time",
+    "isaiah.langer": "GMT Standard Time",
+    "megan.bowen": "Pacific Standard Time",
+    "diego.siciliani": "Central Standard Time",
+    "patti.fernandez": "W. Europe Standard Time",
+    "lee.gu": "Tokyo Standard Time",
+    "lynne.robbins": "AUS Eastern Standard Time",
+    "nestor.wilke": "Pacific Standard Time",
+    "joni.sherman": "Mountain Standard Time",
+    "grady.archie": "Eastern Standard Time",
+    # lab: W. Europe Standard Time unless named here
+    "paul.dubois": "Romance Standard Time",
+    "sophie.turner": "GMT Standard Time",
+    "walter.king": "Eastern Standard Time",
+}
 _IDS = uuid.UUID("6f9e1c52-0d47-4b8a-9c3e-2a1b0c9d8e7f")
 
 
@@ -158,6 +195,9 @@ def _fabrikam(tenant: Tenant) -> None:
            mail="allstaff@fabrikam.example")  # fmt: skip
     admins = _group(tenant, "IT Admins", [lee, lynne], is_assignable_to_role=True)
     _assign(tenant, admins.id, USER_ADMINISTRATOR)
+    # A new hire without an Exchange Online licence yet: in Entra ID, no mailbox.
+    _user(tenant, "pradeep.gupta", "Pradeep Gupta", department="Sales")
+    _fabrikam_mail(tenant)
 
 
 def _lab(tenant: Tenant) -> None:
@@ -193,3 +233,65 @@ def _lab(tenant: Tenant) -> None:
     vpn = [copies[sam] for sam in ("anna.schmidt", "emma.larsen", "olivia.brown")]
     _group(tenant, VPN_GROUP, vpn, on_premises_sync_enabled=True)
     _group(tenant, "Cloud-Apps", [zoe], description="Cloud-only app access")
+    for user in [*copies.values(), zoe]:
+        _mailbox(
+            user, MAIL_ZONES.get(user.user_principal_name.split("@")[0], "W. Europe Standard Time")
+        )
+
+
+def _mailbox(user: User, time_zone: str) -> Mailbox:
+    """An Exchange Online mailbox with inbox counts of its own (stable across runs)."""
+    digest = hashlib.sha256(user.id.encode()).digest()
+    total = 200 + int.from_bytes(digest[:2], "big") % 4000
+    user.mailbox = new_mailbox(user.id, time_zone, total, digest[2] % 40)
+    user.mailbox.inbox.children = digest[3] % 6
+    return user.mailbox
+
+
+def _html(*lines: str) -> str:
+    """A reply message as Exchange stores what Outlook on the web saved."""
+    return "<html>\n<body>\n<div>" + "<br>\n".join(lines) + "</div>\n</body>\n</html>\n"
+
+
+def _fabrikam_mail(tenant: Tenant) -> None:
+    people = {u.user_principal_name.split("@")[0]: u for u in tenant.users.values()}
+    boxes = {
+        alias: _mailbox(user, MAIL_ZONES[alias])
+        for alias, user in people.items()
+        if alias != "pradeep.gupta"
+    }
+    boxes["megan.bowen"].replies = AutomaticReplies(
+        "alwaysEnabled", "all",
+        internal=_html("I'm at the Fabrikam marketing offsite and will answer when I'm back."),
+        external=_html("Thank you for your message. I'm out of the office this week."),
+    )  # fmt: skip
+    boxes["diego.siciliani"].replies = AutomaticReplies(
+        "alwaysEnabled", "none",
+        internal=_html("I am on parental leave until 3 April.",
+                       "For HR questions please write to Patti Fernandez.", "", "Kind regards,",
+                       "Diego"),
+    )  # fmt: skip
+    boxes["isaiah.langer"].replies = AutomaticReplies(
+        "scheduled", "contactsOnly",
+        dt.datetime(2030, 3, 20, 18, tzinfo=dt.UTC), dt.datetime(2030, 3, 28, 18, tzinfo=dt.UTC),
+        _html("I'm at the sales kick-off and answer from 29 March."),
+        _html("I'm travelling and answer from 29 March."),
+    )  # fmt: skip
+    alex = boxes["alex.wilber"]
+    grady = people["grady.archie"]
+    newsletters = MessageRule(
+        alex.new_rule_id(), "Newsletters", 1,
+        conditions={"senderContains": ["NEWSLETTER"]},
+        actions={"moveToFolder": folder_id(people["alex.wilber"].id, "newsletters"),
+                 "markAsRead": True, "stopProcessingRules": False},
+    )  # fmt: skip
+    invoices = MessageRule(
+        alex.new_rule_id(), "Invoices to Grady", 2,
+        conditions={"subjectContains": ["invoice"]},
+        actions={"forwardTo": [{"emailAddress": {"name": grady.display_name,
+                                                 "address": grady.mail}}],
+                 "stopProcessingRules": False},
+    )  # fmt: skip
+    alex.rules.extend([newsletters, invoices])
+    colleague = people["alex.wilber"]
+    share(boxes["adele.vance"], colleague.display_name, str(colleague.mail), "read", inside=True)

@@ -29,7 +29,7 @@ from lab.graph.wire import SimulatorServer
 
 log = logging.getLogger(__name__)
 # What a registered app is granted unless told otherwise: the least-privileged set
-# Fixline's Entra ID actions need (docs: the app registration).
+# Fixline's Entra ID and Exchange Online actions need (docs: the app registration).
 DEFAULT_PERMISSIONS = frozenset(
     {
         "User.Read.All",
@@ -42,6 +42,11 @@ DEFAULT_PERMISSIONS = frozenset(
         "Group.Read.All",
         "RoleManagement.Read.Directory",
         "AuditLog.Read.All",
+        # Automatic replies and inbox rules (read and write), calendar sharing (read and
+        # write), the inbox's counts.
+        "MailboxSettings.ReadWrite",
+        "Calendars.ReadWrite",
+        "Mail.ReadBasic.All",
     }
 )
 

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from lab.graph.mailboxes import Mailbox
+
 # Well-known role template ids (the same in every tenant).
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
@@ -68,6 +70,8 @@ class User:
     sign_in_sessions_valid_from: dt.datetime | None = None
     methods: list[AuthMethod] = field(default_factory=list)
     default_method_id: str | None = None
+    # The user's Exchange Online mailbox; None without a licence for it.
+    mailbox: Mailbox | None = None
     # Monotonic time before which reads do not see the object (replication delay).
     visible_at: float = 0.0
 
@@ -133,6 +137,15 @@ class Tenant:
             if user.user_principal_name.lower() == lowered:
                 return user
         return None
+
+    def find_by_address(self, address: str) -> User | None:
+        """A user whose mail address or UPN this is (case-insensitive), replication aside."""
+        lowered = address.lower()
+        return next(
+            (u for u in self.users.values()
+             if lowered in {(u.mail or "").lower(), u.user_principal_name.lower()}),
+            None,
+        )  # fmt: skip
 
     def groups_of(self, object_id: str) -> list[Group]:
         """Groups the object is in, directly or through nested groups."""

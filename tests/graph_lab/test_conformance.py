@@ -9,54 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lab.graph.render import GROUP_PROPERTIES, USER_PROPERTIES
 from lab.graph.schema import cut
+from lab.graph.schema.model import EDM, Schema, subset
 from tests.graph_lab.test_users import EVENTUAL
 from tests.plugins.graph_lab import GraphLab
 
-EDM = f"{{{cut.EDM}}}"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Schema:
-    """Types by name: (kind, element)."""
-
-    types: dict[str, ET.Element]
-
-    @classmethod
-    def load(cls, path: Path) -> Schema:
-        schema = cut.graph_schema(ET.parse(path).getroot())  # noqa: S314 (our own file)
-        return cls({e.get("Name", ""): e for e in schema if e.tag in cut.TYPE_TAGS})
-
-    def properties(self, type_name: str) -> dict[str, ET.Element]:
-        """Declared properties of a type, its base types' included."""
-        found: dict[str, ET.Element] = {}
-        name: str | None = type_name
-        while name:
-            element = self.types[name]
-            for prop in element.findall(f"{EDM}Property"):
-                found.setdefault(prop.get("Name", ""), prop)
-            name = cut.local(element.get("BaseType", ""))
-        return found
-
-    def derives(self, derived: str, base: str) -> bool:
-        name: str | None = derived
-        while name:
-            if name == base:
-                return True
-            name = cut.local(self.types[name].get("BaseType", ""))
-        return False
-
-
-SCHEMA = Schema.load(cut.SUBSET)
+SCHEMA = subset()
 
 
 def check_object(obj: object, type_name: str, where: str) -> None:
@@ -73,7 +40,7 @@ def check_object(obj: object, type_name: str, where: str) -> None:
             continue
         assert name in declared, f"{where}: {type_name} declares no property {name!r}"
         prop = declared[name]
-        check_value(value, prop.get("Type", ""), prop.get("Nullable") != "false", f"{where}.{name}")
+        check_value(value, prop.type, prop.nullable, f"{where}.{name}")
 
 
 def check_value(value: object, declared: str, nullable: bool, where: str) -> None:
@@ -89,8 +56,8 @@ def check_value(value: object, declared: str, nullable: bool, where: str) -> Non
     if name is not None:
         element = SCHEMA.types.get(name)
         assert element is not None, f"{where}: type {declared} is not in the subset"
-        if element.tag == f"{EDM}EnumType":
-            members = {m.get("Name") for m in element.findall(f"{EDM}Member")}
+        members = SCHEMA.members(name)
+        if members is not None:
             assert value in members, f"{where}: {value!r} is no member of {declared}"
         else:
             check_object(value, name, where)
@@ -112,6 +79,9 @@ def check_edm(value: object, declared: str, where: str) -> None:
     elif declared == "Edm.Guid":
         assert isinstance(value, str)
         uuid.UUID(value)
+    elif declared == "Edm.TimeOfDay":
+        assert isinstance(value, str), f"{where}: {value!r} is no TimeOfDay"
+        assert re.fullmatch(r"\d{2}:\d{2}:\d{2}(\.\d{1,7})?", value), f"{where}: {value!r}"
     else:
         raise AssertionError(f"{where}: the test knows no {declared}")
 
@@ -158,16 +128,90 @@ def answers(lab: GraphLab) -> list[tuple[str, object, str, bool]]:
     return found
 
 
+def check_answer(lab: GraphLab, where: str, body: object, type_name: str, many: bool) -> None:
+    assert isinstance(body, dict), where
+    assert str(body["@odata.context"]).startswith(f"{lab.simulator.url}/")
+    if many:
+        assert body["value"], f"{where}: an empty answer proves nothing"
+        for index, item in enumerate(body["value"]):
+            check_object(item, type_name, f"{where}[{index}]")
+    else:
+        check_object(body, type_name, where)
+
+
 def test_every_property_sent_is_declared_with_its_type(graph_lab: GraphLab) -> None:
     for where, body, type_name, many in answers(graph_lab):
+        check_answer(graph_lab, where, body, type_name, many)
+
+
+def mail_answers(lab: GraphLab) -> list[tuple[str, object, str, bool]]:
+    """Every kind of answer of the Exchange Online routes, changes included."""
+    fabrikam, hybrid = lab.client(), lab.client("lab")
+    rules = "/users/alex.wilber@fabrikam.example/mailFolders/inbox/messageRules"
+    calendar = "/users/adele.vance@fabrikam.example/calendar/calendarPermissions"
+    writes = [
+        ("PATCH", "/users/megan.bowen@fabrikam.example/mailboxSettings", {
+            "timeZone": "UTC",
+            "automaticRepliesSetting": {
+                "status": "scheduled", "externalAudience": "contactsOnly",
+                "scheduledStartDateTime": {"dateTime": "2031-01-01T08:00:00", "timeZone": "UTC"},
+                "scheduledEndDateTime": {"dateTime": "2031-01-09T08:00:00", "timeZone": "UTC"},
+                "internalReplyMessage": "<p>Away</p>", "externalReplyMessage": "<p>Away</p>"},
+        }, "mailboxSettings"),
+        ("POST", rules, {
+            "displayName": "Every predicate kind", "sequence": 5, "isEnabled": False,
+            "conditions": {"senderContains": ["x"], "fromAddresses": [
+                {"emailAddress": {"address": "lee.gu@fabrikam.example"}}],
+                "importance": "high", "withinSizeRange": {"minimumSize": 1, "maximumSize": 9},
+                "sensitivity": "private", "messageActionFlag": "followUp", "isSigned": True},
+            "exceptions": {"subjectContains": ["y"]},
+            "actions": {"redirectTo": [{"emailAddress": {"address": "x@example.net"}}],
+                        "assignCategories": ["Red"], "markImportance": "low"},
+        }, "messageRule"),
+        ("POST", calendar, {"emailAddress": {"address": "kim@contoso.example"},
+                            "role": "freeBusyRead"}, "calendarPermission"),
+        ("PATCH", f"{calendar}/RGVmYXVsdA==", {"role": "none"}, "calendarPermission"),
+    ]  # fmt: skip
+    found: list[tuple[str, object, str, bool]] = []
+    for method, url, body, type_name in writes:
+        response = fabrikam.request(method, url, json=body)
+        assert response.status_code in (200, 201), (url, response.text)
+        found.append((f"{method} {url}", response.json(), type_name, False))
+    gets = [
+        (fabrikam, "/users/isaiah.langer@fabrikam.example/mailboxSettings", "mailboxSettings",
+         False),
+        (fabrikam, "/users/diego.siciliani@fabrikam.example/mailboxSettings", "mailboxSettings",
+         False),
+        (hybrid, "/users/henry.moreau@lab.test/mailboxSettings", "mailboxSettings", False),
+        (fabrikam, "/users/alex.wilber@fabrikam.example/mailFolders/inbox", "mailFolder", False),
+        (fabrikam, rules, "messageRule", True),
+        (fabrikam, calendar, "calendarPermission", True),
+        (hybrid, "/users/zoe.martin@lab.test/calendar/calendarPermissions", "calendarPermission",
+         True),
+    ]  # fmt: skip
+    for client, url, type_name, many in gets:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        found.append((f"GET {url}", response.json(), type_name, many))
+    return found
+
+
+# Exchange's answers leave no declared property out (a rule's empty predicate sets aside).
+COMPLETE = {"mailboxSettings", "mailFolder", "calendarPermission", "automaticRepliesSetting"}
+
+
+def test_every_mail_answer_is_declared_with_its_type(graph_lab: GraphLab) -> None:
+    for where, body, type_name, many in mail_answers(graph_lab):
+        check_answer(graph_lab, where, body, type_name, many)
         assert isinstance(body, dict)
-        assert str(body["@odata.context"]).startswith(f"{graph_lab.simulator.url}/")
-        if many:
-            assert body["value"], f"{where}: an empty answer proves nothing"
-            for index, item in enumerate(body["value"]):
-                check_object(item, type_name, f"{where}[{index}]")
-        else:
-            check_object(body, type_name, where)
+        items = body["value"] if many else [body]
+        if type_name in COMPLETE and not where.startswith("PATCH /users"):
+            for item in items:
+                missing = set(SCHEMA.properties(type_name)) - set(item)
+                assert not missing, f"{where}: {type_name} without {sorted(missing)}"
+        replies = body.get("automaticRepliesSetting")
+        if isinstance(replies, dict):
+            assert set(replies) == set(SCHEMA.properties("automaticRepliesSetting")), where
 
 
 def test_revoke_answers_an_edm_boolean(graph_lab: GraphLab) -> None:

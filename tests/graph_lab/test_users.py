@@ -108,8 +108,8 @@ def test_unknown_user_and_unknown_segment(graph_lab: GraphLab) -> None:
         client.get("/users/nobody@fabrikam.example"), 404, "Request_ResourceNotFound"
     )
     assert "nobody@fabrikam.example" in message
-    message = error_of(client.get("/users/x/mailboxSettings"), 400, "BadRequest")
-    assert message == "Resource not found for the segment 'mailboxSettings'."
+    message = error_of(client.get("/users/x/drive"), 400, "BadRequest")
+    assert message == "Resource not found for the segment 'drive'."
     error_of(client.put("/users/x", json={}), 405, "Request_BadRequest")
 
 

@@ -12,6 +12,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msal
@@ -114,6 +115,12 @@ class GraphLab:
         )
         self.clients.append(client)
         return client
+
+    def values(self, url: str, customer: str = "fabrikam") -> list[dict[str, Any]]:
+        """The `value` of a collection GET that must answer 200."""
+        response = self.client(customer).get(url)
+        assert response.status_code == 200, response.text
+        return list(response.json()["value"])
 
 
 @pytest.fixture(scope="session")

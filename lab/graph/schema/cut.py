@@ -35,6 +35,21 @@ TYPES = (
     "emailAuthenticationMethod",
     "temporaryAccessPassAuthenticationMethod",
     "userRegistrationDetails",
+    # Exchange Online through Graph: mailbox settings, inbox rules, calendar sharing.
+    "mailboxSettings",
+    "automaticRepliesSetting",
+    "dateTimeTimeZone",
+    "localeInfo",
+    "workingHours",
+    "timeZoneBase",
+    "mailFolder",
+    "messageRule",
+    "messageRulePredicates",
+    "messageRuleActions",
+    "sizeRange",
+    "recipient",
+    "emailAddress",
+    "calendarPermission",
 )
 TYPE_TAGS = {f"{{{EDM}}}EntityType", f"{{{EDM}}}ComplexType", f"{{{EDM}}}EnumType"}
 KEPT_CHILDREN = {f"{{{EDM}}}Property", f"{{{EDM}}}Key", f"{{{EDM}}}Member"}
