@@ -11,10 +11,16 @@ hybrid    AD, else Entra ID (cloud-only)   AD for a login; Entra ID for a UPN; a
 
 from __future__ import annotations
 
+import threading
+import time
+
 from runner_api.accounts import Account, AccountDirectory
 from runner_api.customers.models import Customer, Identity
 from runner_api.entra import guardrails
-from runner_api.graph.gateway import UNBOUNDED, GraphGateway
+from runner_api.graph.gateway import UNBOUNDED, CloudUser, GraphGateway
+
+# How long an account owner_of found may stand for vet's own read of it, on the same thread.
+FOUND_FRESH_S = 2.0
 
 
 class EntraAccounts:
@@ -22,6 +28,9 @@ class EntraAccounts:
 
     def __init__(self, graph: GraphGateway) -> None:
         self._graph = graph
+        # AccountGuard asks owner_of, then at once vet of the login it got, on one thread:
+        # the user read for the first answers the second (its memberships are read anew).
+        self._found = threading.local()
 
     def owner_of(self, customer: Customer, address: str) -> str | None:
         if not guardrails.in_domains(customer, address):
@@ -29,12 +38,27 @@ class EntraAccounts:
         user = self._graph.find_user(customer, address) or self._graph.find_by_mail(
             customer, address
         )
-        return user.upn if user is not None else None
+        if user is None:
+            return None
+        self._found.last = (time.monotonic(), customer.name, user)
+        return user.upn
 
     def vet(self, customer: Customer, username: str) -> Account:
-        user = guardrails.locate(self._graph, customer, username, UNBOUNDED)
+        user = self._just_found(customer, username) or guardrails.locate(
+            self._graph, customer, username, UNBOUNDED
+        )
         guardrails.check_target(self._graph, customer, user, UNBOUNDED)
         return Account(user.upn, user.id)
+
+    def _just_found(self, customer: Customer, username: str) -> CloudUser | None:
+        last = getattr(self._found, "last", None)
+        self._found.last = None
+        if last is None:
+            return None
+        at, name, user = last
+        fresh = time.monotonic() - at <= FOUND_FRESH_S
+        same = name == customer.name and user.upn.lower() == username.lower()
+        return user if fresh and same else None
 
     def vet_synced(self, customer: Customer, sam_account_name: str) -> None:
         """Entra ID's guardrails for the cloud side of an on-premises account, if synced."""

@@ -44,6 +44,8 @@ LEVEL_OF_ROLE = {role: level for level, role in ROLE_OF_LEVEL.items()} | {
     "custom": "Custom",
 }
 
+MY_ORGANIZATION = "My Organization"
+
 # Windows time zone names Exchange Online uses for mailboxes -> IANA (Unicode CLDR's
 # windowsZones, the zones of the customers' regions; any IANA name is taken as it is).
 WINDOWS_ZONES = {
@@ -116,9 +118,13 @@ class _Text(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            # Source line breaks are not text in HTML: only the tags above make lines.
-            self.parts.append(re.sub(r"\s*\n\s*", " " if data.strip() else "", data))
+        if self._skipping:
+            return
+        # Source line breaks are spaces in HTML: only the tags above make lines.
+        text = re.sub(r"\s*\n\s*", " ", data)
+        if not self.parts or self.parts[-1].endswith("\n"):
+            text = text.lstrip()
+        self.parts.append(text)
 
 
 def to_text(message: str) -> str:
@@ -244,14 +250,12 @@ def forward_rule(name: str, forward_to: str) -> dict[str, Any]:
 
 
 def permission_of(item: dict[str, Any]) -> FolderPermission:
-    """A calendarPermission as an ACL entry; the built-in entries (My Organization, not
-    removable) are distinguished, like EWS's Default."""
+    """A calendarPermission as an ACL entry. Exchange Online's built-in entry "My
+    Organization" (everyone in the organisation, not removable) is EWS's Default."""
     address = str((item.get("emailAddress") or {}).get("address") or "").lower()
     name = str((item.get("emailAddress") or {}).get("name") or "")
     role = str(item.get("role") or "none")
-    distinguished = not item.get("isRemovable", True) or not address
-    return FolderPermission(
-        user=address or name or "Default",
-        level=LEVEL_OF_ROLE.get(role, role),
-        distinguished=distinguished,
-    )
+    if not address:
+        user = "Default" if name in ("", MY_ORGANIZATION) else name
+        return FolderPermission(user, LEVEL_OF_ROLE.get(role, role), distinguished=True)
+    return FolderPermission(address, LEVEL_OF_ROLE.get(role, role))

@@ -64,11 +64,14 @@ class HttpGraph:
         config = entra_of(customer)
         with self._lock:
             link = self._links.get(customer.name)
-            if link is None or link.config != config:
-                credential = self._credentials.graph_credential(customer.name)
-                link = TenantLink(customer.name, config, credential)
-                self._links[customer.name] = link
-            return link
+            if link is not None and link.config == config:
+                return link
+            credential = self._credentials.graph_credential(customer.name)
+            fresh = TenantLink(customer.name, config, credential)
+            self._links[customer.name] = fresh
+        if link is not None:
+            link.close()  # the customer's entra: settings changed: its old client goes
+        return fresh
 
     def forget(self, customer: str) -> None:
         """Drop a customer's client and tokens: the next call reads its credential anew."""
