@@ -86,11 +86,11 @@ def _predicates(sent: object, tenant: Tenant) -> dict[str, object]:
 
 
 def _recipient(sent: object, tenant: Tenant) -> dict[str, object]:
-    email = sent.get("emailAddress") if isinstance(sent, dict) else None
-    address = email.get("address") if isinstance(email, dict) else None
+    found = sent.get("emailAddress") if isinstance(sent, dict) else None
+    email: dict[str, object] = found if isinstance(found, dict) else {}
+    address = email.get("address")
     if not isinstance(address, str) or "@" not in address:
         raise GraphError(400, "ErrorInvalidRecipients", BAD_RECIPIENTS)
-    assert isinstance(email, dict)
     colleague = tenant.find_by_address(address)
     name = colleague.display_name if colleague else (email.get("name") or address)
     return {"emailAddress": {"name": name, "address": address}}

@@ -233,10 +233,8 @@ def _lab(tenant: Tenant) -> None:
     vpn = [copies[sam] for sam in ("anna.schmidt", "emma.larsen", "olivia.brown")]
     _group(tenant, VPN_GROUP, vpn, on_premises_sync_enabled=True)
     _group(tenant, "Cloud-Apps", [zoe], description="Cloud-only app access")
-    for user in [*copies.values(), zoe]:
-        _mailbox(
-            user, MAIL_ZONES.get(user.user_principal_name.split("@")[0], "W. Europe Standard Time")
-        )
+    for alias, user in [*copies.items(), ("zoe.martin", zoe)]:
+        _mailbox(user, MAIL_ZONES.get(alias, "W. Europe Standard Time"))
 
 
 def _mailbox(user: User, time_zone: str) -> Mailbox:
@@ -294,4 +292,4 @@ def _fabrikam_mail(tenant: Tenant) -> None:
     )  # fmt: skip
     alex.rules.extend([newsletters, invoices])
     colleague = people["alex.wilber"]
-    share(boxes["adele.vance"], colleague.display_name, str(colleague.mail), "read", inside=True)
+    share(boxes["adele.vance"], colleague.display_name, str(colleague.mail), "read", True)
