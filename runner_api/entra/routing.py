@@ -9,9 +9,11 @@ hybrid              synced                       session_revoke, mfa_reset, TAP 
 hybrid              cloud-only                   any                            Entra ID
 hybrid              a sAMAccountName             AD actions                     Active Directory
 
-A sAMAccountName only ever names an on-premises account, so for an AD action it needs no
-lookup in Entra ID; a UPN is looked up there, and a sAMAccountName is for an Entra-only
-action (by onPremisesSamAccountName). Every decision is a `routing` event of the run.
+A sAMAccountName only ever names an on-premises account; a UPN is looked up in Entra ID, and
+a sAMAccountName is too (by onPremisesSamAccountName): a run fixed in AD passes AD's
+guardrails there and Entra ID's for the account's synced copy, since a directory role given
+in the cloud protects the account as much as an AD admin group. Every decision is a
+`routing` event of the run.
 
 A run that starts at once has its first reads started while it is recorded (look_ahead):
 the AD lookup when it will go to AD by a sAMAccountName, else the Entra ID account (and its
@@ -76,16 +78,11 @@ class IdentityRouter:
         )
         if to_ad:
             self._directory.look_ahead(run_id, customer, action, params)
-        elif self._entra is not None and isinstance(username, str):
-            # In a hybrid customer a synced account found by its UPN goes on to AD for every
-            # action but the Entra-only ones: its memberships in Entra ID are not needed.
-            entra_only = customer.identity is Identity.ENTRA or action in ENTRA_ONLY
-            self._entra.targets.read_ahead(
-                run_id,
-                customer,
-                username,
-                lambda user: entra_only or not user.on_premises_sync_enabled,
-            )
+        cloud = customer.identity is not Identity.AD and self._entra is not None
+        if cloud and self._entra is not None and isinstance(username, str):
+            # The account and its memberships: the guardrails of Entra ID need both, for
+            # runs fixed in AD too (a synced account's roles live in the cloud).
+            self._entra.targets.read_ahead(run_id, customer, username)
 
     def drop_ahead(self, run_id: str) -> None:
         self._directory.drop_ahead(run_id)
@@ -108,10 +105,15 @@ class IdentityRouter:
             return self._entra, ctx
         # Only the account is read here; each executor validates the rest of the params.
         username = UserParams.model_validate({"username": ctx.params.get("username")}).username
+        budget = budget_of(ctx)
+        user = self._entra.targets.find(ctx, username, budget)
         if "@" not in username and action not in ENTRA_ONLY:
+            # A sAMAccountName names an on-premises account: fixed in AD, by AD's guardrails,
+            # and by Entra ID's for its synced copy (a directory role given in the cloud).
+            if user is not None:
+                self._entra.targets.check_synced(ctx, user, budget)
             _said(ctx, AD, f"{username} is a sAMAccountName: an on-premises account")
             return self._directory, ctx
-        user = self._entra.targets.find(ctx, username, budget_of(ctx))
         if user is None:
             how = "" if "@" in username else " synced from that sAMAccountName"
             hint = "; for an account only in AD give its sAMAccountName" if "@" in username else ""
@@ -136,6 +138,7 @@ class IdentityRouter:
                 f"refused: {user.upn} is synced from on-premises but Entra ID names no "
                 "onPremisesSamAccountName to find it in AD by; nothing was changed"
             )
+        self._entra.targets.check_synced(ctx, user, budget)
         _said(ctx, AD, f"{SYNCED}; its sAMAccountName is {sam}")
         return self._directory, _as(ctx, sam)
 

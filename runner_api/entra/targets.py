@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
@@ -56,13 +55,8 @@ class EarlyRead:
     error: Exception | None = None
 
 
-def read_early(
-    gateway: GraphGateway,
-    customer: Customer,
-    username: str,
-    vetted_here: Callable[[CloudUser], bool],
-) -> EarlyRead:
-    """The account and, when it will be fixed in Entra ID (`vetted_here`), its memberships.
+def read_early(gateway: GraphGateway, customer: Customer, username: str) -> EarlyRead:
+    """The account and its memberships (the guardrails need both, wherever it is fixed).
 
     No deadline of its own: each request is bounded by the customer's entra.timeout_s and
     every Retry-After by max_retry_wait_s; the run waits for it only within its budget."""
@@ -72,7 +66,7 @@ def read_early(
     try:
         user = guardrails.find(gateway, customer, username, budget)
         memberships = None
-        if user is not None and vetted_here(user) and guardrails.in_domains(customer, user.upn):
+        if user is not None and guardrails.in_domains(customer, user.upn):
             memberships = gateway.memberships(customer, user.id, budget=budget)
     except Exception as exc:  # raised again in the run that takes this read
         return EarlyRead(user, calls=tuple(calls), error=exc)
@@ -86,15 +80,9 @@ class Targets:
         self.gateway = gateway
         self._ahead: AheadReads[EarlyRead] = AheadReads(side)
 
-    def read_ahead(
-        self,
-        run_id: str,
-        customer: Customer,
-        username: str,
-        vetted_here: Callable[[CloudUser], bool],
-    ) -> None:
+    def read_ahead(self, run_id: str, customer: Customer, username: str) -> None:
         """Start reading the run's account (see read_early); only reads, never a write."""
-        read = partial(read_early, self.gateway, customer, username, vetted_here)
+        read = partial(read_early, self.gateway, customer, username)
         self._ahead.start(run_id, username, read)
 
     def drop(self, run_id: str) -> None:
@@ -132,6 +120,16 @@ class Targets:
         )
         checkpoint(ctx, SYSTEM)
         return Target(user, groups)
+
+    def check_synced(self, ctx: RunContext, user: CloudUser, budget: Budget) -> None:
+        """Entra ID's guardrails for an account fixed in AD: refusals raise (a directory role,
+        a role-assignable or protected group, the deny list of `entra:`)."""
+        early = self._take(ctx, user.upn, budget)  # what find() kept for this run
+        known = early.memberships if early is not None else None
+        guardrails.check_target(self.gateway, ctx.customer, user, budget, known)
+        emit(
+            ctx, "guardrails", f"{user.upn}, synced to Entra ID, is not protected there", id=user.id
+        )
 
     def _take(self, ctx: RunContext, username: str, budget: Budget) -> EarlyRead | None:
         """The fresh read kept for this run and account, its calls recorded in the run now;

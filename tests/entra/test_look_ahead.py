@@ -136,19 +136,22 @@ def test_hybrid_reads_ahead_what_each_system_needs(hybrid_runs: Hybrid) -> None:
         h.router.look_ahead(run.ctx.run_id, h.customer, action, run.ctx.params)
         return run
 
-    # A synced account by its UPN, for AD: only the account is read in Entra ID.
+    # A synced account by its UPN, for AD: the account and its memberships (Entra ID's
+    # guardrails hold for it too), each once.
     run = started("account_enable", username="daniel.okafor@lab.test")
-    wait_until(lambda: graph_reads(h.lab), what="the read ahead")
+    wait_until(lambda: len(graph_reads(h.lab)) == 2, what="the reads ahead")
     outcome = h.router.execute(run.ctx)
     assert outcome.status is RunStatus.SUCCEEDED and outcome.changed, outcome.error
-    assert len(graph_reads(h.lab)) == 1
-    assert [e.kind for e in run.events].count("graph") == 1
-    # A sAMAccountName for AD: nothing is asked of Graph.
+    assert len(graph_reads(h.lab)) == 2
+    assert [e.kind for e in run.events].count("graph") == 2
+    # A sAMAccountName for AD: its synced copy and memberships, read ahead, each once.
     h.lab.simulator.clear_requests()
     run = started("account_disable", username="daniel.okafor")
     assert h.router.execute(run.ctx).changed
-    assert h.lab.simulator.requests == []
+    reads = graph_reads(h.lab)
+    assert len(reads) == 2 and reads[1].endswith(MEMBERSHIPS), reads
     # A cloud-only account: the account and its memberships, each once.
+    h.lab.simulator.clear_requests()
     run = started("session_revoke", username="zoe.martin@lab.test")
     outcome = h.router.execute(run.ctx)
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from lab.graph.state import USER_ADMINISTRATOR, RoleAssignment
 from runner_api.customers.models import Identity
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import VERIFIED
@@ -32,14 +33,17 @@ def test_a_synced_accounts_password_is_reset_in_ad(hybrid_runs: Hybrid) -> None:
     assert cloud_user(h.lab, "henry.moreau", "lab").password is None
 
 
-def test_ad_actions_named_by_samaccountname_need_no_graph_call(hybrid_runs: Hybrid) -> None:
+def test_ad_actions_run_in_ad_after_entra_ids_guardrails(hybrid_runs: Hybrid) -> None:
     h = hybrid_runs
     run, outcome = h.run("account_enable", username="daniel.okafor")
     assert outcome.status is RunStatus.SUCCEEDED and outcome.changed, outcome.error
     assert run.routing() == [
         "routed to Active Directory: daniel.okafor is a sAMAccountName: an on-premises account"
     ]
-    assert h.lab.simulator.requests == []
+    # Its synced copy was read and vetted in Entra ID: reads only.
+    assert "daniel.okafor@lab.test, synced to Entra ID, is not protected there" in [
+        e.message for e in run.events if e.kind == "guardrails"
+    ]
     run, outcome = h.run("group_add", username="ben.carter@lab.test", group="VPN-Users")
     assert outcome.status is RunStatus.SUCCEEDED and outcome.changed, outcome.error
     assert run.routing()[0].startswith(TO_AD)
@@ -47,6 +51,23 @@ def test_ad_actions_named_by_samaccountname_need_no_graph_call(hybrid_runs: Hybr
     _, outcome = h.run("account_unlock", username="ben.carter@lab.test")
     assert outcome.status is RunStatus.SUCCEEDED and outcome.summary.startswith("no change")
     assert graph_writes(h.lab) == []
+
+
+def test_a_synced_account_with_a_cloud_role_is_refused_in_ad_too(hybrid_runs: Hybrid) -> None:
+    # AD does not know of a role given in Entra ID: the run must not reset such an admin's
+    # password in AD (where the password of a synced account is set).
+    h = hybrid_runs
+    tenant = h.lab.tenant("lab")
+    olivia = h.lab.user_id("olivia.brown", "lab")
+    tenant.role_assignments.append(RoleAssignment("test-role", olivia, USER_ADMINISTRATOR))
+    tenant.directory_roles.setdefault(USER_ADMINISTRATOR, "test-directory-role")
+    for name in ("olivia.brown", "olivia.brown@lab.test"):
+        _, outcome = h.run("password_reset", username=name, caller_verification=VERIFIED)
+        assert outcome.status is RunStatus.REFUSED, outcome.error
+        assert "holds the directory role User Administrator" in str(outcome.error)
+        _, outcome = h.run("account_disable", username=name)
+        assert outcome.status is RunStatus.REFUSED, outcome.error
+    assert h.directory.writes == [] and graph_writes(h.lab) == []
 
 
 def test_sessions_and_mfa_of_a_synced_account_are_fixed_in_entra(hybrid_runs: Hybrid) -> None:
