@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 import pytest
 
 from runner_api.customers.models import Customer, MailboxBackend, MailboxConfig
+from runner_api.graph import HttpGraph
 from runner_api.mailbox.fixes import FORWARD_RULE
 from runner_api.mailbox.gateway import OofState
 from runner_api.runs.status import RunStatus
-from tests.graph.conftest import customer as tenant_customer
-from tests.mailbox.backends import World, graph_gateway, graph_world, hybrid_lab  # noqa: F401
 from tests.graph.conftest import DOMAINS
-from runner_api.graph import HttpGraph
+from tests.graph.conftest import customer as tenant_customer
+from tests.mailbox.backends import World, graph_world, hybrid_lab
 from tests.plugins.graph_lab import GraphLab
 
 ANNA = "anna.schmidt@lab.test"
@@ -36,12 +36,12 @@ def _requests(lab: GraphLab) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def lab_world(graph_lab: GraphLab, graph_gateway: HttpGraph) -> World:  # noqa: F811
+def lab_world(graph_lab: GraphLab, graph_gateway: HttpGraph) -> World:
     return graph_world(graph_lab, graph_gateway, hybrid_lab(graph_lab))
 
 
 @pytest.fixture
-def cloud(graph_lab: GraphLab, graph_gateway: HttpGraph) -> World:  # noqa: F811
+def cloud(graph_lab: GraphLab, graph_gateway: HttpGraph) -> World:
     """fabrikam: cloud-only, its accounts in Entra ID and its mail in Exchange Online."""
     fabrikam = tenant_customer(graph_lab, "fabrikam", deny_list=("isaiah.langer@fabrikam.example",))
     mailbox = MailboxConfig("", (DOMAINS["fabrikam"],), backend=MailboxBackend.GRAPH)
@@ -68,7 +68,7 @@ def test_calendar_levels_without_a_graph_role_are_refused(
     lab_world: World, graph_lab: GraphLab
 ) -> None:
     graph_lab.simulator.clear_requests()
-    run, outcome = lab_world.run(
+    _, outcome = lab_world.run(
         "mailbox_folder_permission_grant", check_mode=True, mailbox=ANNA, folder="calendar",
         user=HENRY, level="Author",
     )  # fmt: skip
@@ -167,7 +167,7 @@ def test_a_cloud_customers_accounts_are_vetted_in_entra_id(
         assert outcome.status is RunStatus.REFUSED and why in str(outcome.error), outcome.error
     assert cloud.writes() == 0
     graph_lab.simulator.clear_requests()
-    run, outcome = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
+    _, outcome = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
     # The owner is found once: the guardrail takes the account its lookup just read.
     reads = [path for method, path in _requests(graph_lab) if method == "GET"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +22,33 @@ import pytest
 
 from lab.ews.accounts import SimulatorAccounts
 from runner_api.accounts import AccountGuard
+from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer, Identity, MailboxBackend, MailboxConfig
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.directory.accounts import DirectoryAccounts
 from runner_api.entra.accounts import EntraAccounts, IdentityAccounts
 from runner_api.exchange_online import GraphMailbox
 from runner_api.graph import HttpGraph
-from runner_api.mailbox import EwsMailbox, MailboxExecutor
+from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions
 from runner_api.mailbox.backends import MailboxBackends
 from runner_api.mailbox.gateway import MailboxGateway
-from runner_api.runs.context import RunContext
+from runner_api.runs.context import EventIn, RunContext
 from runner_api.secrets.credentials import FileCredentialSource
 from runner_api.secrets.redactor import Redactor
 from tests.fakes import FakeDirectory
 from tests.graph.conftest import customer as tenant_customer
-from tests.mailbox.conftest import SPECS, Run
 from tests.plugins.graph_lab import GraphLab
 from tests.plugins.lab import PROJECT_DIR
 from tests.plugins.mailbox_lab import MailboxLabHandle
 
 WRITES = ("PATCH", "POST", "DELETE")
+SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in mailbox_actions()}
+
+
+@dataclass
+class Run:
+    ctx: RunContext
+    events: list[EventIn] = field(default_factory=list)
 
 
 @dataclass

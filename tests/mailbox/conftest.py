@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -16,24 +15,19 @@ import pytest
 from lab.ews import Request
 from lab.ews.accounts import SimulatorAccounts
 from runner_api.accounts import AccountGuard
-from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import Customer
-from runner_api.mailbox import EwsMailbox, MailboxExecutor, mailbox_actions
-from runner_api.runs.context import EventIn, RunContext
+from runner_api.mailbox import EwsMailbox, MailboxExecutor
+from runner_api.runs.context import RunContext
 from runner_api.secrets.redactor import Redactor
+
+# The same tests on both backends: pytest sees them as this folder's fixtures.
+from tests.mailbox.backends import SPECS, Run, graph_gateway, world  # noqa: F401
 from tests.plugins.mailbox_lab import MailboxLabHandle
 
-SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in mailbox_actions()}
 ANNA = "anna.schmidt@lab.test"
 BEN = "ben.carter@lab.test"
 EMMA = "emma.larsen@lab.test"
 SERVICE = "svc-helpdesk@lab.test"
-
-
-@dataclass
-class Run:
-    ctx: RunContext
-    events: list[EventIn] = field(default_factory=list)
 
 
 @pytest.fixture

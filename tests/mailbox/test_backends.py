@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from runner_api.mailbox.fixes import FORWARD_RULE
 from runner_api.mailbox.gateway import Folder, OofState
 from runner_api.runs.status import RunStatus
-from tests.mailbox.backends import World, graph_gateway, world  # noqa: F401
+from tests.mailbox.backends import World
 
 ANNA = "anna.schmidt@lab.test"
 HENRY = "henry.moreau@lab.test"
@@ -88,7 +88,10 @@ def test_calendar_grant_then_revoke(world: World) -> None:
         "before": {"folder": "calendar", "user": HENRY, "level": "None"},
         "after": {"folder": "calendar", "user": HENRY, "level": "Reviewer"},
     }
-    levels = {p.user: p.level for p in world.gateway.get_permissions(world.customer, ANNA, Folder.CALENDAR)}
+    levels = {
+        p.user: p.level
+        for p in world.gateway.get_permissions(world.customer, ANNA, Folder.CALENDAR)
+    }
     assert levels[HENRY] == "Reviewer"
     _, editor = world.run("mailbox_folder_permission_grant", level="Editor", **grant)
     assert editor.status is RunStatus.SUCCEEDED and editor.changed, editor.error
