@@ -12,12 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from runner_api.customers.models import Customer, EntraConfig, Identity
 from runner_api.graph import Budget, GraphCall, HttpGraph
 from runner_api.secrets.credentials import FileCredentialSource, GraphCredential
-from tests.plugins.graph_lab import GraphLab
+from tests.plugins.graph_lab import GraphLab, graph_credential
 
 DOMAINS = {"fabrikam": "fabrikam.example", "lab": "lab.test"}
 
@@ -52,14 +51,7 @@ def customer(lab: GraphLab, name: str, **changes: object) -> Customer:
 
 
 def credential(lab: GraphLab, name: str) -> GraphCredential:
-    app = lab.credentials[name]
-    return GraphCredential(
-        app.tenant_id,
-        app.client_id,
-        app.certificate_pem,
-        SecretStr(app.private_key_pem),
-        lab.simulator.ca_pem,
-    )
+    return graph_credential(lab.simulator, lab.credentials[name])
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.core import Core
 from runner_api.database import Database
 from runner_api.executors import ExecutorSet, assemble
+from runner_api.graph import HttpGraph
 from runner_api.secrets.credentials import SshCredential
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
@@ -54,6 +55,9 @@ class Fakes:
     directory: FakeDirectory = field(default_factory=FakeDirectory)
     mailbox: FakeMailbox = field(default_factory=FakeMailbox)
     playbooks: FakePlaybooks = field(default_factory=FakePlaybooks)
+    # HttpGraph on the Core's credential store, for customers whose `entra:` points at the
+    # Graph simulator (graph_lab); off: directory runs of Entra ID customers fail.
+    graph: bool = False
 
     def build(
         self,
@@ -70,7 +74,12 @@ class Fakes:
         self.directory.use_credentials(credentials)
         self.mailbox.use_credentials(credentials)
         self.playbooks.use(vetting, credentials)
-        return assemble(db, credentials, self.directory, self.mailbox, self.playbooks)
+        if not self.graph:
+            return assemble(db, credentials, self.directory, self.mailbox, self.playbooks)
+        graph = HttpGraph(credentials)
+        return assemble(
+            db, credentials, self.directory, self.mailbox, self.playbooks, (graph.close,), graph
+        )
 
     def seed(self, credentials: EncryptedCredentialSource) -> None:
         """Store the logins the fakes accept, as an admin would (PUT /credentials)."""

@@ -4,24 +4,73 @@ graph_seed       (session) the seeded simulator, the apps' credentials, a snapsh
 graph_simulator  (session) the seeded GraphSimulator itself
 graph_lab        (each test) the simulator back at its seed: no faults, an empty request log;
                  clients with a token for a customer's tenant ("fabrikam" or "lab")
+
+entra_inventories() writes customers whose tenants are the simulator's (for a Core or a
+served process), graph_credential() an app's credential as the service stores it.
 """
 
 from __future__ import annotations
 
+import shutil
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msal
 import pytest
 import requests
+import yaml
+from pydantic import SecretStr
 
 from lab.graph import AppCredential, GraphSimulator, object_id, seed
 from lab.graph.state import Tenant
+from runner_api.secrets.credentials import GraphCredential
+from tests.plugins.lab import PROJECT_DIR
 
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
+# The customers on the simulator's tenants: the lab customer made hybrid (its AD beside the
+# `lab` tenant of synced copies) and fabrikam, cloud-only.
+ENTRA_CUSTOMERS = {"lab": ("lab.test", "hybrid"), "fabrikam": ("fabrikam.example", "entra")}
+
+
+def graph_credential(simulator: GraphSimulator, app: AppCredential) -> GraphCredential:
+    """The app's credential with the simulator's CA, as the service stores a graph one."""
+    return GraphCredential(
+        app.tenant_id,
+        app.client_id,
+        app.certificate_pem,
+        SecretStr(app.private_key_pem),
+        simulator.ca_pem,
+    )
+
+
+def entra_inventories(
+    root: Path, simulator: GraphSimulator, credentials: dict[str, AppCredential], **entra: Any
+) -> Path:
+    """A copy of the checkout's inventories/ at `root` with ENTRA_CUSTOMERS' `entra:` on the
+    simulator (more keys of that section in `entra`); returns `root`."""
+    shutil.copytree(PROJECT_DIR / "inventories", root)
+    for name, (domain, identity) in ENTRA_CUSTOMERS.items():
+        folder = root / name
+        folder.mkdir(exist_ok=True)
+        config_path, hosts_path = folder / "fixline.yml", folder / "hosts.yml"
+        config = yaml.safe_load(config_path.read_text()) if config_path.exists() else {}
+        config.setdefault("display_name", f"{name} (Graph simulator)")
+        config["identity"] = identity
+        config["entra"] = {
+            "tenant_id": credentials[name].tenant_id,
+            "accepted_domains": [domain],
+            "authority_host": simulator.url,
+            "graph_url": simulator.graph_url,
+            **entra,
+        }
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        if not hosts_path.exists():
+            hosts_path.write_text(yaml.safe_dump({"all": {"hosts": {}}}))
+    return root
 
 
 def msal_session(simulator: GraphSimulator) -> requests.Session:
