@@ -26,11 +26,13 @@ from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
 from runner_api.directory import DirectoryService, directory_actions
 from runner_api.directory.login import LdapLoginDirectory, LoginDirectoryConfig
+from runner_api.directory.picker import UserPicker
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.health import ServiceHealth
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
 from runner_api.entra import entra_actions
+from runner_api.entra.picker import EntraUsers
 from runner_api.errors import FixlineError
 from runner_api.executors import ExecutorBuilder, build_executors
 from runner_api.mailbox import MailboxService, mailbox_actions
@@ -140,6 +142,11 @@ class Core:
         self.executors = build(settings, self.db, self.vetting, self.credentials)
         self.directory_gateway = self.executors.directory_gateway
         self.directory = DirectoryService(self.directory_gateway, self.customers)
+        graph = self.executors.graph_gateway
+        # The picker searches where a customer's accounts live: AD, Entra ID or both.
+        self.picker = UserPicker(
+            self.directory, EntraUsers(graph) if graph is not None else None, self.customers
+        )
         self.mailbox_gateway = self.executors.mailbox_gateway
         self.mailbox = MailboxService(self.mailbox_gateway, self.customers)
         self.ca = self.executors.ca
@@ -293,6 +300,7 @@ class Core:
             self.webhooks,
             self.receiver,
             self.directory,
+            self.picker,
             self.mailbox,
         )
         self._work_dir = work_dir

@@ -52,6 +52,7 @@ FixlineError
 │   └── AuditUnavailableError          (audit/errors.py)
 ├── ExecutorError                      an outside system failed during a run (502)
 │   ├── DeliveryError                  (outbox/relay.py)
+│   ├── DirectoriesUnavailableError    (directory/errors.py)
 │   ├── DirectoryError                 (directory/errors.py)
 │   │   ├── DirectoryAccessDeniedError (directory/errors.py)
 │   │   ├── DirectoryBindError         (directory/errors.py)

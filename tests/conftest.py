@@ -30,6 +30,7 @@ _MARKER_OF = {
     "server": "server",
     "hook_server": "server",
     "web_server": "server",
+    "entra_web_server": "server",
     "planted_server": "server",
 }
 

@@ -1,6 +1,7 @@
 """Directory errors, and the one place ldap3 results become them (by result code, never text).
 
 ExecutorError
+├── DirectoriesUnavailableError      a hybrid picker: neither AD nor Entra ID answered
 └── DirectoryError
     ├── DirectoryUnreachableError    DC down, refusing, or too slow (bounded by timeout_s)
     │   └── ConnectionLostError      the link dropped after a write was sent: it may have applied
@@ -49,6 +50,10 @@ _BIND_REASONS = {
 
 class DirectoryError(ExecutorError):
     code = "directory"
+
+
+class DirectoriesUnavailableError(ExecutorError):
+    code = "directories_unavailable"
 
 
 class DirectoryUnreachableError(DirectoryError):

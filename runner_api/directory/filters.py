@@ -33,6 +33,12 @@ def user_by_login(username: str) -> str:
     return f"(&{USER_CLASS}(sAMAccountName={value(username)}))"
 
 
+def users_by_login(usernames: list[str]) -> str:
+    """Filter for the users with any of these sAMAccountNames."""
+    logins = "".join(f"(sAMAccountName={value(name)})" for name in usernames)
+    return f"(&{USER_CLASS}(|{logins}))"
+
+
 def user_by_address(address: str) -> str:
     """Filter for the user whose mail, proxy address (smtp:, any case) or UPN this is."""
     v = value(address)

@@ -11,10 +11,11 @@ from runner_api.customers.registry import CustomerRegistry
 from runner_api.directory import filters, guardrails
 from runner_api.directory.connections import directory_of
 from runner_api.directory.gateway import DirectoryGateway, GroupEntry, UserEntry
-from runner_api.directory.schemas import DirectoryUser
+from runner_api.directory.schemas import DirectoryUser, Origin
 from runner_api.errors import InvalidRequestError
 
 MAX_LIMIT = 50
+MAX_QUERY = 64
 # Privileged group DNs change rarely; re-read them this often per customer.
 _GROUPS_TTL_S = 600.0
 
@@ -31,15 +32,20 @@ class DirectoryService:
     def search_users(self, customer: str, q: str, limit: int = 20) -> list[DirectoryUser]:
         """Users whose name, login or email matches `q` (escaped), with a protected flag."""
         found = self._customers.get(customer)
-        text = q.strip()
-        if not text or len(text) > 64:
-            raise InvalidRequestError("q must be 1 to 64 characters")
-        limit = max(1, min(limit, MAX_LIMIT))
-        users = self.gateway.search(found, filters.picker(text), limit)
+        return self._views(found, filters.picker(query_text(q)), clamp(limit))
+
+    def users_named(self, customer: Customer, usernames: list[str]) -> list[DirectoryUser]:
+        """The users with these sAMAccountNames, only inside the user OUs."""
+        if not usernames:
+            return []
+        return self._views(customer, filters.users_by_login(usernames), len(usernames))
+
+    def _views(self, customer: Customer, ldap_filter: str, limit: int) -> list[DirectoryUser]:
+        users = self.gateway.search(customer, ldap_filter, limit)
         if not users:
             return []
-        protected = self._protected_dns(found, users)
-        deny = {name.lower() for name in directory_of(found).deny_list}
+        protected = self._protected_dns(customer, users)
+        deny = {name.lower() for name in directory_of(customer).deny_list}
         return [
             _view(user, user.dn.lower() in protected or user.username.lower() in deny)
             for user in users
@@ -68,11 +74,24 @@ class DirectoryService:
         return groups
 
 
+def query_text(q: str) -> str:
+    """The picker's search text, stripped; InvalidRequestError unless 1 to 64 characters."""
+    text = q.strip()
+    if not text or len(text) > MAX_QUERY:
+        raise InvalidRequestError(f"q must be 1 to {MAX_QUERY} characters")
+    return text
+
+
+def clamp(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))
+
+
 def _view(user: UserEntry, protected: bool) -> DirectoryUser:
     set_at = filters.filetime(user.pwd_last_set)
     age = (datetime.now(UTC) - set_at).days if set_at is not None else None
     return DirectoryUser(
         username=user.username,
+        origin=Origin.ACTIVE_DIRECTORY,
         display_name=user.display_name,
         mail=user.mail,
         enabled=user.enabled,

@@ -66,9 +66,11 @@ def exists(customer: Customer, username: str, user: CloudUser | None) -> CloudUs
     return user
 
 
-def _protection(
+def protection(
     customer: Customer, user: CloudUser, groups: list[CloudGroup], roles: list[str]
 ) -> str | None:
+    """Why the account is protected (deny list, a directory role, a role-assignable or
+    protected group), from its transitive groups and roles; None when it is not."""
     config = entra_of(customer)
     names = {user.upn.lower(), (user.on_premises_sam_account_name or "").lower()}
     if names & set(config.deny_list):
@@ -98,7 +100,7 @@ def check_target(
         raise _outside(customer, user.upn)
     found = known if known is not None else gateway.memberships(customer, user.id, budget=budget)
     groups = found.groups
-    reason = _protection(customer, user, groups, found.roles)
+    reason = protection(customer, user, groups, found.roles)
     if reason is not None:
         raise ProtectedTargetError(
             f"refused: {user.upn!r} is a protected account: {reason}; {NOTHING}"

@@ -4,10 +4,14 @@ graph_seed       (session) the seeded simulator, the apps' credentials, a snapsh
 graph_simulator  (session) the seeded GraphSimulator itself
 graph_lab        (each test) the simulator back at its seed: no faults, an empty request log;
                  clients with a token for a customer's tenant ("fabrikam" or "lab")
+
+entra_inventories() writes customers whose tenants are the simulator's (for a Core or a
+served process).
 """
 
 from __future__ import annotations
 
+import shutil
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,11 +22,42 @@ import httpx
 import msal
 import pytest
 import requests
+import yaml
 
 from lab.graph import AppCredential, GraphSimulator, object_id, seed
 from lab.graph.state import Tenant
+from tests.plugins.lab import PROJECT_DIR
 
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
+# The customers on the simulator's tenants: the lab customer made hybrid (its AD beside the
+# `lab` tenant of synced copies) and fabrikam, cloud-only.
+ENTRA_CUSTOMERS = {"lab": ("lab.test", "hybrid"), "fabrikam": ("fabrikam.example", "entra")}
+
+
+def entra_inventories(
+    root: Path, simulator: GraphSimulator, credentials: dict[str, AppCredential], **entra: Any
+) -> Path:
+    """A copy of the checkout's inventories/ at `root` with ENTRA_CUSTOMERS' `entra:` on the
+    simulator (more keys of that section in `entra`); returns `root`."""
+    shutil.copytree(PROJECT_DIR / "inventories", root)
+    for name, (domain, identity) in ENTRA_CUSTOMERS.items():
+        folder = root / name
+        folder.mkdir(exist_ok=True)
+        config_path, hosts_path = folder / "fixline.yml", folder / "hosts.yml"
+        config = yaml.safe_load(config_path.read_text()) if config_path.exists() else {}
+        config.setdefault("display_name", f"{name} (Graph simulator)")
+        config["identity"] = identity
+        config["entra"] = {
+            "tenant_id": credentials[name].tenant_id,
+            "accepted_domains": [domain],
+            "authority_host": simulator.url,
+            "graph_url": simulator.graph_url,
+            **entra,
+        }
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        if not hosts_path.exists():
+            hosts_path.write_text(yaml.safe_dump({"all": {"hosts": {}}}))
+    return root
 
 
 def msal_session(simulator: GraphSimulator) -> requests.Session:

@@ -65,6 +65,15 @@ def _env(settings: dict[str, object]) -> dict[str, str]:
     return {f"FIXLINE_{k.upper()}": str(v) for k, v in plain.items()}
 
 
+def server_env(directory_lab: DirectoryLabHandle) -> dict[str, str]:
+    """Settings of a served Fixline for a browser: agents log in against the lab DC, over
+    http (a Secure cookie would never be sent back)."""
+    return {
+        **_env(dict(directory_lab.lab.login_settings())),
+        "FIXLINE_SESSION_COOKIE_SECURE": "false",
+    }
+
+
 @pytest.fixture(scope="module")
 def web_server(
     tmp_path_factory: pytest.TempPathFactory, lab: LabHandle, directory_lab: DirectoryLabHandle
@@ -75,10 +84,7 @@ def web_server(
         directory_lab.reset(customer)
     root = tmp_path_factory.mktemp("web")
     server = Server(data_dir=root / "data", lab=lab, log_path=root / "service.log")
-    server.extra_env = {
-        **_env(dict(directory_lab.lab.login_settings())),
-        "FIXLINE_SESSION_COOKIE_SECURE": "false",
-    }
+    server.extra_env = server_env(directory_lab)
     server.start()
     yield server
     server.stop()

@@ -13,7 +13,8 @@
     }
   }
 
-  async function api(method, url, body) {
+  // The answer's body and headers (some answers say more in headers: the picker's notes).
+  async function call(method, url, body) {
     const headers = { Accept: "application/json" };
     if (method !== "GET") headers["X-CSRF-Token"] = meta("csrf-token");
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -27,7 +28,11 @@
       location.assign(`/ui/login?next=${encodeURIComponent(location.pathname)}`);
     }
     if (!answer.ok) throw new ApiError(answer.status, data);
-    return data;
+    return { data, headers: answer.headers };
+  }
+
+  async function api(method, url, body) {
+    return (await call(method, url, body)).data;
   }
 
   // el("td", {class: "x"}, "text", child): text is always set as text, never as HTML.
@@ -53,7 +58,7 @@
   };
   const statusBadge = (status) => el("span", { class: `status s-${status}` }, status.replace(/_/g, " "));
 
-  window.Fixline = { api, el, when, query, statusBadge, ApiError, user: meta("fixline-user") };
+  window.Fixline = { api, call, el, when, query, statusBadge, ApiError, user: meta("fixline-user") };
 
   document.getElementById("logout")?.addEventListener("click", async () => {
     try { await api("POST", "/auth/logout"); } finally { location.assign("/ui/login"); }

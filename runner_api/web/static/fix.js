@@ -1,7 +1,19 @@
 // The agent's path: customer (remembered), ticket, user picker, a fix, confirm, then the run.
 "use strict";
 (function () {
-  const { api, el, query } = window.Fixline;
+  const { api, call, el, query } = window.Fixline;
+  // Where an account lives (GET /directory/users `origin`), and so where its fixes go.
+  const ORIGINS = {
+    active_directory: "Active Directory",
+    entra_id: "Entra ID (cloud-only)",
+    synced: "synced: AD + Entra ID",
+  };
+  const DIRECTORIES = { active_directory: "Active Directory", entra_id: "Entra ID" };
+  // What the list lacks when that directory did not answer.
+  const MISSING = {
+    active_directory: "accounts only in AD are missing; synced ones show what Entra ID knows",
+    entra_id: "cloud-only accounts are missing; synced ones show as Active Directory",
+  };
   const $ = (id) => document.getElementById(id);
   const customer = $("customer");
   const state = { user: null, action: null, form: null, actions: [] };
@@ -12,6 +24,7 @@
     localStorage.setItem("fixline.customer", customer.value);
     pick(null);
     $("user-results").replaceChildren();
+    $("user-note").textContent = "";
   });
 
   let timer = null;
@@ -23,27 +36,48 @@
 
   async function search(q) {
     const list = $("user-results");
+    $("user-note").textContent = "";
     if (!q) { list.replaceChildren(); return; }
     try {
-      const users = await api("GET", `/directory/users?${query({ customer: customer.value, q })}`);
+      const { data: users, headers } = await call("GET", `/directory/users?${query({ customer: customer.value, q })}`);
       list.replaceChildren(...users.map(userItem));
       if (!users.length) list.append(el("li", { class: "hint" }, "No user found."));
+      $("user-note").textContent = unavailable(headers);
     } catch (error) {
       list.replaceChildren(el("li", { class: "error" }, error.message));
     }
   }
 
+  // A hybrid customer's directory that did not answer: the list holds the other one's only.
+  function unavailable(headers) {
+    const sides = headers.get("X-Fixline-Unavailable");
+    if (!sides) return "";
+    const failed = sides.split(",").map((side) => side.trim());
+    const names = failed.map((side) => DIRECTORIES[side] || side).join(" and ");
+    const missing = failed.map((side) => MISSING[side]).filter(Boolean).join("; ");
+    // The reason is ASCII with \uXXXX for anything else.
+    const reason = (headers.get("X-Fixline-Unavailable-Reason") || "")
+      .replace(/\\u([0-9a-f]{4,6})/g, (_, hex) => String.fromCodePoint(parseInt(hex, 16)));
+    return `${names} did not answer, so these results are incomplete (${missing}): ${reason}`;
+  }
+
   function userItem(user) {
-    const flags = [user.locked && "locked", !user.enabled && "disabled", user.protected && "protected: fixes will be refused"]
+    // A cloud account's lock state is not known (Entra ID's smart lockout): never "unlocked".
+    const flags = [user.locked === true && "locked", !user.enabled && "disabled", user.protected && "protected: fixes will be refused"]
       .filter(Boolean).join(", ");
-    return el("li", {}, el("button", { type: "button", class: "pick", "data-username": user.username, onclick: () => pick(user) },
-      el("strong", {}, user.display_name || user.username), ` ${user.username}`, user.mail ? ` · ${user.mail}` : "",
-      flags ? el("span", { class: "flag" }, ` (${flags})`) : null));
+    const origin = ORIGINS[user.origin] || user.origin;
+    const upn = user.upn && user.upn !== user.username ? ` · ${user.upn}` : "";
+    return el("li", {}, el("button", { type: "button", class: "pick", "data-username": user.username, "data-origin": user.origin, onclick: () => pick(user) },
+      el("strong", {}, user.display_name || user.username), ` ${user.username}`, upn, user.mail && user.mail !== user.upn ? ` · ${user.mail}` : "",
+      flags ? el("span", { class: "flag" }, ` (${flags})`) : null,
+      el("span", { class: "origin" }, origin, user.locked === null ? "; lock state not known" : "")));
   }
 
   function pick(user) {
     state.user = user;
-    $("picked").textContent = user ? `Selected: ${user.display_name || user.username} (${user.username})` : "";
+    $("picked").textContent = user
+      ? `Selected: ${user.display_name || user.username} (${user.username}), ${ORIGINS[user.origin] || user.origin}`
+      : "";
     if (state.action) choose(state.action);
   }
 
