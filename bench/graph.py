@@ -32,6 +32,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,32 +73,61 @@ def main() -> None:
         "--latency-ms", type=float, default=0.0, help="hold every simulator answer this long"
     )
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="fixline-bench-graph-"))
+    with fabrikam_served("graph", args.latency_ms) as (simulator, client, direct, domain):
+        _compare(args, client, direct, simulator, f"{TARGET}@{domain}")
+
+
+@dataclass(frozen=True)
+class Served:
+    """The simulator, a client of the served Fixline, a direct Graph client, the domain."""
+
+    simulator: GraphSimulator
+    client: httpx.Client
+    direct: httpx.Client
+    domain: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.simulator, self.client, self.direct, self.domain))
+
+
+@contextmanager
+def fabrikam_served(name: str, latency_ms: float = 0.0, **sections: Any) -> Iterator[Served]:
+    """The Graph simulator in this process, seeded, and a `fixline serve` whose one customer
+    is its fabrikam (more of its fixline.yml in `sections`), with the app's credential; and
+    a direct client of the simulator's Graph with a cached token. Removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"fixline-bench-{name}-"))
     simulator = GraphSimulator(scratch / "graph").start()
     try:
         app = seed(simulator)[CUSTOMER]
-        if args.latency_ms > 0:
-            simulator.stall(args.latency_ms / 1000)
+        if latency_ms > 0:
+            simulator.stall(latency_ms / 1000)
         domain = simulator.state.tenants[app.tenant_id.lower()].domain
-        project = _project(scratch / "project", simulator, app, domain)
+        project = project_folder(scratch / "project", simulator, app, domain, **sections)
         FileCredentialSource(scratch / "credentials").store_graph_credential(
             CUSTOMER, app.graph_credential(simulator.ca_pem)
         )
         with (
-            _direct_client(simulator, app) as direct,
+            direct_client(simulator, app) as direct,
             served(
                 scratch / "data", scratch / "credentials", timeout_s=60, project_dir=project
             ) as client,
         ):
-            _compare(args, client, direct, simulator, f"{TARGET}@{domain}")
+            yield Served(simulator, client, direct, domain)
     finally:
         simulator.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _project(root: Path, simulator: GraphSimulator, app: AppCredential, domain: str) -> Path:
+def project_folder(
+    root: Path,
+    simulator: GraphSimulator,
+    app: AppCredential,
+    domain: str,
+    **sections: Any,
+) -> Path:
     """A throwaway project folder: the checkout's vetted playbooks, roles and pins, and one
-    cloud-only customer whose tenant is the simulator's fabrikam."""
+    cloud-only customer whose tenant is the simulator's fabrikam (more of its fixline.yml in
+    `sections`)."""
     root.mkdir(parents=True)
     for folder in ("playbooks", "roles"):
         shutil.copytree(PROJECT / folder, root / folder, symlinks=True)
@@ -114,6 +144,7 @@ def _project(root: Path, simulator: GraphSimulator, app: AppCredential, domain: 
             "authority_host": simulator.url,
             "graph_url": simulator.graph_url,
         },
+        **sections,
     }
     (customer / "fixline.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (customer / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {}}}))
@@ -121,7 +152,7 @@ def _project(root: Path, simulator: GraphSimulator, app: AppCredential, domain: 
 
 
 @contextmanager
-def _direct_client(simulator: GraphSimulator, app: AppCredential) -> Iterator[httpx.Client]:
+def direct_client(simulator: GraphSimulator, app: AppCredential) -> Iterator[httpx.Client]:
     """httpx on the simulator's Graph root, trusting what the gateway trusts, with a token
     msal fetched once (the gateway's token comes from msal's cache too)."""
     with requests.Session() as session:

@@ -143,6 +143,18 @@ def test_session_revoke_and_a_reset_revealed_once(
     assert demo_client.post(reveal).status_code == 410
 
 
+def test_out_of_office_in_exchange_online(demo_client: TestClient, demo_graph: EntraLab) -> None:
+    message = "Out until Monday.\nUrgent: call the office."
+    done = run_fix(demo_client, "mailbox_oof_set", "DEMO-8", customer=CUSTOMER,
+                   mailbox=SAMPLE_USER, internal_message=message)  # fmt: skip
+    assert done["status"] == "succeeded", done
+    assert done["details"]["backend"] == "graph"
+    info = demo_client.get("/mailbox/info", params={"customer": CUSTOMER, "mailbox": SAMPLE_USER})
+    assert info.status_code == 200, info.text
+    assert info.json()["oof"]["internal_message"] == message
+    assert "delegates" in " ".join(info.json()["unavailable"])
+
+
 def test_the_inventorys_guardrails_hold(demo_client: TestClient, demo_graph: EntraLab) -> None:
     vip = start(demo_client, "password_reset", "DEMO-5", customer=CUSTOMER, wait=10,
                 username="nestor.wilke@fabrikam.example", caller_verification=VERIFIED)  # fmt: skip

@@ -26,8 +26,10 @@ from runner_api.app import create_app
 from runner_api.catalog.vetting import VettingLock
 from runner_api.core import Core
 from runner_api.database import Database
+from runner_api.exchange_online import GraphMailbox
 from runner_api.executors import ExecutorSet, assemble
 from runner_api.graph import HttpGraph
+from runner_api.mailbox.backends import MailboxBackends
 from runner_api.secrets.credentials import SshCredential
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
@@ -78,8 +80,10 @@ class Fakes:
         if not self.graph:
             return assemble(db, credentials, self.directory, self.mailbox, self.playbooks)
         graph = HttpGraph(credentials)
+        # Customers with `mailbox.backend: graph` reach the simulator's Exchange Online.
+        mailbox = MailboxBackends(self.mailbox, GraphMailbox(graph))
         return assemble(
-            db, credentials, self.directory, self.mailbox, self.playbooks, (graph.close,), graph
+            db, credentials, self.directory, mailbox, self.playbooks, (graph.close,), graph
         )
 
     def seed(self, credentials: EncryptedCredentialSource) -> None:
