@@ -148,7 +148,10 @@ class Request:
     target: str | None
     user: str | None
     body: bytes
+    # 401 (no login) and 500 (ErrorSchemaValidation) when refused before any operation ran;
+    # 200 otherwise, whatever the operation then answered.
     status: int = 200
+    violation: str | None = None
 
 
 class SimulatorState:
@@ -164,6 +167,8 @@ class SimulatorState:
         self.denied: set[tuple[str, str]] = set()
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
+        # Requests answered with ErrorSchemaValidation (clear_requests() leaves them).
+        self.refused: list[Request] = []
         self._next_rule = 0
 
     def add_account(self, user: str, password: str, impersonates: tuple[str, ...] = ()) -> None:

@@ -32,6 +32,7 @@ def _update_folder(entry: str, holder: str = "Folder") -> bytes:
 
 
 def test_exchangelib_56_permission_shapes_are_schema_errors(sim: MailboxLabHandle) -> None:
+    sim.schema_faults_expected = True
     user = f"<t:UserId><t:PrimarySmtpAddress>{BEN}</t:PrimarySmtpAddress></t:UserId>"
     bad = {
         # exchangelib 5.6: UserId last, CalendarPermissionLevel in an Inbox entry, small f.
