@@ -176,15 +176,18 @@ def update_folder(state: SimulatorState, box: Mailbox, request: ET.Element) -> b
             uri = update.find(f"{{{T}}}FieldURI")
             if uri is None or uri.get("FieldURI") != "folder:PermissionSet":
                 raise OperationError("ErrorInvalidPropertySet", "only folder:PermissionSet")
-            _set_acl(state, folder, permissions.parse_acl(update[-1], folder.is_calendar))
+            acl, echoed = permissions.parse_acl(update[-1], folder.is_calendar)
+            _set_acl(state, folder, acl, echoed)
         tag = "CalendarFolder" if folder.is_calendar else "Folder"
         folder_id = f'<t:FolderId Id="{folder.folder_id}" ChangeKey="{folder.change_key}"/>'
         answers.append(f"<t:{tag}>{folder_id}</t:{tag}>")
     return soap.success("UpdateFolder", f"<m:Folders>{''.join(answers)}</m:Folders>")
 
 
-def _set_acl(state: SimulatorState, folder: Folder, acl: list[Permission]) -> None:
-    """Replace the folder's ACL: every user must resolve, none may come twice."""
+def _set_acl(
+    state: SimulatorState, folder: Folder, acl: list[Permission], echoed: list[str]
+) -> None:
+    """Replace the folder's ACL; its unknown entries go, unless kept (state.py says when)."""
     unknown = [p.user for p in acl if not p.distinguished and state.mailbox(p.user) is None]
     if unknown:
         raise OperationError("ErrorInvalidUserInfo", f"no such user: {unknown[0]!r}")
@@ -192,6 +195,8 @@ def _set_acl(state: SimulatorState, folder: Folder, acl: list[Permission]) -> No
     if len(set(users)) != len(users):
         raise OperationError("ErrorDuplicateUserIdsSpecified", "a user is named twice")
     folder.permissions = acl
+    kept = set(echoed) if state.keep_echoed_unknown_entries else set()
+    folder.unknown = [entry for entry in folder.unknown if entry.sid in kept]
     folder.change += 1
 
 

@@ -2,7 +2,9 @@
 
 The request has passed schema.py by then (order, names, levels, ReadItems values, booleans);
 what is left is what the schema cannot say: a calendar's PermissionSet comes in a
-<t:CalendarFolder>, and who each UserId names.
+<t:CalendarFolder>, and who each UserId names. Entries a user since deleted left behind are
+rendered as <t:UnknownEntries> after the list, as Exchange does; a SetFolderField may name
+them again there (parse_acl returns those names apart).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def _local(elem: ET.Element) -> str:
     return elem.tag.rsplit("}", 1)[-1]
 
 
-def parse_acl(holder: ET.Element, calendar: bool) -> list[Permission]:
-    """The entries of a (schema-valid) SetFolderField holder."""
+def parse_acl(holder: ET.Element, calendar: bool) -> tuple[list[Permission], list[str]]:
+    """The entries of a (schema-valid) SetFolderField holder, and the UnknownEntry texts."""
     want = "CalendarFolder" if calendar else "Folder"
     if _local(holder) != want:
         # Not a schema rule (both holders are valid there) and what Exchange answers is not
@@ -60,7 +62,9 @@ def parse_acl(holder: ET.Element, calendar: bool) -> list[Permission]:
             "to modify.",
         )
     level_name = "CalendarPermissionLevel" if calendar else "PermissionLevel"
-    return [_entry(entry, level_name) for entry in pset[0]]
+    entries = [_entry(entry, level_name) for entry in pset[0]]
+    echoed = [(entry.text or "").strip() for entry in pset.iter(f"{{{T}}}UnknownEntry")]
+    return entries, echoed
 
 
 def _entry(entry: ET.Element, level_name: str) -> Permission:
@@ -69,9 +73,9 @@ def _entry(entry: ET.Element, level_name: str) -> Permission:
     if "DistinguishedUser" in ids:
         user, distinguished = ids["DistinguishedUser"], True
     else:
-        # Exchange resolves the UserId in the directory: a SID the simulator does not know or
-        # an address without a mailbox names nobody; the operation answers
-        # ErrorInvalidUserInfo for it.
+        # Exchange resolves the UserId in the directory: a SID of a deleted user (what an
+        # UnknownEntry shows) or an address without a mailbox names nobody; the operation
+        # answers ErrorInvalidUserInfo for it.
         user = ids.get("PrimarySmtpAddress", "").lower() or ids.get("SID", "")
         distinguished = False
     level = values[level_name]
@@ -106,4 +110,6 @@ def render_acl(folder: Folder, names: dict[str, str]) -> str:
             f"<t:{kind}><t:UserId>{user_id}</t:UserId>{body}"
             f"<t:{level_name}>{perm.level}</t:{level_name}></t:{kind}>"
         )
-    return f"<t:PermissionSet><t:{kind}s>{''.join(entries)}</t:{kind}s></t:PermissionSet>"
+    unknown = "".join(f"<t:UnknownEntry>{text(e.sid)}</t:UnknownEntry>" for e in folder.unknown)
+    tail = f"<t:UnknownEntries>{unknown}</t:UnknownEntries>" if unknown else ""
+    return f"<t:PermissionSet><t:{kind}s>{''.join(entries)}</t:{kind}s>{tail}</t:PermissionSet>"
