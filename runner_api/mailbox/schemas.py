@@ -40,4 +40,9 @@ class MailboxInfoRead(BaseModel):
     oof: OofRead
     rules: list[RuleRead]
     permissions: dict[str, list[PermissionRead]] = Field(description="calendar and inbox ACLs.")
+    unresolved_permissions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per folder, the ACL entries Exchange cannot resolve to anyone (a deleted "
+        "user's SID, no level): shown as they are, kept when the folder is changed.",
+    )
     delegates: list[DelegateRead]

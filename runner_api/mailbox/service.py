@@ -31,7 +31,7 @@ def read_info(
     permissions = {}
     for folder in Folder:
         between()
-        permissions[folder] = tuple(gateway.get_permissions(customer, mailbox, folder))
+        permissions[folder] = gateway.get_permissions(customer, mailbox, folder)
     between()
     delegates = gateway.get_delegates(customer, mailbox)
     return MailboxInfo(mailbox, oof, tuple(rules), permissions, tuple(delegates))
