@@ -6,7 +6,7 @@ MailboxLab     the simulator seeded for the lab customers, credentials stored (L
 
 from lab.ews.lab import DEFAULT_PORT, SITES, MailboxLab, MailboxSite, seed
 from lab.ews.server import PATH, EwsSimulator
-from lab.ews.state import Fault, Mailbox, Permission, Request, SimulatorState
+from lab.ews.state import Fault, Mailbox, Permission, Request, SimulatorState, UnknownEntry
 
 __all__ = [
     "DEFAULT_PORT",
@@ -20,5 +20,6 @@ __all__ = [
     "Permission",
     "Request",
     "SimulatorState",
+    "UnknownEntry",
     "seed",
 ]

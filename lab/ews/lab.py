@@ -27,6 +27,9 @@ PEOPLE = (
     ("isabel.garcia", "Isabel Garcia"),
     ("maria.rossi", "Maria Rossi"),
 )
+# A colleague since deleted from the directory left a Reviewer entry on Henry's calendar:
+# Exchange keeps it and shows only this SID (GetFolder's UnknownEntries).
+DELETED_USER_SID = "S-1-5-21-1004336348-1177238915-682003330-1142"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ def seed(state: SimulatorState, site: MailboxSite, password: str) -> None:
     anna = state.mailboxes[site.address("anna.schmidt")]
     anna.delegates.append(Delegate(site.address("ben.carter"), "Ben Carter", "Editor", "Reviewer"))
     anna.folders["calendar"].permissions.append(Permission(site.address("emma.larsen"), "Reviewer"))
+    state.leave_unknown_entry(
+        site.address("henry.moreau"), "calendar", DELETED_USER_SID, "Reviewer"
+    )
 
 
 class MailboxLab:

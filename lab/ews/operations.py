@@ -7,19 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from lab.ews import permissions, soap
-from lab.ews.soap import M, T, text
-from lab.ews.state import Mailbox, Oof, Rule, SimulatorState
-
-
-class OperationError(Exception):
-    """An EWS error code for the response message (HTTP 200) or a SOAP fault."""
-
-    def __init__(self, code: str, message: str, as_fault: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.as_fault = as_fault
-
+from lab.ews.soap import M, OperationError, T, text
+from lab.ews.state import Folder, Mailbox, Oof, Permission, Rule, SimulatorState
 
 _BOOLEANS = frozenset({"IsEnabled", "IsNotSupported", "IsInError", "StopProcessingRules",
                        "Delete", "MarkAsRead", "PermanentDelete"})  # fmt: skip
@@ -57,9 +46,7 @@ def get_oof(state: SimulatorState, box: Mailbox, request: ET.Element) -> bytes:
 
 def set_oof(state: SimulatorState, box: Mailbox, request: ET.Element) -> bytes:
     settings = request.find(f"{{{T}}}UserOofSettings")
-    new_state = _t(settings, "OofState")
-    if new_state not in ("Enabled", "Disabled", "Scheduled"):
-        raise OperationError("ErrorInvalidParameter", f"OofState {new_state!r} is not valid")
+    new_state = _t(settings, "OofState") or "Disabled"  # the schema made sure it is one
     start, end = _time(_t(settings, "Duration/StartTime")), _time(_t(settings, "Duration/EndTime"))
     if new_state == "Scheduled" and (start is None or end is None or start >= end):
         raise OperationError("ErrorOofDurationInvalid", "a Scheduled OOF needs start < end")
@@ -118,8 +105,6 @@ def update_rules(state: SimulatorState, box: Mailbox, request: ET.Element) -> by
                 new = op.find(f"{{{T}}}Rule")
                 assert new is not None
                 box.rules[index] = Rule(found[0].rule_id, new)
-        else:
-            raise OperationError("ErrorInvalidOperation", f"unknown rule operation {name}")
     return soap.success("UpdateInboxRules")
 
 
@@ -191,19 +176,28 @@ def update_folder(state: SimulatorState, box: Mailbox, request: ET.Element) -> b
             uri = update.find(f"{{{T}}}FieldURI")
             if uri is None or uri.get("FieldURI") != "folder:PermissionSet":
                 raise OperationError("ErrorInvalidPropertySet", "only folder:PermissionSet")
-            try:
-                acl = permissions.parse_acl(update[1], folder.is_calendar)
-            except permissions.SchemaViolationError as exc:
-                raise OperationError("ErrorSchemaValidation", str(exc), as_fault=True) from exc
-            unknown = [p.user for p in acl if not p.distinguished and state.mailbox(p.user) is None]
-            if unknown:
-                raise OperationError("ErrorInvalidUserInfo", f"no such user: {unknown[0]}")
-            folder.permissions = acl
-            folder.change += 1
+            acl, echoed = permissions.parse_acl(update[-1], folder.is_calendar)
+            _set_acl(state, folder, acl, echoed)
         tag = "CalendarFolder" if folder.is_calendar else "Folder"
         folder_id = f'<t:FolderId Id="{folder.folder_id}" ChangeKey="{folder.change_key}"/>'
         answers.append(f"<t:{tag}>{folder_id}</t:{tag}>")
     return soap.success("UpdateFolder", f"<m:Folders>{''.join(answers)}</m:Folders>")
+
+
+def _set_acl(
+    state: SimulatorState, folder: Folder, acl: list[Permission], echoed: list[str]
+) -> None:
+    """Replace the folder's ACL; its unknown entries go, unless kept (state.py says when)."""
+    unknown = [p.user for p in acl if not p.distinguished and state.mailbox(p.user) is None]
+    if unknown:
+        raise OperationError("ErrorInvalidUserInfo", f"no such user: {unknown[0]!r}")
+    users = [(p.distinguished, p.user) for p in acl]
+    if len(set(users)) != len(users):
+        raise OperationError("ErrorDuplicateUserIdsSpecified", "a user is named twice")
+    folder.permissions = acl
+    kept = set(echoed) if state.keep_echoed_unknown_entries else set()
+    folder.unknown = [entry for entry in folder.unknown if entry.sid in kept]
+    folder.change += 1
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,27 +1,24 @@
-"""Folder ACLs in the simulator: schema-lite checks of what clients send, and rendering.
+"""Folder ACLs in the simulator: what a SetFolderField carries, and GetFolder's rendering.
 
-The checks follow types.xsd (BasePermissionType, PermissionType, CalendarPermissionType):
-UserId first, elements in sequence order, exact names, levels and ReadItems values from
-their enumerations, and the CalendarFolder holder for a calendar. Exchange answers a
-violation with ErrorSchemaValidation; so does the simulator. This is what catches the
-exchangelib 5.6 permission-write bugs (see docs in runner_api/mailbox/ews_permissions.py).
+The request has passed schema.py by then (order, names, levels, ReadItems values, booleans);
+what is left is what the schema cannot say: a calendar's PermissionSet comes in a
+<t:CalendarFolder>, and who each UserId names. Entries a user since deleted left behind are
+rendered as <t:UnknownEntries> after the list, as Exchange does; a SetFolderField may name
+them again there (parse_acl returns those names apart).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from lab.ews.soap import T, text
-from lab.ews.state import CALENDAR_LEVELS, FOLDER_LEVELS, Folder, Permission
+from lab.ews.soap import OperationError, T, text
+from lab.ews.state import Folder, Permission
 
 FLAG_ORDER = (
     "CanCreateItems", "CanCreateSubFolders", "IsFolderOwner", "IsFolderVisible",
     "IsFolderContact", "EditItems", "DeleteItems", "ReadItems",
 )  # fmt: skip
-USER_ID_ORDER = ("SID", "PrimarySmtpAddress", "DisplayName", "DistinguishedUser",
-                 "ExternalUserIdentity")  # fmt: skip
 READ_ITEMS = frozenset({"None", "FullDetails"})
-CALENDAR_READ_ITEMS = READ_ITEMS | {"TimeOnly", "TimeAndSubjectAndLocation"}
 # Flags Exchange reports for each named level (create, subfolders, owner, visible, contact,
 # edit, delete, read).
 _LEVEL_FLAGS: dict[str, tuple[str, ...]] = {
@@ -41,68 +38,47 @@ _LEVEL_FLAGS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-class SchemaViolationError(Exception):
-    """What ErrorSchemaValidation reports."""
-
-
 def _local(elem: ET.Element) -> str:
     return elem.tag.rsplit("}", 1)[-1]
 
 
-def _in_order(names: list[str], order: tuple[str, ...], where: str) -> None:
-    positions = []
-    for name in names:
-        if name not in order:
-            raise SchemaViolationError(f"The element '{where}' has invalid child element '{name}'.")
-        positions.append(order.index(name))
-    if positions != sorted(positions) or len(set(positions)) != len(positions):
-        raise SchemaViolationError(f"The children of '{where}' are out of order: {names}.")
-
-
-def parse_acl(holder: ET.Element, calendar: bool) -> list[Permission]:
-    """The entries of a SetFolderField holder (<t:Folder> or <t:CalendarFolder>)."""
+def parse_acl(holder: ET.Element, calendar: bool) -> tuple[list[Permission], list[str]]:
+    """The entries of a (schema-valid) SetFolderField holder, and the UnknownEntry texts."""
     want = "CalendarFolder" if calendar else "Folder"
     if _local(holder) != want:
-        raise SchemaViolationError(f"'{_local(holder)}' cannot hold the PermissionSet of a {want}.")
+        # Not a schema rule (both holders are valid there) and what Exchange answers is not
+        # documented; refused as before, so exchangelib 5.6's <t:Folder> for a calendar shows.
+        raise OperationError(
+            "ErrorSchemaValidation",
+            f"'{_local(holder)}' cannot hold the PermissionSet of a {want}.",
+            as_fault=True,
+            element=holder,
+        )
     pset = holder.find(f"{{{T}}}PermissionSet")
-    if pset is None or len(pset) != 1:
-        raise SchemaViolationError("PermissionSet must hold exactly one list of permissions.")
-    kind, level_name = (
-        ("CalendarPermission", "CalendarPermissionLevel") if calendar else
-        ("Permission", "PermissionLevel")
-    )  # fmt: skip
-    if _local(pset[0]) != f"{kind}s":
-        raise SchemaViolationError(f"'{_local(pset[0])}' is not valid here: expected '{kind}s'.")
-    return [_entry(entry, kind, level_name, calendar) for entry in pset[0]]
+    if pset is None or len(holder) != 1:
+        raise OperationError(
+            "ErrorIncorrectUpdatePropertyCount",
+            "An object within a change description must contain one and only one property "
+            "to modify.",
+        )
+    level_name = "CalendarPermissionLevel" if calendar else "PermissionLevel"
+    entries = [_entry(entry, level_name) for entry in pset[0]]
+    echoed = [(entry.text or "").strip() for entry in pset.iter(f"{{{T}}}UnknownEntry")]
+    return entries, echoed
 
 
-def _entry(entry: ET.Element, kind: str, level_name: str, calendar: bool) -> Permission:
-    if _local(entry) != kind:
-        raise SchemaViolationError(f"'{_local(entry)}' is not valid in {kind}s.")
-    names = [_local(child) for child in entry]
-    if not names or names[0] != "UserId":
-        raise SchemaViolationError(f"'{kind}' must start with 'UserId'; got {names}.")
-    _in_order(names[1:], (*FLAG_ORDER, level_name), kind)
-    if names[-1] != level_name:
-        raise SchemaViolationError(f"'{kind}' must end with '{level_name}'; got {names}.")
-    values = {_local(child): (child.text or "") for child in entry}
-    levels = CALENDAR_LEVELS if calendar else FOLDER_LEVELS
-    level = values[level_name]
-    if level not in levels:
-        raise SchemaViolationError(f"'{level}' is not a valid value of {level_name}.")
-    read = values.get("ReadItems")
-    if read is not None and read not in (CALENDAR_READ_ITEMS if calendar else READ_ITEMS):
-        raise SchemaViolationError(f"'{read}' is not a valid value of ReadItems.")
-    user_id = entry[0]
-    id_names = [_local(child) for child in user_id]
-    _in_order(id_names, USER_ID_ORDER, "UserId")
-    ids = {_local(child): (child.text or "").strip() for child in user_id}
+def _entry(entry: ET.Element, level_name: str) -> Permission:
+    values = {_local(child): (child.text or "").strip() for child in entry}
+    ids = {_local(child): (child.text or "").strip() for child in entry[0]}
     if "DistinguishedUser" in ids:
         user, distinguished = ids["DistinguishedUser"], True
-    elif "PrimarySmtpAddress" in ids:
-        user, distinguished = ids["PrimarySmtpAddress"].lower(), False
     else:
-        raise SchemaViolationError("UserId needs PrimarySmtpAddress or DistinguishedUser.")
+        # Exchange resolves the UserId in the directory: a SID of a deleted user (what an
+        # UnknownEntry shows) or an address without a mailbox names nobody; the operation
+        # answers ErrorInvalidUserInfo for it.
+        user = ids.get("PrimarySmtpAddress", "").lower() or ids.get("SID", "")
+        distinguished = False
+    level = values[level_name]
     flags = {name: values[name] for name in FLAG_ORDER if name in values}
     return Permission(user, level, distinguished, flags if level == "Custom" else {})
 
@@ -134,4 +110,6 @@ def render_acl(folder: Folder, names: dict[str, str]) -> str:
             f"<t:{kind}><t:UserId>{user_id}</t:UserId>{body}"
             f"<t:{level_name}>{perm.level}</t:{level_name}></t:{kind}>"
         )
-    return f"<t:PermissionSet><t:{kind}s>{''.join(entries)}</t:{kind}s></t:PermissionSet>"
+    unknown = "".join(f"<t:UnknownEntry>{text(e.sid)}</t:UnknownEntry>" for e in folder.unknown)
+    tail = f"<t:UnknownEntries>{unknown}</t:UnknownEntries>" if unknown else ""
+    return f"<t:PermissionSet><t:{kind}s>{''.join(entries)}</t:{kind}s>{tail}</t:PermissionSet>"

@@ -3,6 +3,10 @@
 A stdlib ThreadingHTTPServer on loopback answering SOAP at /EWS/Exchange.asmx with Basic
 auth. Real exchangelib talks to it. Every request is recorded (operation, impersonated
 mailbox, target, body); failures are injected through `state.fail(Fault(...))`.
+As Exchange does, it reads a request only if it is well-formed XML without a DTD and valid
+against the schema (validation.py against schema.py: the parts of messages.xsd and
+types.xsd Fixline's operations use), and answers anything else with an ErrorSchemaValidation
+fault, HTTP 500, before the operation runs (recorded in `state.refused`).
 It is a simulator, not Exchange: only the operations Fixline uses exist; any other gets an
 ErrorInvalidOperation fault, so a new call shows up loudly.
 """
@@ -15,14 +19,15 @@ import logging
 import socket
 import threading
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lab.background import serve_in_background, stop_serving
-from lab.ews import soap
-from lab.ews.operations import HANDLERS, OperationError, named_mailbox
-from lab.ews.soap import S, T
+from lab.ews import soap, validation
+from lab.ews.operations import HANDLERS, named_mailbox
+from lab.ews.soap import OperationError, S, T
 from lab.ews.state import Fault, Request, SimulatorState
 
 log = logging.getLogger(__name__)
@@ -142,46 +147,53 @@ class EwsSimulator:
 
     def _answer(self, raw: bytes, authorization: str | None) -> tuple[int, bytes]:
         state = self.state
-        try:
-            # Only loopback clients of the lab reach this parser (no DTDs in EWS).
-            root = ET.fromstring(raw)  # noqa: S314
-        except ET.ParseError as exc:
-            return 500, soap.fault("ErrorSchemaValidation", f"request is not XML: {exc}")
-        body = root.find(f"{{{S}}}Body")
-        if body is None or len(body) == 0:
-            return 500, soap.fault("ErrorSchemaValidation", "no SOAP Body")
-        request = body[0]
-        operation = request.tag.rsplit("}", 1)[-1].removesuffix("Request")
-        impersonated = _impersonated(root)
         user = _basic_user(authorization, state.accounts)
+        document, violation = _read(raw)
+        operation, request, impersonated = _parts(document)
         target = impersonated or named_mailbox(operation, request) or user
         record = Request(operation, impersonated, target, user, raw)
-        if user is None:
+        if user is None:  # IIS refuses an unknown login before EWS reads the body
             with state.lock:
-                state.requests.append(Request(operation, impersonated, target, None, raw, 401))
+                state.requests.append(replace(record, status=401))
             return 401, b""
+        if violation is not None:
+            refused = replace(record, status=500, violation=violation.message)
+            with state.lock:
+                state.requests.append(refused)
+                state.refused.append(refused)
+            return 500, soap.schema_fault(violation.message, violation.line, violation.position)
         with state.lock:
             state.requests.append(record)
-            fault = state.take_fault(operation, target)
-            if fault is not None:
-                return _injected(fault, operation)
-            refused = self._refused(user, impersonated)
-            if refused is not None:
-                return 500, refused
-            box = state.mailbox(target)
-            handler = HANDLERS.get(operation)
-            if handler is None:
-                return 500, soap.fault("ErrorInvalidOperation", f"{operation} is not simulated")
-            if box is None:
-                return 500, soap.fault("ErrorNonExistentMailbox", f"No mailbox for {target}.")
-            if (user, box.address) in state.denied:
-                return 200, soap.response_error(operation, "ErrorAccessDenied", "Access is denied.")
-            try:
-                return 200, handler(state, box, request)
-            except OperationError as exc:
-                if exc.as_fault:
-                    return 500, soap.fault(exc.code, exc.message)
-                return 200, soap.response_error(operation, exc.code, exc.message)
+            return self._operate(record, request, document)
+
+    def _operate(
+        self, record: Request, request: ET.Element, document: validation.Document | None
+    ) -> tuple[int, bytes]:
+        """The answer to a schema-valid request from a known login (under the state lock)."""
+        state, operation, user = self.state, record.operation, str(record.user)
+        fault = state.take_fault(operation, record.target)
+        if fault is not None:
+            return _injected(fault, operation)
+        refused = self._refused(user, record.impersonated)
+        if refused is not None:
+            return 500, refused
+        box = state.mailbox(record.target)
+        handler = HANDLERS.get(operation)
+        if handler is None:
+            return 500, soap.fault("ErrorInvalidOperation", f"{operation} is not simulated")
+        if box is None:
+            return 500, soap.fault("ErrorNonExistentMailbox", f"No mailbox for {record.target}.")
+        if (user, box.address) in state.denied:
+            return 200, soap.response_error(operation, "ErrorAccessDenied", "Access is denied.")
+        try:
+            return 200, handler(state, box, request)
+        except OperationError as exc:
+            if exc.code == "ErrorSchemaValidation" and document is not None:
+                line, position = document.positions.get(id(exc.element), (0, 0))
+                return 500, soap.schema_fault(exc.message, line, position)
+            if exc.as_fault:
+                return 500, soap.fault(exc.code, exc.message)
+            return 200, soap.response_error(operation, exc.code, exc.message)
 
     def _refused(self, user: str, impersonated: str | None) -> bytes | None:
         if impersonated is None:
@@ -216,6 +228,29 @@ def _injected(fault: Fault, operation: str) -> tuple[int, bytes]:
     if fault.kind == "response":
         return 200, soap.response_error(operation, fault.code, message)
     return 500, soap.fault(fault.code, message, fault.back_off_ms)
+
+
+def _read(
+    raw: bytes,
+) -> tuple[validation.Document | None, validation.SchemaViolationError | None]:
+    """The request as a document, and what makes it schema-invalid (None when nothing)."""
+    try:
+        document = validation.parse(raw)
+    except validation.SchemaViolationError as exc:
+        return None, exc
+    try:
+        validation.check(document)
+    except validation.SchemaViolationError as exc:
+        return document, exc
+    return document, None
+
+
+def _parts(document: validation.Document | None) -> tuple[str, ET.Element, str | None]:
+    """(operation, request element, impersonated mailbox) of a request, as far as it has them."""
+    root = document.root if document is not None else ET.Element("none")
+    body = root.find(f"{{{S}}}Body")
+    request = body[0] if body is not None and len(body) else ET.Element("none")
+    return request.tag.rsplit("}", 1)[-1].removesuffix("Request"), request, _impersonated(root)
 
 
 def _impersonated(root: ET.Element) -> str | None:

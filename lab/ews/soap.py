@@ -28,6 +28,22 @@ RESPONSE_STYLE = {
 }
 
 
+class OperationError(Exception):
+    """An EWS error code for the response message (HTTP 200) or a SOAP fault.
+
+    `element`: the request element at fault, for an ErrorSchemaValidation fault's position.
+    """
+
+    def __init__(
+        self, code: str, message: str, as_fault: bool = False, element: object = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.as_fault = as_fault
+        self.element = element
+
+
 def text(value: str) -> str:
     """XML-escaped text."""
     return escape(value, {'"': "&quot;"})
@@ -99,16 +115,32 @@ def fault(code: str, message: str, back_off_ms: int | None = None) -> bytes:
     """A SOAP fault (sent with HTTP 500), as Exchange answers impersonation and throttling."""
     extra = ""
     if back_off_ms is not None:
-        extra = (
-            f'<t:MessageXml xmlns:t="{T}"><t:Value Name="BackOffMilliseconds">{back_off_ms}'
-            "</t:Value></t:MessageXml>"
-        )
-    prefix = "a"
+        extra = f'<t:Value Name="BackOffMilliseconds">{back_off_ms}</t:Value>'
+    return _fault(code, message, message, extra)
+
+
+def schema_fault(violation: str, line: int, position: int) -> bytes:
+    """ErrorSchemaValidation (HTTP 500) in the shape Exchange sends: the violation in the
+    faultstring and again in MessageXml with where it is (Microsoft's documented examples)."""
+    where = (
+        f"<t:LineNumber>{line}</t:LineNumber><t:LinePosition>{position}</t:LinePosition>"
+        f"<t:Violation>{text(violation)}</t:Violation>"
+    )
+    return _fault(
+        "ErrorSchemaValidation",
+        f"The request failed schema validation: {violation}",
+        "The request failed schema validation.",
+        where,
+    )
+
+
+def _fault(code: str, faultstring: str, message: str, message_xml: str) -> bytes:
+    extra = f'<t:MessageXml xmlns:t="{T}">{message_xml}</t:MessageXml>' if message_xml else ""
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
         f'<s:Envelope xmlns:s="{S}"><s:Body><s:Fault>'
-        f'<faultcode xmlns:{prefix}="{T}">{prefix}:{code}</faultcode>'
-        f'<faultstring xml:lang="en-US">{text(message)}</faultstring>'
+        f'<faultcode xmlns:a="{T}">a:{code}</faultcode>'
+        f'<faultstring xml:lang="en-US">{text(faultstring)}</faultstring>'
         f'<detail><e:ResponseCode xmlns:e="{E}">{code}</e:ResponseCode>'
         f'<e:Message xmlns:e="{E}">{text(message)}</e:Message>{extra}</detail>'
         "</s:Fault></s:Body></s:Envelope>"

@@ -42,6 +42,18 @@ class Permission:
     flags: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UnknownEntry:
+    """An ACL entry whose user Exchange can no longer resolve (deleted from the directory).
+
+    The store keeps its rights; EWS shows only the SID, in <t:UnknownEntries>, never as a
+    <t:Permission>, and cannot take it as a permission again (the SID resolves to nobody).
+    """
+
+    sid: str
+    level: str
+
+
 @dataclass
 class Folder:
     """One folder with its ACL; the change key moves on every update."""
@@ -50,6 +62,7 @@ class Folder:
     name: str
     permissions: list[Permission]
     change: int = 1
+    unknown: list[UnknownEntry] = field(default_factory=list)
 
     @property
     def folder_id(self) -> str:
@@ -148,7 +161,10 @@ class Request:
     target: str | None
     user: str | None
     body: bytes
+    # 401 (no login) and 500 (ErrorSchemaValidation) when refused before any operation ran;
+    # 200 otherwise, whatever the operation then answered.
     status: int = 200
+    violation: str | None = None
 
 
 class SimulatorState:
@@ -164,6 +180,14 @@ class SimulatorState:
         self.denied: set[tuple[str, str]] = set()
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
+        # Requests answered with ErrorSchemaValidation (clear_requests() leaves them).
+        self.refused: list[Request] = []
+        # What a SetFolderField of a PermissionSet does to the folder's unknown entries.
+        # False (Microsoft's documentation): "The unknown entries are deleted when you reset
+        # the PermissionSet", whatever the request says. True: those the request names again
+        # in <t:UnknownEntries> keep their rights, the others go (nothing new is ever made from
+        # a name). Which one real Exchange does is not verified; tests run both.
+        self.keep_echoed_unknown_entries = False
         self._next_rule = 0
 
     def add_account(self, user: str, password: str, impersonates: tuple[str, ...] = ()) -> None:
@@ -181,6 +205,11 @@ class SimulatorState:
 
     def mailbox(self, address: str | None) -> Mailbox | None:
         return self.mailboxes.get((address or "").lower())
+
+    def leave_unknown_entry(self, address: str, folder: str, sid: str, level: str) -> None:
+        """An entry of a user since deleted on a mailbox's folder (GetFolder: UnknownEntries)."""
+        with self.lock:
+            self.mailboxes[address.lower()].folders[folder].unknown.append(UnknownEntry(sid, level))
 
     def may_impersonate(self, user: str, address: str) -> bool:
         domains = self.impersonators.get(user.lower(), ())

@@ -44,7 +44,7 @@ from runner_api.mailbox.errors import (
 from runner_api.mailbox.gateway import (
     Delegate,
     Folder,
-    FolderPermission,
+    FolderAcl,
     InboxCounts,
     InboxRule,
     Oof,
@@ -148,12 +148,12 @@ class GraphMailbox:
             body = wire.forward_rule(name, forward_to)
             self._write(customer, mailbox, "POST", rules, "add the forwarding rule", body)
 
-    def get_permissions(
-        self, customer: Customer, mailbox: str, folder: Folder
-    ) -> list[FolderPermission]:
+    def get_permissions(self, customer: Customer, mailbox: str, folder: Folder) -> FolderAcl:
         if folder is Folder.INBOX:
             raise MailboxUnsupportedError(INBOX_PERMISSIONS)
-        return [wire.permission_of(item) for item in self._calendar(customer, mailbox)]
+        # Graph lists only the entries it resolves: nothing is unresolved here.
+        entries = self._calendar(customer, mailbox)
+        return FolderAcl(tuple(wire.permission_of(item) for item in entries))
 
     def set_permission(
         self, customer: Customer, mailbox: str, folder: Folder, user: str, level: str

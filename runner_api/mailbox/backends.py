@@ -12,7 +12,7 @@ from runner_api.errors import ConfigurationError
 from runner_api.mailbox.gateway import (
     Delegate,
     Folder,
-    FolderPermission,
+    FolderAcl,
     InboxCounts,
     InboxRule,
     MailboxGateway,
@@ -55,9 +55,7 @@ class MailboxBackends:
     ) -> None:
         self._of(customer).set_forward_rule(customer, mailbox, name, forward_to)
 
-    def get_permissions(
-        self, customer: Customer, mailbox: str, folder: Folder
-    ) -> list[FolderPermission]:
+    def get_permissions(self, customer: Customer, mailbox: str, folder: Folder) -> FolderAcl:
         return self._of(customer).get_permissions(customer, mailbox, folder)
 
     def set_permission(

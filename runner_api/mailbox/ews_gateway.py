@@ -41,6 +41,7 @@ from runner_api.mailbox.gateway import (
     Audience,
     Delegate,
     Folder,
+    FolderAcl,
     FolderPermission,
     InboxCounts,
     InboxRule,
@@ -240,11 +241,9 @@ class EwsMailbox:
 
         self._call(customer, mailbox, write)
 
-    def get_permissions(
-        self, customer: Customer, mailbox: str, folder: Folder
-    ) -> list[FolderPermission]:
+    def get_permissions(self, customer: Customer, mailbox: str, folder: Folder) -> FolderAcl:
         acl = self._call(customer, mailbox, lambda a: GetFolderPermissions(account=a).call(folder))
-        return list(acl.entries)
+        return FolderAcl(tuple(acl.entries), tuple(acl.unresolved))
 
     def set_permission(
         self, customer: Customer, mailbox: str, folder: Folder, user: str, level: str

@@ -10,6 +10,16 @@ and UpdateFolder (SetFolderField folder:PermissionSet with the change key), on e
 own transport, impersonation header and error handling, without patching anything private.
 Unset flags are omitted so Exchange derives them from the level; Custom entries (which we
 never create) are written back with the flags they were read with.
+
+Unknown entries: Exchange answers an entry it cannot resolve (a deleted user) in
+<t:UnknownEntries> after the list, as bare SID text, no level. They are kept apart (never an
+entry of their own, so a folder holding one can still be changed) and written back
+verbatim in <t:UnknownEntries>, the one place types.xsd (PermissionSetType,
+CalendarPermissionSetType) has for them. Never as a <t:Permission> with a <t:SID> UserId:
+there is no level to send and Exchange would have to resolve the SID, which is why it is
+unknown. Microsoft documents that resetting the PermissionSet with SetFolderField deletes
+unknown entries; that writing them back keeps them is not documented, so the executor
+reads the ACL again after such a write and reports the ones that went.
 """
 
 from __future__ import annotations
@@ -37,8 +47,11 @@ class Acl:
     change_key: str
     entries: list[FolderPermission]
     custom_flags: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Entries without an SMTP address (external users, orphaned SIDs): writes refuse then.
+    # Permission entries without an SMTP address (a SID or an external user Exchange did
+    # resolve): a write would have to name them back another way, so writes refuse then.
     opaque: list[str] = field(default_factory=list)
+    # UnknownEntries: the texts Exchange could not resolve, in its order.
+    unresolved: list[str] = field(default_factory=list)
 
 
 def _t(name: str) -> str:
@@ -125,6 +138,11 @@ class SetFolderPermissions(EWSAccountService):  # type: ignore[misc]
             add_xml_child(entry, f"t:{level_name}", perm.level)
             entries.append(entry)
         permission_set.append(entries)
+        if acl.unresolved:
+            unknown = create_element("t:UnknownEntries")
+            for text in acl.unresolved:
+                add_xml_child(unknown, "t:UnknownEntry", text)
+            permission_set.append(unknown)
         holder.append(permission_set)
         set_field.append(holder)
         updates.append(set_field)
@@ -141,25 +159,32 @@ def parse_acl(elem: Any, folder: Folder) -> Acl:
         raise ValueError("GetFolder answer without a FolderId")
     acl = Acl(folder, folder_id.get("Id", ""), folder_id.get("ChangeKey", ""), [])
     pset = elem.find(_t("PermissionSet"))
-    lists = list(pset) if pset is not None else []
-    for entry in (e for entries in lists for e in entries):
-        values = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in entry}
-        # Exchange answers PermissionLevel for Inbox and CalendarPermissionLevel for calendars.
-        level = values.get("CalendarPermissionLevel") or values.get("PermissionLevel") or "None"
-        user_id = entry.find(_t("UserId"))
-        children = list(user_id) if user_id is not None else []
-        ids = {c.tag.rsplit("}", 1)[-1]: (c.text or "").strip() for c in children}
-        if ids.get("DistinguishedUser"):
-            perm = FolderPermission(ids["DistinguishedUser"], level, distinguished=True)
-        elif ids.get("PrimarySmtpAddress"):
-            perm = FolderPermission(ids["PrimarySmtpAddress"].lower(), level)
-        else:
-            # An external or orphaned SID: shown, but a whole-ACL write could not name it back.
-            perm = FolderPermission(
-                f"sid:{ids.get('SID') or ids.get('ExternalUserIdentity')}", level
-            )
-            acl.opaque.append(perm.user)
-        acl.entries.append(perm)
-        if level == "Custom":
-            acl.custom_flags[perm.user] = {k: values[k] for k in FLAG_ORDER if k in values}
+    for part in pset if pset is not None else ():
+        if part.tag == _t("UnknownEntries"):
+            acl.unresolved.extend((e.text or "").strip() for e in part if (e.text or "").strip())
+        else:  # <t:Permissions> or <t:CalendarPermissions>
+            for entry in part:
+                _add_entry(acl, entry)
     return acl
+
+
+def _add_entry(acl: Acl, entry: Any) -> None:
+    values = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in entry}
+    # Exchange answers PermissionLevel for Inbox and CalendarPermissionLevel for calendars.
+    level = values.get("CalendarPermissionLevel") or values.get("PermissionLevel") or "None"
+    user_id = entry.find(_t("UserId"))
+    children = list(user_id) if user_id is not None else []
+    ids = {c.tag.rsplit("}", 1)[-1]: (c.text or "").strip() for c in children}
+    if ids.get("DistinguishedUser"):
+        perm = FolderPermission(ids["DistinguishedUser"], level, distinguished=True)
+    elif ids.get("PrimarySmtpAddress"):
+        perm = FolderPermission(ids["PrimarySmtpAddress"].lower(), level)
+    else:
+        # A resolved user without an address (a SID, an external identity): shown, but a
+        # whole-ACL write could not name it back by address.
+        name = ids.get("SID") or ids.get("ExternalUserIdentity") or "?"
+        perm = FolderPermission(f"sid:{name}", level)
+        acl.opaque.append(perm.user)
+    acl.entries.append(perm)
+    if level == "Custom":
+        acl.custom_flags[perm.user] = {k: values[k] for k in FLAG_ORDER if k in values}

@@ -17,12 +17,13 @@ from runner_api.mailbox.actions import (
 )
 from runner_api.mailbox.errors import (
     MailboxBusyError,
+    MailboxError,
     MailboxRefusedError,
     MailboxUnreachableError,
     MailboxUnsupportedError,
 )
 from runner_api.mailbox.fixes import FORWARD_RULE, Step
-from runner_api.mailbox.gateway import MailboxGateway, OofState
+from runner_api.mailbox.gateway import Folder, FolderAcl, MailboxGateway, OofState
 from runner_api.mailbox.service import read_info
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
@@ -192,10 +193,12 @@ class MailboxExecutor:
                 f"refused: {user} already has {was} on the {folder} of {mailbox}; revoking at "
                 "expiry would take that away too. Revoke first, or grant without expires_at"
             )
-        step = fixes.permission_step(mailbox, folder, user, was, level)
+        step = fixes.permission_step(mailbox, folder, user, was, level, acl.unresolved)
         outcome = self._finish(
             ctx, step, lambda: gw.set_permission(customer, mailbox, folder, user, level)
         )
+        if acl.unresolved and outcome.changed:
+            outcome = self._unresolved_after(ctx, outcome, acl, folder, mailbox)
         if expires_at is None or not outcome.changed:
             # No follow-up for a permission that existed before: it was not granted here.
             return outcome
@@ -206,3 +209,25 @@ class MailboxExecutor:
         )
         summary = f"{outcome.summary} until {expires_at.isoformat()}"
         return replace(outcome, summary=summary, follow_ups=(revoke,))
+
+    def _unresolved_after(
+        self, ctx: RunContext, outcome: Outcome, before: FolderAcl, folder: Folder, mailbox: str
+    ) -> Outcome:
+        """Read the ACL again: Fixline sends unresolved entries back, but Exchange documents
+        that an ACL reset deletes them, so say which ones it did not keep."""
+        try:
+            # Not call(): no checkpoint now that the change is made (a cancel must not hide it).
+            after = self._gateway.get_permissions(ctx.customer, mailbox, folder)
+        except MailboxError as exc:
+            # The change is made: a failed look afterwards must not turn it into a failure.
+            details = {**outcome.details, "unresolved_entries_unchecked": exc.message}
+            return replace(outcome, details=details)
+        removed = fixes.unresolved_removed(before, after)
+        if not removed:
+            return outcome
+        said = (
+            f"Exchange removed {len(removed)} unresolved entr{'y' if len(removed) == 1 else 'ies'}"
+        )
+        emit(ctx, "unresolved_removed", f"{said} of the {folder}: {', '.join(removed)}")
+        details = {**outcome.details, "unresolved_entries_removed": removed}
+        return replace(outcome, summary=f"{outcome.summary}; {said}", details=details)

@@ -9,7 +9,7 @@ from typing import Any
 from runner_api.mailbox.gateway import (
     Audience,
     Folder,
-    FolderPermission,
+    FolderAcl,
     InboxRule,
     MailboxInfo,
     Oof,
@@ -121,14 +121,17 @@ def forwarding_step(mailbox: str, rules: list[InboxRule], forward_to: str | None
     return step
 
 
-def level_of(entries: list[FolderPermission], user: str) -> str:
-    for entry in entries:
+def level_of(acl: FolderAcl, user: str) -> str:
+    for entry in acl.entries:
         if not entry.distinguished and entry.user == user:
             return entry.level
     return "None"
 
 
-def permission_step(mailbox: str, folder: Folder, user: str, was: str, level: str) -> Step:
+def permission_step(
+    mailbox: str, folder: Folder, user: str, was: str, level: str, unresolved: tuple[str, ...] = ()
+) -> Step:
+    """`unresolved`: the folder's entries Exchange cannot resolve, shown with the change."""
     before = {"folder": folder.value, "user": user, "level": was}
     after = {"folder": folder.value, "user": user, "level": level}
     if level == "None":
@@ -140,7 +143,14 @@ def permission_step(mailbox: str, folder: Folder, user: str, was: str, level: st
     step = Step(before, after, what, done)
     if not step.changed:
         step.done = f"no change: {user} already has {was} on the {folder} of {mailbox}"
+    if unresolved:
+        step.details["unresolved_entries"] = list(unresolved)
     return step
+
+
+def unresolved_removed(before: FolderAcl, after: FolderAcl) -> list[str]:
+    """Unresolved entries gone after a write: Exchange may drop them when an ACL is reset."""
+    return [entry for entry in before.unresolved if entry not in after.unresolved]
 
 
 def info_details(info: MailboxInfo) -> State:
@@ -158,8 +168,11 @@ def info_details(info: MailboxInfo) -> State:
             for r in info.rules
         ],
         "permissions": {
-            str(folder): [{"user": p.user, "level": p.level} for p in entries]
-            for folder, entries in info.permissions.items()
+            str(folder): [{"user": p.user, "level": p.level} for p in acl.entries]
+            for folder, acl in info.permissions.items()
+        },
+        "unresolved_permissions": {
+            str(folder): list(acl.unresolved) for folder, acl in info.permissions.items()
         },
         "delegates": [
             {

@@ -68,6 +68,16 @@ class FolderPermission:
 
 
 @dataclass(frozen=True)
+class FolderAcl:
+    """A folder's ACL: its entries, and those Exchange could not resolve to anyone."""
+
+    entries: tuple[FolderPermission, ...]
+    # Entries of users since deleted (EWS: UnknownEntries, a SID each). Kept as they are:
+    # never a user, never compared with one, written back untouched.
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Delegate:
     user: str
     display_name: str | None
@@ -88,7 +98,7 @@ class MailboxInfo:
     mailbox: str
     oof: Oof
     rules: tuple[InboxRule, ...]
-    permissions: dict[Folder, tuple[FolderPermission, ...]] = field(default_factory=dict)
+    permissions: dict[Folder, FolderAcl] = field(default_factory=dict)
     delegates: tuple[Delegate, ...] = ()
     # None where the backend does not read it.
     inbox: InboxCounts | None = None
@@ -134,16 +144,15 @@ class MailboxGateway(Protocol):
         """Make the rule `name` forward to `forward_to` (replacing it), or delete it (None)."""
         ...
 
-    def get_permissions(
-        self, customer: Customer, mailbox: str, folder: Folder
-    ) -> list[FolderPermission]:
+    def get_permissions(self, customer: Customer, mailbox: str, folder: Folder) -> FolderAcl:
         """The ACL of one of the mailbox's folders."""
         ...
 
     def set_permission(
         self, customer: Customer, mailbox: str, folder: Folder, user: str, level: str
     ) -> None:
-        """Give `user` exactly `level` on the folder ("None" removes the entry)."""
+        """Give `user` exactly `level` on the folder ("None" removes the entry); every other
+        entry, unresolved ones included, is sent back as it was."""
         ...
 
     def get_delegates(self, customer: Customer, mailbox: str) -> list[Delegate]:

@@ -47,6 +47,11 @@ class MailboxInfoRead(BaseModel):
     permissions: dict[str, list[PermissionRead]] = Field(
         description="calendar and inbox ACLs (those the backend can read)."
     )
+    unresolved_permissions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per folder, the ACL entries Exchange cannot resolve to anyone (a deleted "
+        "user's SID, no level): shown as they are, kept when the folder is changed.",
+    )
     delegates: list[DelegateRead]
     inbox: InboxRead | None = Field(None, description="Item counts of the inbox.")
     unavailable: list[str] = Field(

@@ -45,9 +45,9 @@ def read_info(
     inbox = optional(lambda: gateway.get_inbox(customer, mailbox))
     permissions = {}
     for folder in Folder:
-        entries = optional(lambda folder=folder: gateway.get_permissions(customer, mailbox, folder))  # type: ignore[misc]
-        if entries is not None:
-            permissions[folder] = tuple(entries)
+        acl = optional(lambda folder=folder: gateway.get_permissions(customer, mailbox, folder))  # type: ignore[misc]
+        if acl is not None:
+            permissions[folder] = acl
     delegates = optional(lambda: gateway.get_delegates(customer, mailbox)) or []
     return MailboxInfo(
         mailbox, oof, tuple(rules), permissions, tuple(delegates), inbox, tuple(unavailable)

@@ -33,6 +33,7 @@ from runner_api.mailbox.gateway import (
     Audience,
     Delegate,
     Folder,
+    FolderAcl,
     FolderPermission,
     InboxCounts,
     InboxRule,
@@ -62,6 +63,9 @@ class FakeBox:
     oof: Oof = field(default_factory=lambda: Oof(OofState.DISABLED))
     rules: list[InboxRule] = field(default_factory=list)
     permissions: dict[Folder, list[FolderPermission]] = field(default_factory=dict)
+    # Entries Exchange cannot resolve (UnknownEntries); a write drops them, as Microsoft
+    # documents and the simulator does by default.
+    unresolved: dict[Folder, list[str]] = field(default_factory=dict)
     delegates: list[Delegate] = field(default_factory=list)
 
 
@@ -86,8 +90,14 @@ def _fake_box(box: Mailbox) -> FakeBox:
         ]
         for folder in Folder
     }
+    unresolved = {
+        folder: [entry.sid for entry in box.folders[folder.value].unknown] for folder in Folder
+    }
     delegates = [Delegate(d.user, d.display_name, d.calendar, d.inbox) for d in box.delegates]
-    return FakeBox(box.address, box.display_name, permissions=permissions, delegates=delegates)
+    return FakeBox(
+        box.address, box.display_name, permissions=permissions, unresolved=unresolved,
+        delegates=delegates,
+    )  # fmt: skip
 
 
 def _seeded() -> dict[str, FakeBox]:
@@ -308,12 +318,11 @@ class FakeMailbox:
 
         self._call(customer, mailbox, "set_forward_rule", op)
 
-    def get_permissions(
-        self, customer: Customer, mailbox: str, folder: Folder
-    ) -> list[FolderPermission]:
-        return self._call(
-            customer, mailbox, "get_permissions", lambda box: list(box.permissions[folder])
-        )
+    def get_permissions(self, customer: Customer, mailbox: str, folder: Folder) -> FolderAcl:
+        def op(box: FakeBox) -> FolderAcl:
+            return FolderAcl(tuple(box.permissions[folder]), tuple(box.unresolved.get(folder, [])))
+
+        return self._call(customer, mailbox, "get_permissions", op)
 
     def set_permission(
         self, customer: Customer, mailbox: str, folder: Folder, user: str, level: str
@@ -334,6 +343,7 @@ class FakeMailbox:
                     )
                 kept.append(FolderPermission(user.lower(), level))
             box.permissions[folder] = kept
+            box.unresolved[folder] = []
 
         self._call(customer, mailbox, "set_permission", op)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lab.ews.lab import DELETED_USER_SID
 from runner_api.customers.models import Customer
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.mailbox.errors import (
@@ -26,6 +27,7 @@ from runner_api.mailbox.gateway import (
     Audience,
     Delegate,
     Folder,
+    FolderAcl,
     FolderPermission,
     MailboxGateway,
     Oof,
@@ -104,15 +106,15 @@ def test_forward_rule_is_made_replaced_and_removed(exchange: Exchange) -> None:
 
 def test_folder_permissions_and_delegates_as_seeded(exchange: Exchange) -> None:
     gw, lab = exchange.gateway, exchange.customer
-    assert gw.get_permissions(lab, ANNA, Folder.CALENDAR) == [
+    assert gw.get_permissions(lab, ANNA, Folder.CALENDAR) == FolderAcl((
         FolderPermission("Default", "FreeBusyTimeOnly", True),
         FolderPermission("Anonymous", "None", True),
         FolderPermission(EMMA, "Reviewer"),
-    ]
-    assert gw.get_permissions(lab, ANNA, Folder.INBOX) == [
+    ))  # fmt: skip
+    assert gw.get_permissions(lab, ANNA, Folder.INBOX) == FolderAcl((
         FolderPermission("Default", "None", True),
         FolderPermission("Anonymous", "None", True),
-    ]
+    ))  # fmt: skip
     assert gw.get_delegates(lab, ANNA) == [Delegate(BEN, "Ben Carter", "Editor", "Reviewer")]
     assert gw.get_delegates(lab, BEN) == []
 
@@ -120,14 +122,32 @@ def test_folder_permissions_and_delegates_as_seeded(exchange: Exchange) -> None:
 def test_permission_grant_and_revoke(exchange: Exchange) -> None:
     gw, lab = exchange.gateway, exchange.customer
     gw.set_permission(lab, ANNA, Folder.INBOX, BEN, "Reviewer")
-    assert FolderPermission(BEN, "Reviewer") in gw.get_permissions(lab, ANNA, Folder.INBOX)
+    assert FolderPermission(BEN, "Reviewer") in gw.get_permissions(lab, ANNA, Folder.INBOX).entries
     gw.set_permission(lab, ANNA, Folder.CALENDAR, EMMA, "Editor")
-    calendar = gw.get_permissions(lab, ANNA, Folder.CALENDAR)
+    calendar = gw.get_permissions(lab, ANNA, Folder.CALENDAR).entries
     assert [p for p in calendar if p.user == EMMA] == [FolderPermission(EMMA, "Editor")]
     gw.set_permission(lab, ANNA, Folder.INBOX, BEN, "None")
-    assert all(p.user != BEN for p in gw.get_permissions(lab, ANNA, Folder.INBOX))
+    assert all(p.user != BEN for p in gw.get_permissions(lab, ANNA, Folder.INBOX).entries)
     with pytest.raises(MailboxOperationError, match="ErrorInvalidUserInfo"):
         gw.set_permission(lab, ANNA, Folder.INBOX, "nobody@lab.test", "Reviewer")
+
+
+def test_an_unresolved_entry_is_shown_apart_and_a_write_works_around_it(
+    exchange: Exchange,
+) -> None:
+    """Henry's calendar holds a deleted user's entry (seeded): EWS shows only its SID."""
+    gw, lab = exchange.gateway, exchange.customer
+    henry = "henry.moreau@lab.test"
+    before = gw.get_permissions(lab, henry, Folder.CALENDAR)
+    assert before.unresolved == (DELETED_USER_SID,)
+    assert all(DELETED_USER_SID not in p.user and not p.user.startswith("sid:")
+               for p in before.entries)  # fmt: skip
+    gw.set_permission(lab, henry, Folder.CALENDAR, BEN, "Reviewer")
+    after = gw.get_permissions(lab, henry, Folder.CALENDAR)
+    assert after.entries == (*before.entries, FolderPermission(BEN, "Reviewer"))
+    # Microsoft documents that resetting the PermissionSet deletes unknown entries; the
+    # simulator does so by default and the fake as well (tests/mailbox covers the other case).
+    assert after.unresolved == ()
 
 
 def test_errors_of_mailboxes_that_cannot_be_used(exchange: Exchange) -> None:

@@ -88,17 +88,15 @@ def test_calendar_grant_then_revoke(world: World) -> None:
         "before": {"folder": "calendar", "user": HENRY, "level": "None"},
         "after": {"folder": "calendar", "user": HENRY, "level": "Reviewer"},
     }
-    levels = {
-        p.user: p.level
-        for p in world.gateway.get_permissions(world.customer, ANNA, Folder.CALENDAR)
-    }
+    acl = world.gateway.get_permissions(world.customer, ANNA, Folder.CALENDAR)
+    levels = {p.user: p.level for p in acl.entries}
     assert levels[HENRY] == "Reviewer"
     _, editor = world.run("mailbox_folder_permission_grant", level="Editor", **grant)
     assert editor.status is RunStatus.SUCCEEDED and editor.changed, editor.error
     _, revoked = world.run("mailbox_folder_permission_revoke", **grant)
     assert revoked.status is RunStatus.SUCCEEDED and revoked.changed, revoked.error
     after = world.gateway.get_permissions(world.customer, ANNA, Folder.CALENDAR)
-    assert HENRY not in {p.user for p in after}
+    assert HENRY not in {p.user for p in after.entries}
 
 
 def test_info_reads_the_mailbox(world: World) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from lab.ews.lab import DELETED_USER_SID
 from runner_api.auth.principal import Role
 from runner_api.core import Core
 from runner_api.mailbox.gateway import OofState
@@ -120,3 +121,13 @@ def test_a_busy_exchange_is_retried_once(
     assert run["status"] == "succeeded", run
     events = fast_client.get(f"/runs/{run['id']}/events", params={"stream": False}).json()
     assert "busy" in [e["kind"] for e in events]
+
+
+def test_the_look_up_shows_unresolved_entries_apart(fast_client: TestClient) -> None:
+    """A deleted user's entry on Henry's calendar (the simulator's seed, the fake's too)."""
+    henry = "henry.moreau@lab.test"
+    info = fast_client.get("/mailbox/info", params={"customer": "lab", "mailbox": henry})
+    assert info.status_code == 200, info.text
+    body = info.json()
+    assert body["unresolved_permissions"] == {"calendar": [DELETED_USER_SID], "inbox": []}
+    assert [p["user"] for p in body["permissions"]["calendar"]] == ["Default", "Anonymous"]

@@ -5,6 +5,9 @@ FIXLINE_LIVE_EWS_MAILBOX (a test mailbox the user may impersonate), FIXLINE_LIVE
 (another mailbox of the same domain); optional FIXLINE_LIVE_EWS_AUTH (ntlm) and
 FIXLINE_LIVE_EWS_VERSION (15.1.2507.6). It changes OOF and the Calendar ACL of that mailbox
 and puts them back. Until it has run once, the folder-permission path is a documented risk.
+Give that calendar an entry of a since deleted user, and it also checks what Exchange does
+with unknown entries sent back (the simulator's default must agree; such an entry Exchange
+drops is gone afterwards).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from lab.ews import SimulatorState
 from runner_api.customers.models import Customer, MailboxConfig
 from runner_api.mailbox import EwsMailbox
 from runner_api.mailbox.gateway import Folder, Oof, OofState
@@ -53,10 +57,15 @@ def test_live_exchange_round_trip(tmp_path: Path) -> None:
         assert gateway.get_oof(customer, mailbox).state is OofState.ENABLED
         gateway.set_oof(customer, mailbox, before)
         acl = gateway.get_permissions(customer, mailbox, Folder.CALENDAR)
-        was = next((p.level for p in acl if p.user == colleague), "None")
+        was = next((p.level for p in acl.entries if p.user == colleague), "None")
         gateway.set_permission(customer, mailbox, Folder.CALENDAR, colleague, "Reviewer")
         after = gateway.get_permissions(customer, mailbox, Folder.CALENDAR)
-        assert any(p.user == colleague and p.level == "Reviewer" for p in after)
+        assert any(p.user == colleague and p.level == "Reviewer" for p in after.entries)
+        if acl.unresolved:
+            # Fixline sends a deleted user's entries back; Microsoft documents that an ACL reset
+            # deletes them. What this Exchange did must be what the simulator does by default.
+            kept = after.unresolved == acl.unresolved
+            assert kept == SimulatorState().keep_echoed_unknown_entries, after.unresolved
         gateway.set_permission(customer, mailbox, Folder.CALENDAR, colleague, was)
     finally:
         gateway.close()

@@ -4,6 +4,11 @@ One simulator per session on a free loopback port; every test gets it back at th
 (lab and contoso sites of lab/ews), with no injected faults and an empty request
 log. `mailbox_lab.customer("lab")` is a Customer whose mailbox config points at it, and
 `mailbox_lab.credentials` holds the service logins.
+
+The simulator refuses schema-invalid requests as Exchange does (ErrorSchemaValidation). A
+test whose requests it refused fails at teardown, even when the run failed as expected
+for another reason, unless the test sets `mailbox_lab.schema_faults_expected`: a change
+in what Fixline or exchangelib sends shows here before it reaches a real Exchange.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class MailboxLabHandle:
     credentials: FileCredentialSource
     credentials_dir: Path
     sites: dict[str, MailboxSite] = field(default_factory=lambda: dict(SITES))
+    # Set by tests that send invalid requests on purpose.
+    schema_faults_expected: bool = False
 
     @property
     def state(self) -> SimulatorState:
@@ -100,6 +107,12 @@ def mailbox_lab(
     # process: drop them so no session (or shrunken pool) outlives the test.
     mailbox_simulator.released.set()
     CachingProtocol.clear_cache()
+    refused = mailbox_simulator.state.refused
+    if refused and not handle.schema_faults_expected:
+        pytest.fail(
+            f"the EWS simulator refused {len(refused)} request(s) as schema-invalid: "
+            + "; ".join(f"{r.operation}: {r.violation}" for r in refused)
+        )
 
 
 @pytest.fixture
