@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 
 from runner_api.accounts import Account, AccountDirectory
 from runner_api.customers.models import Customer, Identity
 from runner_api.entra import guardrails
 from runner_api.graph.gateway import UNBOUNDED, CloudUser, GraphGateway
 
-# How long an account owner_of found may stand for vet's own read of it, on the same thread.
+# How long an account read by address may stand for the next read of it. A run reads its
+# mailbox's owner when it starts (the VIP hold) and again when it runs (the guardrail),
+# usually within milliseconds; what protects an account (its roles and groups) is read anew
+# for every run all the same.
 FOUND_FRESH_S = 2.0
+_FOUND_KEPT = 256
 
 
 class EntraAccounts:
@@ -28,37 +33,44 @@ class EntraAccounts:
 
     def __init__(self, graph: GraphGateway) -> None:
         self._graph = graph
-        # AccountGuard asks owner_of, then at once vet of the login it got, on one thread:
-        # the user read for the first answers the second (its memberships are read anew).
-        self._found = threading.local()
+        self._lock = threading.Lock()
+        self._found: OrderedDict[tuple[str, str], tuple[float, CloudUser]] = OrderedDict()
 
     def owner_of(self, customer: Customer, address: str) -> str | None:
         if not guardrails.in_domains(customer, address):
             return None
-        user = self._graph.find_user(customer, address) or self._graph.find_by_mail(
-            customer, address
-        )
+        user = self._recent(customer, address)
         if user is None:
-            return None
-        self._found.last = (time.monotonic(), customer.name, user)
+            user = self._graph.find_user(customer, address) or self._graph.find_by_mail(
+                customer, address
+            )
+            if user is None:
+                return None
+            self._keep(customer, address, user)
         return user.upn
 
     def vet(self, customer: Customer, username: str) -> Account:
-        user = self._just_found(customer, username) or guardrails.locate(
+        user = self._recent(customer, username) or guardrails.locate(
             self._graph, customer, username, UNBOUNDED
         )
         guardrails.check_target(self._graph, customer, user, UNBOUNDED)
         return Account(user.upn, user.id)
 
-    def _just_found(self, customer: Customer, username: str) -> CloudUser | None:
-        last = getattr(self._found, "last", None)
-        self._found.last = None
-        if last is None:
+    def _recent(self, customer: Customer, name: str) -> CloudUser | None:
+        with self._lock:
+            found = self._found.get((customer.name, name.lower()))
+        if found is None or time.monotonic() - found[0] > FOUND_FRESH_S:
             return None
-        at, name, user = last
-        fresh = time.monotonic() - at <= FOUND_FRESH_S
-        same = name == customer.name and user.upn.lower() == username.lower()
-        return user if fresh and same else None
+        return found[1]
+
+    def _keep(self, customer: Customer, address: str, user: CloudUser) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for name in {address.lower(), user.upn.lower()}:
+                self._found[(customer.name, name)] = (now, user)
+                self._found.move_to_end((customer.name, name))
+            while len(self._found) > _FOUND_KEPT:
+                self._found.popitem(last=False)
 
     def vet_synced(self, customer: Customer, sam_account_name: str) -> None:
         """Entra ID's guardrails for the cloud side of an on-premises account, if synced."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from runner_api.customers.models import Customer, MailboxBackend, MailboxConfig
+from runner_api.entra import accounts as entra_accounts
 from runner_api.graph import HttpGraph
 from runner_api.mailbox.fixes import FORWARD_RULE
 from runner_api.mailbox.gateway import OofState
@@ -169,6 +170,20 @@ def test_a_cloud_customers_accounts_are_vetted_in_entra_id(
     graph_lab.simulator.clear_requests()
     _, outcome = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
-    # The owner is found once: the guardrail takes the account its lookup just read.
+    # The owner is read once for the VIP hold and the guardrail, its memberships every run.
+    _, again = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Back soon")
+    assert again.status is RunStatus.SUCCEEDED, again.error
     reads = [path for method, path in _requests(graph_lab) if method == "GET"]
     assert sum(1 for path in reads if path.endswith(ADELE)) == 1, reads
+    assert sum(1 for path in reads if path.endswith("/transitiveMemberOf")) == 2, reads
+
+
+def test_an_owner_read_more_than_seconds_ago_is_read_again(
+    cloud: World, graph_lab: GraphLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(entra_accounts, "FOUND_FRESH_S", 0.0)
+    graph_lab.simulator.clear_requests()
+    _, outcome = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
+    assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    reads = [path for method, path in _requests(graph_lab) if method == "GET"]
+    assert sum(1 for path in reads if path.endswith(ADELE)) == 2, reads
