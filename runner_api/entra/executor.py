@@ -11,7 +11,7 @@ from runner_api.directory.actions import GroupAddParams, GroupParams, UserParams
 from runner_api.directory.fixes import Step, succeeded
 from runner_api.entra import guardrails, sign_in
 from runner_api.entra.errors import NotInEntraError
-from runner_api.entra.fixes import budget_of, cloud_only, finish, with_owner
+from runner_api.entra.fixes import cloud_only, finish, with_owner
 from runner_api.entra.targets import Target, Targets
 from runner_api.graph.errors import (
     GraphError,
@@ -20,6 +20,7 @@ from runner_api.graph.errors import (
     GraphUnavailableError,
 )
 from runner_api.graph.gateway import Budget, CloudGroup, GraphGateway
+from runner_api.graph.run_budget import budget_of
 from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import Action, emit, run_action, versions_of

@@ -10,32 +10,12 @@ from runner_api.directory import fixes
 from runner_api.directory.fixes import LostAnswer, State, Step
 from runner_api.entra.errors import SyncedAccountError
 from runner_api.graph.errors import GraphError, GraphNotFoundError, GraphOutcomeUnknownError
-from runner_api.graph.gateway import Budget, CloudUser, GraphCall
+from runner_api.graph.gateway import CloudUser
 from runner_api.runs.context import Affected, Contact, Outcome, RunContext
 from runner_api.runs.status import RunStatus
-from runner_api.runs.steps import emit
 
 SYSTEM = "Entra ID"
 GRAPH_LOST = LostAnswer(GraphOutcomeUnknownError, (GraphError, GraphNotFoundError))
-
-
-def budget_of(ctx: RunContext) -> Budget:
-    """The run's deadline for every Graph call; each call an event with its ids (no body)."""
-
-    def record(call: GraphCall) -> None:
-        emit(
-            ctx,
-            "graph",
-            f"{call.method} {call.path}: {call.status or 'no answer'} in {call.elapsed_ms:g} ms",
-            method=call.method,
-            path=call.path,
-            status=call.status,
-            request_id=call.request_id,
-            client_request_id=call.client_request_id,
-            elapsed_ms=call.elapsed_ms,
-        )
-
-    return Budget(ctx.deadline, record)
 
 
 def cloud_only(user: CloudUser, what: str) -> None:

@@ -33,10 +33,10 @@ from runner_api.directory.executor import DirectoryExecutor
 from runner_api.entra.actions import ENTRA_ONLY
 from runner_api.entra.errors import NoCloudAccountError, NotInEntraError
 from runner_api.entra.executor import EntraExecutor, graph_failure
-from runner_api.entra.fixes import budget_of
 from runner_api.errors import ConfigurationError
 from runner_api.graph.errors import GraphError
 from runner_api.graph.gateway import GraphGateway
+from runner_api.graph.run_budget import budget_of
 from runner_api.runs.context import Executor, Outcome, RunContext
 from runner_api.runs.steps import emit, failure
 

@@ -9,10 +9,11 @@ from runner_api.directory import temporary_password
 from runner_api.directory.actions import PasswordResetParams
 from runner_api.directory.fixes import Step, succeeded, unknown
 from runner_api.entra.actions import MfaResetParams, TemporaryAccessPassParams
-from runner_api.entra.fixes import budget_of, cloud_only, with_owner
+from runner_api.entra.fixes import cloud_only, with_owner
 from runner_api.entra.targets import Targets
 from runner_api.graph.errors import GraphOutcomeUnknownError, GraphRefusedError
 from runner_api.graph.gateway import AuthMethod, Budget, CloudUser, GraphGateway
+from runner_api.graph.run_budget import budget_of
 from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import checkpoint, emit

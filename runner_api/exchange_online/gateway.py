@@ -15,6 +15,7 @@ else.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from runner_api.graph.errors import (
 )
 from runner_api.graph.gateway import Budget
 from runner_api.graph.http_gateway import HttpGraph
+from runner_api.graph.run_budget import budget_of
 from runner_api.mailbox.errors import (
     MailboxAccessDeniedError,
     MailboxAuthError,
@@ -49,6 +51,7 @@ from runner_api.mailbox.gateway import (
     InboxRule,
     Oof,
 )
+from runner_api.runs.context import RunContext
 
 T = TypeVar("T")
 BACKEND = "graph"
@@ -106,11 +109,25 @@ class GraphMailbox:
 
     def __init__(self, graph: HttpGraph) -> None:
         self._graph = graph
+        # The Budget of the run this thread works for (scoped): its deadline, its events.
+        self._run = threading.local()
 
     # What this backend can do.
 
     def backend(self, customer: Customer) -> str:
         return BACKEND
+
+    @contextmanager
+    def scoped(self, ctx: RunContext) -> Iterator[None]:
+        self._run.budget = budget_of(ctx)
+        try:
+            yield
+        finally:
+            self._run.budget = None
+
+    def _budget(self) -> Budget:
+        """The scoped run's budget; outside a run (the info page) only timeout_s bounds."""
+        return getattr(self._run, "budget", None) or Budget()
 
     def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
         if folder is Folder.INBOX:
@@ -222,14 +239,14 @@ class GraphMailbox:
         return self._guarded(
             mailbox,
             what,
-            lambda: self._graph.read(customer, _user(mailbox) + path, what, Budget(), params),
+            lambda: self._graph.read(customer, _user(mailbox) + path, what, self._budget(), params),
         )
 
     def _list(self, customer: Customer, mailbox: str, path: str, what: str) -> list[dict[str, Any]]:
         return self._guarded(
             mailbox,
             what,
-            lambda: list(self._graph.items(customer, _user(mailbox) + path, what, Budget())),
+            lambda: list(self._graph.items(customer, _user(mailbox) + path, what, self._budget())),
         )
 
     def _write(
@@ -245,7 +262,7 @@ class GraphMailbox:
             mailbox,
             what,
             lambda: self._graph.send(
-                customer, method, _user(mailbox) + path, what, Budget(), json=body, write=True
+                customer, method, _user(mailbox) + path, what, self._budget(), json=body, write=True
             ),
         )
 

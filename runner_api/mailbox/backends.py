@@ -7,6 +7,8 @@ and the info page see one gateway; a run records which backend it went through.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from runner_api.customers.models import Customer, MailboxBackend
 from runner_api.errors import ConfigurationError
 from runner_api.mailbox.gateway import (
@@ -18,6 +20,7 @@ from runner_api.mailbox.gateway import (
     MailboxGateway,
     Oof,
 )
+from runner_api.runs.context import RunContext
 
 
 class MailboxBackends:
@@ -37,6 +40,9 @@ class MailboxBackends:
 
     def backend(self, customer: Customer) -> str:
         return self._of(customer).backend(customer)
+
+    def scoped(self, ctx: RunContext) -> AbstractContextManager[None]:
+        return self._of(ctx.customer).scoped(ctx)
 
     def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
         return self._of(customer).refusal(customer, folder, level)

@@ -12,6 +12,7 @@ import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -49,6 +50,7 @@ from runner_api.mailbox.gateway import (
     OofState,
 )
 from runner_api.mailbox.guardrails import mailbox_of, not_service_account
+from runner_api.runs.context import RunContext
 from runner_api.secrets.credentials import CredentialSource
 
 T = TypeVar("T")
@@ -96,6 +98,10 @@ class EwsMailbox:
 
     def backend(self, customer: Customer) -> str:
         return "ews"
+
+    def scoped(self, ctx: RunContext) -> AbstractContextManager[None]:
+        # Each request is bounded by timeout_s; the operations are the run's own events.
+        return contextlib.nullcontext()
 
     def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
         return None  # EWS sets every level on both folders

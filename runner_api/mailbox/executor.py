@@ -80,8 +80,9 @@ class MailboxExecutor:
             backend = self._gateway.backend(ctx.customer)
         except Exception as exc:  # the contract is "never raise"
             return failure(ctx, exc, SYSTEM)
-        emit(ctx, "backend", f"through {BACKENDS.get(backend, backend)}", backend=backend)
-        outcome = run_action(ctx, self._actions, SYSTEM, self._versions.get(backend, {}))
+        emit(ctx, "backend", f"mailbox backend: {BACKENDS.get(backend, backend)}", backend=backend)
+        with self._gateway.scoped(ctx):
+            outcome = run_action(ctx, self._actions, SYSTEM, self._versions.get(backend, {}))
         return replace(outcome, details={**outcome.details, "backend": backend})
 
     def _target(self, ctx: RunContext, mailbox: str) -> None:

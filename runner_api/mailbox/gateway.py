@@ -8,12 +8,14 @@ Exchange Online through Microsoft Graph; MailboxBackends (backends.py) picks one
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from runner_api.customers.models import Customer
+from runner_api.runs.context import RunContext
 
 
 class Folder(StrEnum):
@@ -115,6 +117,11 @@ class MailboxGateway(Protocol):
 
     def backend(self, customer: Customer) -> str:
         """What the customer's mailboxes are reached through, for the run's record."""
+        ...
+
+    def scoped(self, ctx: RunContext) -> AbstractContextManager[None]:
+        """Within it, this thread's calls for the run are bounded by its deadline and
+        recorded as its events, where the backend can (Graph: each call with its ids)."""
         ...
 
     def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:

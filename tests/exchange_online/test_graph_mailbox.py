@@ -187,3 +187,18 @@ def test_an_owner_read_more_than_seconds_ago_is_read_again(
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
     reads = [path for method, path in _requests(graph_lab) if method == "GET"]
     assert sum(1 for path in reads if path.endswith(ADELE)) == 2, reads
+
+
+def test_a_runs_graph_calls_are_its_events_with_graphs_ids(
+    cloud: World, graph_lab: GraphLab
+) -> None:
+    graph_lab.simulator.clear_requests()
+    run, outcome = cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
+    assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    calls = [dict(e.data) for e in run.events if e.kind == "graph"]
+    settings = f"/v1.0/users/{ADELE}/mailboxSettings"
+    assert [(c["method"], c["path"]) for c in calls] == [("GET", settings), ("PATCH", settings)]
+    answered = {r.request_id for r in graph_lab.simulator.requests}
+    assert all(c["request_id"] in answered and c["client_request_id"] for c in calls)
+    # Never a body: the reply's text is in no event.
+    assert "Away" not in " ".join(str(e.data) for e in run.events if e.kind == "graph")

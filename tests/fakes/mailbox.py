@@ -14,9 +14,11 @@ add_rule(...), and read it with mailbox(address) and writes. Thread-safe.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -41,6 +43,7 @@ from runner_api.mailbox.gateway import (
     OofState,
 )
 from runner_api.mailbox.guardrails import mailbox_of, not_service_account
+from runner_api.runs.context import RunContext
 from runner_api.secrets.credentials import CredentialSource, MailboxCredential
 from tests.fakes.faults import Fault, Faults
 
@@ -264,6 +267,9 @@ class FakeMailbox:
 
     def backend(self, customer: Customer) -> str:
         return "ews"
+
+    def scoped(self, ctx: RunContext) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     def refusal(self, customer: Customer, folder: Folder, level: str) -> str | None:
         return None
