@@ -13,6 +13,7 @@ from runner_api.cli import (  # noqa: F401  (they register their commands)
     ca,
     limits,
     monitoring,
+    reveal,
     runs,
     secrets,
     serve,

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from runner_api.audit.sink import AuditEvent
 from runner_api.cli.common import EXIT_INVALID, app, db_app, fail, lab_app, load_settings
 from runner_api.cli.lab_home import reach_lab
 from runner_api.errors import FixlineError
@@ -32,6 +31,7 @@ def vet(
     by: Annotated[str, typer.Option(help="Name of the person who reviewed the change.")],
 ) -> None:
     """Pin an action's playbook and role files after review, recording who and when."""
+    from runner_api.audit.sink import AuditEvent
     from runner_api.core import Core
 
     core = Core(load_settings())

@@ -9,12 +9,14 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings
-from runner_api.pki.authority import CaInfo, CustomerCa
+
+if TYPE_CHECKING:  # the CLI imports lazily to start fast
+    from runner_api.pki.authority import CaInfo, CustomerCa
 
 ca_app = typer.Typer(help="A customer's issuing CA: create, import, show (never its key).")
 app.add_typer(ca_app, name="ca")

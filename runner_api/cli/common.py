@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from runner_api.settings import Settings
+if TYPE_CHECKING:  # imported where used: `fixline --help` needs no settings
+    from runner_api.settings import Settings
 
 app = typer.Typer(
     help="Fixline: vetted one-step helpdesk fixes, each run bound to its ticket.\n\n"
@@ -32,6 +33,8 @@ EXIT_CODES_HELP = (
 
 
 def load_settings() -> Settings:
+    from runner_api.settings import Settings
+
     return Settings()
 
 
@@ -44,13 +47,3 @@ def setup_logging() -> None:
 def fail(message: str, code: int) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
-
-
-def parse_params(pairs: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise fail(f"--param takes key=value, got {pair!r}", EXIT_INVALID)
-        params[key.strip()] = value
-    return params

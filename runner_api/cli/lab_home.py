@@ -7,9 +7,12 @@ the checkout the package runs from); an installed wheel has no lab and says so.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from runner_api.cli.common import EXIT_INVALID, fail
-from runner_api.settings import Settings
+
+if TYPE_CHECKING:
+    from runner_api.settings import Settings
 
 
 def reach_lab(settings: Settings) -> None:

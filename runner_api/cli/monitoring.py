@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import httpx
 import typer
 
 from runner_api.cli.common import EXIT_FAILED, EXIT_INVALID, app, fail, load_settings
-from runner_api.webhooks.sender import deliver
-from runner_api.webhooks.sources import NAGIOS
 
 EPILOG = (
     "Nagios command: fixline nagios-event --host '$HOSTNAME$' --service '$SERVICEDESC$' "
@@ -32,6 +29,11 @@ def nagios_event(
     attempt: Annotated[int, typer.Option(help="$SERVICEATTEMPT$")],
 ) -> None:
     """On a HARD CRITICAL of a mapped service, open (or reuse) its ticket and remediation."""
+    import httpx
+
+    from runner_api.webhooks.sender import deliver
+    from runner_api.webhooks.sources import NAGIOS
+
     settings = load_settings()
     secrets = settings.webhook_secrets.get(NAGIOS)
     if not secrets:

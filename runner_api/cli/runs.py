@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,14 +19,14 @@ from runner_api.cli.common import (
     app,
     fail,
     load_settings,
-    parse_params,
 )
+from runner_api.cli.params import PARAMS_HELP, ParamsError, parse_params
 from runner_api.errors import FixlineError, InvalidParamsError, RefusedError
-from runner_api.runs.models import RunEvent
-from runner_api.runs.schemas import Channel
-from runner_api.runs.service import RunRequest
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunFilter
+
+if TYPE_CHECKING:  # the CLI imports lazily: `runs` and `show` need no executors
+    from runner_api.runs.models import RunEvent
+    from runner_api.runs.store import RunStore
 
 
 @app.command(
@@ -38,9 +38,7 @@ def run_action(
     action: Annotated[str, typer.Argument(help="Vetted action, see `fixline actions`.")],
     customer: Annotated[str, typer.Option(help="Customer the run is for.")],
     ticket: Annotated[str, typer.Option(help="Ticket id the run is bound to.")],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Parameter key=value (repeat).")
-    ] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help=PARAMS_HELP)] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Dry run: report what would change.")
     ] = False,
@@ -50,6 +48,8 @@ def run_action(
     """Run one action in this process and report its outcome (exit 0 only on success)."""
 
     from runner_api.core import Core
+    from runner_api.runs.schemas import Channel
+    from runner_api.runs.service import RunRequest
 
     core = Core(load_settings())
     core.start(serving=False)
@@ -60,7 +60,9 @@ def run_action(
                     customer=customer,
                     ticket_id=ticket,
                     action=action,
-                    params=parse_params(param or []),
+                    params=parse_params(
+                        param or [], core.catalog.get(action).params_model.model_json_schema()
+                    ),
                     requested_by=by or f"{getpass.getuser()}@cli",
                     # --by only names the run; it belongs to who runs the command.
                     requester_id=local_user_id(getpass.getuser()),
@@ -68,6 +70,8 @@ def run_action(
                     check_mode=check,
                 )
             )
+        except ParamsError as exc:
+            raise fail(str(exc), EXIT_INVALID) from None
         except InvalidParamsError as exc:
             lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors]
             raise fail(exc.message + "\n  " + "\n  ".join(lines), EXIT_INVALID) from None
@@ -130,6 +134,10 @@ def _print_outcome(run: Any) -> None:
         typer.echo(f"error: {run.error}")
     if run.diff:
         typer.echo(f"diff: {run.diff}")
+    reveal_id = (run.details or {}).get("reveal_id")
+    if reveal_id:
+        # The secret itself never passes through this process's output of the run.
+        typer.echo(f"one-time secret, shown once to you: fixline reveal {reveal_id}")
 
 
 @app.command()
@@ -140,11 +148,9 @@ def runs(
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many (newest first).")] = 20,
 ) -> None:
     """List runs, newest first."""
-    from runner_api.core import Core
+    from runner_api.runs.store import RunFilter
 
-    core = Core(load_settings())
-    core.db.upgrade()
-    items, _ = core.runs.list_runs(RunFilter(ticket, customer, None, status), limit, None)
+    items = _open_store().search(RunFilter(ticket, customer, None, status), limit, None)
     for run in items:
         typer.echo(
             f"{run.id}  {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<11} {run.ticket_id:<12} "
@@ -157,19 +163,28 @@ def runs(
 @app.command()
 def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     """Show one run with its events."""
-    from runner_api.core import Core
     from runner_api.runs.schemas import RunRead
 
-    core = Core(load_settings())
-    core.db.upgrade()
+    store = _open_store()
     try:
-        run = core.runs.get_run(run_id)
+        run = store.get(run_id)
     except FixlineError as exc:
         raise fail(exc.message, EXIT_INVALID) from None
     typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
     typer.echo("events:")
-    for event in core.store.events(run_id):
+    for event in store.events(run_id):
         typer.echo(event_line(event))
+
+
+def _open_store() -> RunStore:
+    """The store alone, migrated: reading runs needs no executors, catalog or keys (a Core
+    would import all of them, seconds before the first line)."""
+    from runner_api.database import Database
+    from runner_api.runs.store import RunStore
+
+    db = Database(load_settings().resolved_database_url)
+    db.upgrade()
+    return RunStore(db)
 
 
 @app.command()

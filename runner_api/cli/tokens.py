@@ -11,7 +11,6 @@ import typer
 from runner_api.auth.principal import Role, local_user_id
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings
 from runner_api.errors import FixlineError
-from runner_api.types import utcnow
 
 if TYPE_CHECKING:
     from runner_api.auth.tokens import Creator
@@ -68,6 +67,8 @@ def create(
     ] = None,
 ) -> None:
     """Create a token and print it once. Keep it in the integration's secret store."""
+    from runner_api.types import utcnow
+
     core = _core()
     try:
         for name_ in customer or []:
@@ -95,6 +96,8 @@ def create(
 @tokens_app.command("list")
 def list_() -> None:
     """List tokens: id, name, role, scope, last use, state. Never a secret."""
+    from runner_api.types import utcnow
+
     for token in _core().tokens.list():
         state = "revoked" if token.revoked_at else "active"
         if state == "active" and token.expires_at and token.expires_at <= utcnow():

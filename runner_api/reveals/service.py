@@ -121,3 +121,9 @@ class RevealService:
     def find_for_run(self, run_id: str) -> list[Reveal]:
         with self.db.session() as session:
             return list(session.scalars(select(Reveal).where(Reveal.run_id == run_id)))
+
+    def find(self, reveal_id: str) -> Reveal | None:
+        """The reveal's record (never its secret): whose it is, and whether it was shown or
+        expired, for a caller to say which."""
+        with self.db.session() as session:
+            return session.get(Reveal, reveal_id)
