@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, JsonValue, ValidationInfo
 
 from runner_api.types import UtcMoment
 
@@ -15,6 +15,13 @@ def _in_future(value: datetime, info: ValidationInfo) -> datetime:
         raise ValueError(f"{info.field_name} must be in the future")
     return value
 
+
+# JSON Schema keyword naming the attribute of a picked user (GET /directory/users) a field
+# takes: `mail` for an address, `username` for a login. The page fills the target field
+# from it, so a mailbox never gets a login.
+USER_ATTRIBUTE = "x-user-attribute"
+MAIL_FIELD: dict[str, JsonValue] = {USER_ATTRIBUTE: "mail"}
+USERNAME_FIELD: dict[str, JsonValue] = {USER_ATTRIBUTE: "username"}
 
 # A moment with a time zone that has not passed yet (e.g. when a grant expires).
 FutureDatetime = Annotated[UtcMoment, AfterValidator(_in_future)]

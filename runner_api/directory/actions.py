@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import ActionParams, FutureDatetime
+from runner_api.catalog.params import USERNAME_FIELD, ActionParams, FutureDatetime
 
 # sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ or controls.
 _SAM = r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"
@@ -28,6 +28,7 @@ _USERNAME = Field(
     description="The account: its login (sAMAccountName), inside the customer's user OUs; "
     "or, for Entra ID, its user principal name (user@domain).",
     examples=["jdoe", "jdoe@contoso.com"],
+    json_schema_extra=USERNAME_FIELD,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Self
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import ActionParams, FutureDatetime
+from runner_api.catalog.params import MAIL_FIELD, ActionParams, FutureDatetime
 from runner_api.mailbox.gateway import Audience, Folder
 
 # A plain SMTP address; Exchange checks the rest. Lower-cased before use.
@@ -37,7 +37,13 @@ CALENDAR_ONLY = frozenset(
 
 
 def _email(description: str, example: str) -> Any:
-    return Field(pattern=EMAIL_PATTERN, max_length=254, description=description, examples=[example])
+    return Field(
+        pattern=EMAIL_PATTERN,
+        max_length=254,
+        description=description,
+        examples=[example],
+        json_schema_extra=MAIL_FIELD,
+    )
 
 
 class MailboxParams(ActionParams):

@@ -125,7 +125,8 @@ def evidence_pack(session: Session, ticket_id: str, verifier: CheckpointVerifier
                 "run": RunRead.model_validate(run).model_dump(mode="json"),
                 "inputs": run.params,  # secret values were masked before storage
                 "approvals": [],  # no approval flow exists yet
-                "verification_method": run.details.get("verification_method"),
+                # The reset's own parameter (method and note), as the run was asked for it.
+                "caller_verification": run.params.get("caller_verification"),
                 "before_after": run.diff,
                 "events": [RunEventRead.model_validate(e).model_dump(mode="json") for e in events],
             }

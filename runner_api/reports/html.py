@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from html import escape
 from typing import Any
 
+# Long unbroken values (hashes, signatures, JSON strings) wrap anywhere, so the page fits
+# the window and the paper instead of running 2,000 px wide.
 _STYLE = (
     "body{font:13px/1.4 sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
     "td,th{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}"
-    "pre{white-space:pre-wrap;margin:0}code{word-break:break-all}"
+    "td{overflow-wrap:anywhere}pre{white-space:pre-wrap;margin:0}"
 )
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+# The page stays one self-contained file (saved or printed as it is): its one inline
+# stylesheet is allowed by its hash, and nothing else runs or loads (no script at all).
+EVIDENCE_CSP = f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'"
 
 
 def _cell(value: Any) -> str:
@@ -20,9 +29,24 @@ def _cell(value: Any) -> str:
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    # Each cell is classed by its column (e.g. `verification`), for readers and tests.
+    classes = [re.sub(r"[^a-z0-9]+", "-", h.lower()).strip("-") for h in headers]
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td class='{c}'>{_cell(v)}</td>" for c, v in zip(classes, row, strict=True))
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _verification(verification: dict[str, Any] | None) -> str:
+    """How the caller was verified, as the run recorded it: method, then the note."""
+    if not verification:
+        return "none recorded"
+    note = verification.get("note") or ""
+    return f"{verification.get('method')}: {note}" if note else str(verification.get("method"))
 
 
 def evidence_html(pack: dict[str, Any]) -> str:
@@ -58,7 +82,7 @@ def evidence_html(pack: dict[str, Any]) -> str:
                     [
                         item["inputs"],
                         item["approvals"] or "none",
-                        item["verification_method"],
+                        _verification(item["caller_verification"]),
                         item["before_after"],
                         run["summary"] or run["error"],
                     ]

@@ -14,7 +14,7 @@ from runner_api.auth.authorize import require_all_customers
 from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
-from runner_api.reports.html import evidence_html
+from runner_api.reports.html import EVIDENCE_CSP, evidence_html
 from runner_api.reports.queries import RecordFilter, RunQuery
 from runner_api.reports.reader import AuditReader
 from runner_api.reports.schemas import (
@@ -143,9 +143,7 @@ def evidence(
     """Runs (inputs redacted), approvals, before/after, events, audit records, chain proof."""
     pack = reader.evidence(ticket_id)
     if format is EvidenceFormat.HTML:
-        return HTMLResponse(
-            evidence_html(pack), headers={"Content-Security-Policy": "default-src 'none'"}
-        )
+        return HTMLResponse(evidence_html(pack), headers={"Content-Security-Policy": EVIDENCE_CSP})
     return pack
 
 

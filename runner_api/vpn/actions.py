@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import ActionParams, FutureDatetime
+from runner_api.catalog.params import USERNAME_FIELD, ActionParams, FutureDatetime
 from runner_api.directory.actions import SAM_ACCOUNT_NAME_PATTERN
 
 VPN_GRANT = "vpn_grant"
@@ -17,6 +17,7 @@ class VpnRevokeParams(ActionParams):
         pattern=SAM_ACCOUNT_NAME_PATTERN,
         description="The account (sAMAccountName); it names the client certificate too.",
         examples=["jdoe"],
+        json_schema_extra=USERNAME_FIELD,
     )
 
 

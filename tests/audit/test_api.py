@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import secrets
 from datetime import timedelta
 
@@ -130,3 +133,27 @@ def test_reveal_consumed_is_recorded_without_the_value(database: Database, audit
     consumed = [r for r in items["items"] if r["type"] == "reveal.consumed"]
     assert consumed and consumed[0]["actor"] == "tester"
     assert "S3cret-Canary!" not in json.dumps(items)
+
+
+def test_evidence_shows_the_recorded_caller_verification(
+    database: Database, audit: AuditLog
+) -> None:
+    store = RunStore(database, audit)
+    verified = {"method": "callback", "note": "called back on the number in the HR record"}
+    params = {"username": "jdoe", "caller_verification": verified}
+    store.insert(make_run(1, ticket_id="INC-V", action="password_reset", params=params))
+    store.insert(make_run(2, ticket_id="INC-V"))
+    client = _client(database, audit)
+    pack = client.get("/audit/tickets/INC-V/evidence").json()
+    assert [r["caller_verification"] for r in pack["runs"]] == [verified, None]
+    page = client.get("/audit/tickets/INC-V/evidence", params={"format": "html"})
+    cells = re.findall(r"<td class='verification'>([^<]*)</td>", page.text)
+    assert cells == ["callback: called back on the number in the HR record", "none recorded"]
+    # Its one inline stylesheet is allowed by its hash; scripts stay forbidden.
+    policy = page.headers["content-security-policy"]
+    style = re.search(r"<style>(.*?)</style>", page.text, re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy and "unsafe-inline" not in policy

@@ -27,7 +27,10 @@ def _verify_caller(page: Page) -> None:
 
 
 def _run(page: Page, status: str) -> None:
+    """Run now, then (every fix here is medium or high risk) confirm after the check."""
     page.get_by_role("button", name="Run now").click()
+    expect(page.get_by_role("button", name="Confirm and run")).to_be_enabled(timeout=30_000)
+    page.get_by_role("button", name="Confirm and run").click()
     page.wait_for_url("**/ui/runs/*")
     expect(page.locator("#status")).to_have_text(status, timeout=60_000)
 
@@ -119,7 +122,9 @@ def test_approval_by_a_second_person_then_cancel(agents: dict[str, Agent]) -> No
 
     alice.page.goto("/ui/runs?ticket_id=INC-WEB-5&mine=1")
     rows = alice.page.locator("#runs-table tbody tr")
-    expect(rows).to_have_count(2)
+    # The reset, its re-run, and the check before the reset (withdrawn: a VIP's check waits
+    # for approval too).
+    expect(rows).to_have_count(3)
     alice.check_page("13-runs-per-ticket")
 
 

@@ -81,6 +81,7 @@ def test_hybrid_picker_session_revoke_and_the_pass_form(
         page.locator('#actions button[data-action="session_revoke"]').click()
         expect(page.get_by_label("Username *")).to_have_value(ZOE)
         page.get_by_role("button", name="Run now").click()
+        page.get_by_role("button", name="Confirm and run").click()  # medium risk: asks first
         page.wait_for_url("**/ui/runs/*")
         expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
         revoked = [

@@ -1,4 +1,6 @@
 // The agent's path: customer (remembered), ticket, user picker, a fix, confirm, then the run.
+// Only a click launches: low risk at once; medium and high risk after the agent has seen the
+// check-mode diff (or, without a check mode, the parameters) and confirmed.
 "use strict";
 (function () {
   const { api, call, el, query } = window.Fixline;
@@ -16,7 +18,7 @@
   };
   const $ = (id) => document.getElementById(id);
   const customer = $("customer");
-  const state = { user: null, action: null, form: null, actions: [] };
+  const state = { user: null, action: null, form: null, actions: [], pending: null };
 
   const remembered = localStorage.getItem("fixline.customer");
   if (remembered && [...customer.options].some((o) => o.value === remembered)) customer.value = remembered;
@@ -96,11 +98,19 @@
     $("fix-form").hidden = false;
     $("fix-title").textContent = action.title;
     $("fix-description").textContent = `${action.description} Risk: ${action.risk}.`;
-    const prefill = state.user ? { [action.target_param]: state.user.username } : {};
-    state.form = window.SchemaForm.build(action.params_schema, $("fix-fields"), prefill);
+    state.form = window.SchemaForm.build(action.params_schema, $("fix-fields"), prefill(action));
     $("check").hidden = !action.supports_check_mode;
-    $("check-result").textContent = "";
+    $("check-result").replaceChildren();
     $("fix-error").textContent = "";
+    cancelConfirm();
+  }
+
+  // The target field gets the picked user's attribute its schema names (x-user-attribute):
+  // a mailbox the mail address, a login the username; a host nothing.
+  function prefill(action) {
+    const target = (action.params_schema.properties || {})[action.target_param] || {};
+    const value = state.user && target["x-user-attribute"] ? state.user[target["x-user-attribute"]] : null;
+    return value ? { [action.target_param]: value } : {};
   }
 
   function request(checkMode) {
@@ -117,26 +127,81 @@
     if (error.status === 422) state.form.showServerErrors(error.details.errors);
   }
 
+  // The same request in check mode: its outcome and diff, rendered.
+  async function preview(body) {
+    const run = await api("POST", "/runs?wait=30", { ...body, check_mode: true });
+    if (run.status === "awaiting_approval") {
+      // Rules that hold the fix (a VIP's account) hold its check too. A check nobody needs
+      // any more would sit in the approvers' list: withdraw it and say why.
+      await api("POST", `/runs/${encodeURIComponent(run.id)}/cancel`).catch(() => null);
+      const reasons = ((run.details.approval || {}).reasons || []).map((r) => r.message).join("; ");
+      return [el("p", {}, `The check itself needs a second person's approval (${reasons}), so what will change cannot be shown now. Confirmed, the fix waits for that approval.`)];
+    }
+    const said = run.summary || run.error || "";
+    return [el("p", {}, `Check mode ${run.status.replace(/_/g, " ")}${said ? `: ${said}` : ""}`), window.Changes.diff(run.diff)];
+  }
+
   $("check").addEventListener("click", async () => {
     const body = request(true);
     if (!body) return;
     $("check-result").textContent = "Checking…";
-    try {
-      const run = await api("POST", "/runs?wait=30", body);
-      const diff = run.diff ? ` Before: ${JSON.stringify(run.diff.before)} After: ${JSON.stringify(run.diff.after)}` : "";
-      $("check-result").textContent = `Check mode ${run.status}: ${run.summary || run.error || ""}${diff}`;
-    } catch (error) { $("check-result").textContent = ""; failed(error); }
+    try { $("check-result").replaceChildren(...await preview(body)); } catch (error) { $("check-result").replaceChildren(); failed(error); }
   });
 
-  $("fix-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const body = request(false);
-    if (!body) return;
-    $("run").disabled = true;
+  async function launch(body) {
+    $("run").disabled = $("confirm-run").disabled = true;
     try {
       const run = await api("POST", "/runs", body);
       location.assign(`/ui/runs/${encodeURIComponent(run.id)}`);
-    } catch (error) { failed(error); } finally { $("run").disabled = false; }
+    } catch (error) { failed(error); } finally { $("run").disabled = $("confirm-run").disabled = false; }
+  }
+
+  // Medium and high risk: what will change first, then the agent's confirmation.
+  async function askFirst(body) {
+    const action = state.action;
+    state.pending = body;
+    $("confirm").hidden = false;
+    $("confirm-run").disabled = true;
+    $("confirm-title").textContent = `${action.risk === "high" ? "High" : "Medium"} risk: check before it runs`;
+    const box = $("confirm-changes");
+    if (!action.supports_check_mode) {
+      box.replaceChildren(el("p", {}, "This fix has no check mode, so what it will change cannot be shown before it runs. It will run with these parameters:"),
+        window.Changes.params(body.params, action.secret_params || []));
+    } else {
+      box.textContent = "Checking what will change…";
+      try { box.replaceChildren(...await preview(body)); } catch (error) { box.replaceChildren(); failed(error); }
+    }
+    if (state.pending !== body) return; // the form changed meanwhile: this check is stale
+    $("confirm-run").disabled = false;
+    $("confirm-run").focus();
+  }
+
+  function cancelConfirm() {
+    state.pending = null;
+    $("confirm").hidden = true;
+    $("confirm-changes").replaceChildren();
+  }
+
+  $("run").addEventListener("click", () => {
+    cancelConfirm();
+    const body = request(false);
+    if (!body) return;
+    if (state.action.risk === "low") launch(body); else askFirst(body);
+  });
+  $("confirm-run").addEventListener("click", () => { if (state.pending) launch(state.pending); });
+  $("confirm-back").addEventListener("click", () => { cancelConfirm(); $("run").focus(); });
+  // What was checked is what runs: any edit sends the agent through the check again.
+  $("fix-fields").addEventListener("input", cancelConfirm);
+  $("ticket").addEventListener("input", cancelConfirm);
+
+  // Enter never launches a fix: in a one-line field it moves to the next field instead.
+  $("fix-form").addEventListener("submit", (event) => event.preventDefault());
+  $("fix-form").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.target.tagName === "TEXTAREA" || event.target.tagName === "BUTTON") return;
+    event.preventDefault();
+    const fields = [...$("fix-fields").querySelectorAll("input, select, textarea")];
+    const next = fields[fields.indexOf(event.target) + 1];
+    if (next) next.focus();
   });
 
   loadActions().catch((error) => { $("actions").textContent = error.message; });
