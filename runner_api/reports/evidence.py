@@ -88,6 +88,30 @@ def chain_proof(session: Session, first_seq: int, last_seq: int) -> dict[str, An
     }
 
 
+APPROVAL = "approval."
+
+
+def approval_steps(records: list[AuditRecord]) -> dict[str, list[dict[str, Any]]]:
+    """run id -> each step of its approval (requested, approved, rejected, canceled, expired,
+    denied) as the audit log recorded it: who, when, the outcome, the comment and reasons."""
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record.run_id is None or not record.type.startswith(APPROVAL):
+            continue
+        data = json.loads(record.data)
+        steps.setdefault(record.run_id, []).append(
+            {
+                "step": record.type.removeprefix(APPROVAL),
+                "by": record.actor,
+                "at": record.ts,
+                "status": record.outcome,
+                "comment": data.get("comment"),
+                "reasons": data.get("reasons") or [],
+            }
+        )
+    return steps
+
+
 def verify_proof(proof: dict[str, Any], verifier: CheckpointVerifier) -> bool:
     """Recompute the proof's chain and check it ends at the signed checkpoint."""
     records = proof["records"]
@@ -115,6 +139,12 @@ def evidence_pack(session: Session, ticket_id: str, verifier: CheckpointVerifier
     runs = list(
         session.scalars(select(Run).where(Run.ticket_id == ticket_id).order_by(Run.created_at))
     )
+    records = list(
+        session.scalars(
+            select(AuditRecord).where(AuditRecord.ticket_id == ticket_id).order_by(AuditRecord.seq)
+        )
+    )
+    steps = approval_steps(records)
     run_items = []
     for run in runs:
         events = session.scalars(
@@ -124,18 +154,14 @@ def evidence_pack(session: Session, ticket_id: str, verifier: CheckpointVerifier
             {
                 "run": RunRead.model_validate(run).model_dump(mode="json"),
                 "inputs": run.params,  # secret values were masked before storage
-                "approvals": [],  # no approval flow exists yet
+                # From the chained audit records, as the proof below covers them.
+                "approvals": steps.get(run.id, []),
                 # The reset's own parameter (method and note), as the run was asked for it.
                 "caller_verification": run.params.get("caller_verification"),
                 "before_after": run.diff,
                 "events": [RunEventRead.model_validate(e).model_dump(mode="json") for e in events],
             }
         )
-    records = list(
-        session.scalars(
-            select(AuditRecord).where(AuditRecord.ticket_id == ticket_id).order_by(AuditRecord.seq)
-        )
-    )
     proof = chain_proof(session, records[0].seq, records[-1].seq) if records else None
     return {
         "ticket_id": ticket_id,

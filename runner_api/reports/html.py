@@ -49,6 +49,17 @@ def _verification(verification: dict[str, Any] | None) -> str:
     return f"{verification.get('method')}: {note}" if note else str(verification.get("method"))
 
 
+def _approvals(steps: list[dict[str, Any]]) -> str:
+    """Each step of a run's approval on a line: what, by whom, when, and the comment."""
+    if not steps:
+        return "none"
+    lines = []
+    for step in steps:
+        said = f" ({step['comment']})" if step.get("comment") else ""
+        lines.append(f"{step['step']} by {step['by']} at {step['at']}{said}")
+    return "; ".join(lines)
+
+
 def evidence_html(pack: dict[str, Any]) -> str:
     """The evidence pack as one self-contained page."""
     ticket = escape(pack["ticket_id"])
@@ -81,7 +92,7 @@ def evidence_html(pack: dict[str, Any]) -> str:
                 [
                     [
                         item["inputs"],
-                        item["approvals"] or "none",
+                        _approvals(item["approvals"]),
                         _verification(item["caller_verification"]),
                         item["before_after"],
                         run["summary"] or run["error"],

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -26,7 +27,7 @@ from runner_api.routing.services import Services
 from runner_api.runs.models import RunEvent
 from runner_api.runs.retention import prune_run_events
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunStore
+from runner_api.runs.store import RunStore, run_event
 from runner_api.secrets.cipher import SecretBox
 from runner_api.types import utcnow
 from tests.runs.factories import make_run
@@ -55,6 +56,30 @@ def _history(database: Database, audit: AuditLog) -> RunStore:
         store.add_event(RunEvent(run_id=run.id, seq=1, created_at=utcnow(), kind="line"))
     store.insert(make_run(9, status=RunStatus.REFUSED.value, finished_at=utcnow()))
     return store
+
+
+def test_the_evidence_pack_shows_each_approval_step(database: Database, audit: AuditLog) -> None:
+    # The pack said "approvals: []" for every run, approvals recorded or not.
+    store = _history(database, audit)
+    held = store.insert(make_run(20, ticket_id="INC-7", status=RunStatus.AWAITING_APPROVAL.value))
+    vip = [{"rule": "vip_user"}]
+    requested = run_event("approval.requested", held, "alice", "test:alice", reasons=vip)
+    approved = run_event("approval.approved", held, "bob", "test:bob", comment="called back")
+    with database.session() as session:
+        audit.record(session, requested, replace(approved, outcome="approved"))
+    audit.checkpoint("manual")
+    client = _client(database, audit)
+    pack = client.get("/audit/tickets/INC-7/evidence").json()
+    (item,) = [i for i in pack["runs"] if i["run"]["id"] == held.id]
+    assert [(s["step"], s["by"]) for s in item["approvals"]] == [
+        ("requested", "alice"),
+        ("approved", "bob"),
+    ]
+    assert item["approvals"][1]["comment"] == "called back"
+    assert item["approvals"][0]["reasons"] == [{"rule": "vip_user"}]
+    assert pack["proof_verified"] is True
+    html = client.get("/audit/tickets/INC-7/evidence", params={"format": "html"}).text
+    assert "approved by bob at" in html and "(called back)" in html
 
 
 def test_no_route_changes_or_deletes() -> None:
