@@ -95,7 +95,7 @@
     $("cancel").hidden = !active || cancelling;
     $("rerun").hidden = active;
     const revealable = run.details?.reveal_id && run.requester_id === window.Fixline.user;
-    if (revealable && $("reveal-box").hidden) $("reveal-box").hidden = false;
+    if (revealable && $("reveal-box").hidden) { $("reveal-box").hidden = false; checkReveal(); }
     $("reveal").hidden = revealSpent;
     settle(run);
   }
@@ -150,6 +150,18 @@
   function spend() {
     revealSpent = true;
     $("reveal").hidden = true;
+  }
+
+  // A page opened again after the secret was shown (or expired) offers no Show button:
+  // the API says so without spending anything.
+  async function checkReveal() {
+    try {
+      const { state } = await api("GET", `/reveals/${encodeURIComponent(current.details.reveal_id)}`);
+      if (state === "ready") return;
+      spend();
+      $("reveal-msg").textContent = state === "shown"
+        ? "Already shown once: it cannot be shown again." : "Expired unshown: it cannot be shown any more.";
+    } catch (error) { $("reveal-msg").textContent = error.message; }
   }
 
   $("copy").addEventListener("click", async () => {
