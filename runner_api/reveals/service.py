@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import insert, select, update
 
@@ -34,6 +35,14 @@ class RevealGoneError(FixlineError):
     """Already read, or expired: the secret no longer exists anywhere."""
 
     code = "reveal_gone"
+
+
+class RevealState(StrEnum):
+    """Whether a reveal can still be shown: a page drops its Show button when it cannot."""
+
+    READY = "ready"
+    SHOWN = "shown"
+    EXPIRED = "expired"
 
 
 class RevealService:
@@ -107,6 +116,18 @@ class RevealService:
                 ),
             )
         return self.box.open(sealed, reveal_context(reveal_id))
+
+    def state(self, reveal_id: str, caller_id: str) -> RevealState:
+        """Whether the caller's reveal can still be shown (nothing is spent or read)."""
+        reveal = self.find(reveal_id)
+        if reveal is None or reveal.requester_id != caller_id:
+            missing = RevealNotFoundError(f"no reveal {reveal_id!r} for you")
+            raise missing if reveal is None else denial(missing, "not_requester")
+        if reveal.revealed_at is not None:
+            return RevealState.SHOWN
+        if reveal.sealed is None or reveal.expires_at <= utcnow():
+            return RevealState.EXPIRED
+        return RevealState.READY
 
     def wipe_expired(self) -> int:
         """Destroy sealed secrets past their life; returns how many."""

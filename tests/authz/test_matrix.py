@@ -76,6 +76,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/runs/{run_id}/cancel"): Rule(Permission.RUN_CANCEL_OWN, Scope.CANCEL),
     ("GET", "/runs/{run_id}/events"): Rule(Permission.RUN_READ, Scope.RUN),
     ("POST", "/reveals/{reveal_id}"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
+    ("GET", "/reveals/{reveal_id}"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
     ("GET", "/directory/users"): Rule(Permission.DIRECTORY_SEARCH, Scope.CUSTOMER),
     ("GET", "/mailbox/info"): Rule(Permission.MAILBOX_READ, Scope.CUSTOMER),
     ("GET", "/audit/records"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),

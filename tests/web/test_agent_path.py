@@ -58,8 +58,9 @@ def test_reset_reveal_once_unlock_and_refusal(agents: dict[str, Agent]) -> None:
         path=str(alice.shots / "04-run-reveal.png"), full_page=True, mask=[secret]
     )
     alice.page.reload()
-    alice.page.get_by_role("button", name="Show the temporary password (once)").click()
+    # Spent: no button asks again (tests/web/test_run_output.py).
     expect(alice.page.locator("#reveal-msg")).to_contain_text("Already shown once")
+    expect(alice.page.locator("#reveal")).to_be_hidden()
     expect(alice.page.locator("#secret")).to_be_empty()
     alice.check_page("05-run-reveal-refused")
 

@@ -16,7 +16,10 @@
       document.querySelector("#runs-table tbody").replaceChildren(...runs.map((run) => el("tr", {},
         el("td", {}, el("a", { href: `/ui/runs/${encodeURIComponent(run.id)}` }, when(run.created_at))),
         el("td", {}, run.ticket_id), el("td", {}, run.action), el("td", {}, run.target),
-        el("td", {}, run.requested_by), el("td", {}, statusBadge(run.status)))));
+        el("td", {}, run.requested_by),
+        // A check-mode run changed nothing: it must not read as a done fix.
+        el("td", {}, statusBadge(run.status), " ",
+          run.check_mode ? el("span", { class: "status s-preview" }, "preview") : null))));
       message.textContent = `${runs.length} run(s).`;
     } catch (error) { message.textContent = error.message; }
   }
