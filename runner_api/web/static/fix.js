@@ -36,6 +36,23 @@
     timer = setTimeout(() => search(q), 250);
   });
 
+  // Arrow keys: down from the search field into the results, up and down between them, up
+  // from the first back to the field. Enter on a result is a click on its button: it picks.
+  $("user-q").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown") return;
+    const first = $("user-results").querySelector("button.pick");
+    if (first) { event.preventDefault(); first.focus(); }
+  });
+  $("user-results").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const buttons = [...$("user-results").querySelectorAll("button.pick")];
+    const at = buttons.indexOf(event.target);
+    if (at < 0) return;
+    event.preventDefault();
+    const next = event.key === "ArrowDown" ? buttons[Math.min(at + 1, buttons.length - 1)] : buttons[at - 1] || $("user-q");
+    next.focus();
+  });
+
   async function search(q) {
     const list = $("user-results");
     $("user-note").textContent = "";
