@@ -139,9 +139,12 @@
     return { customer: customer.value, ticket_id: ticket.value.trim(), action: state.action.name, params, check_mode: checkMode };
   }
 
+  // Next to its field (focused, in view) where the error names one; else the form's own
+  // message, scrolled into view: never only somewhere the agent is not looking.
   function failed(error) {
     $("fix-error").textContent = error.message;
-    if (error.status === 422) state.form.showServerErrors(error.details.errors);
+    const placed = error.status === 422 && state.form.showServerErrors(error.details.errors);
+    if (!placed) $("fix-error").scrollIntoView({ block: "center" });
   }
 
   // The same request in check mode: its outcome and diff, rendered.
