@@ -1,7 +1,7 @@
 // The approvals queue: approve or reject (with a comment) runs held for a second person.
 "use strict";
 (function () {
-  const { api, el, when } = window.Fixline;
+  const { api, el, when, refreshApprovals } = window.Fixline;
   const box = document.getElementById("approvals");
   const message = document.getElementById("approvals-msg");
 
@@ -13,6 +13,7 @@
           verdict === "reject" ? { comment: comment.value || "rejected" } : comment.value ? { comment: comment.value } : undefined);
         message.textContent = `${verdict === "approve" ? "Approved" : "Rejected"}: ${item.action} on ${item.target} (${item.ticket_id}).`;
         load();
+        refreshApprovals();
       } catch (error) { message.textContent = error.message; }
     };
     return el("article", { class: "card approval", "data-run-id": item.run_id, "aria-label": `${item.action} on ${item.target}` },
