@@ -42,7 +42,20 @@ def test_the_badge_counts_waiting_approvals_live_for_approvers_only(
     # Deciding on the approvals page updates the badge there and then.
     bob.page.get_by_role("link", name="Approvals").click()
     card = bob.page.locator("article.approval", has_text="INC-WEB-BADGE-1")
-    card.get_by_label("Comment").fill("not this one")
+    # A comment over its limit is counted, refused next to it and not cut (issue 21 item 9).
+    comment = card.get_by_label("Comment")
+    long_comment = "the caller could not be verified; " * 40  # over the limit of 1000
+    comment.fill(long_comment)
+    used = len(long_comment.strip())
+    expect(card.locator(".count")).to_have_text(
+        f"{used} of 1000 characters: {used - 1000} too many"
+    )
+    card.get_by_role("button", name="Reject").click()
+    expect(card.locator(".field-error")).to_have_text("At most 1000 characters.")
+    expect(comment).to_be_focused()
+    assert comment.input_value() == long_comment
+    assert _waiting(bob) == before + 1
+    comment.fill("not this one")
     card.get_by_role("button", name="Reject").click()
     if before:
         expect(badge).to_have_text(f"{before} waiting")
