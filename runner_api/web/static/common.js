@@ -63,6 +63,10 @@
   // shown or the approvals page decides; a failed poll leaves the last count.
   const badge = document.getElementById("approvals-badge");
   const APPROVALS_POLL_MS = 10000;
+  // Every call counts as use of the session: a tab left open must not keep it alive past its
+  // idle timeout, so the poll pauses after 5 minutes without a key or a click.
+  const ACTIVE_MS = 5 * 60 * 1000;
+  let activeAt = Date.now();
   async function refreshApprovals() {
     if (!badge) return;
     try {
@@ -73,7 +77,8 @@
   }
   if (badge) {
     refreshApprovals();
-    setInterval(refreshApprovals, APPROVALS_POLL_MS);
+    for (const kind of ["keydown", "pointerdown"]) document.addEventListener(kind, () => { activeAt = Date.now(); }, { passive: true });
+    setInterval(() => { if (!document.hidden && Date.now() - activeAt < ACTIVE_MS) refreshApprovals(); }, APPROVALS_POLL_MS);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshApprovals(); });
   }
 
