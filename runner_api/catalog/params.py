@@ -23,6 +23,11 @@ USER_ATTRIBUTE = "x-user-attribute"
 MAIL_FIELD: dict[str, JsonValue] = {USER_ATTRIBUTE: "mail"}
 USERNAME_FIELD: dict[str, JsonValue] = {USER_ATTRIBUTE: "username"}
 
+# JSON Schema keyword for free text of several lines (a message, not a name): the page gives
+# it a text area, so line breaks the agent types reach the backend (Graph and EWS keep them).
+MULTILINE = "x-multiline"
+MULTILINE_FIELD: dict[str, JsonValue] = {MULTILINE: True}
+
 # A moment with a time zone that has not passed yet (e.g. when a grant expires).
 FutureDatetime = Annotated[UtcMoment, AfterValidator(_in_future)]
 

@@ -8,7 +8,7 @@ from typing import Any, Self
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from runner_api.catalog.models import AccountRole, ActionKind, ActionSpec, RiskTier
-from runner_api.catalog.params import MAIL_FIELD, ActionParams, FutureDatetime
+from runner_api.catalog.params import MAIL_FIELD, MULTILINE_FIELD, ActionParams, FutureDatetime
 from runner_api.mailbox.gateway import Audience, Folder
 
 # A plain SMTP address; Exchange checks the rest. Lower-cased before use.
@@ -60,13 +60,17 @@ class MailboxParams(ActionParams):
 
 class OofSetParams(MailboxParams):
     internal_message: str = Field(
-        min_length=1, max_length=MAX_MESSAGE, description="Reply to senders inside the org."
+        min_length=1,
+        max_length=MAX_MESSAGE,
+        description="Reply to senders inside the org.",
+        json_schema_extra=MULTILINE_FIELD,
     )
     external_message: str | None = Field(
         None,
         min_length=1,
         max_length=MAX_MESSAGE,
         description="Reply to senders outside; the internal message when not given.",
+        json_schema_extra=MULTILINE_FIELD,
     )
     audience: Audience = Field(
         Audience.KNOWN, description="Outside senders who get a reply: None, Known (contacts), All."

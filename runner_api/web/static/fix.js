@@ -36,6 +36,23 @@
     timer = setTimeout(() => search(q), 250);
   });
 
+  // Arrow keys: down from the search field into the results, up and down between them, up
+  // from the first back to the field. Enter on a result is a click on its button: it picks.
+  $("user-q").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown") return;
+    const first = $("user-results").querySelector("button.pick");
+    if (first) { event.preventDefault(); first.focus(); }
+  });
+  $("user-results").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const buttons = [...$("user-results").querySelectorAll("button.pick")];
+    const at = buttons.indexOf(event.target);
+    if (at < 0) return;
+    event.preventDefault();
+    const next = event.key === "ArrowDown" ? buttons[Math.min(at + 1, buttons.length - 1)] : buttons[at - 1] || $("user-q");
+    next.focus();
+  });
+
   async function search(q) {
     const list = $("user-results");
     $("user-note").textContent = "";
@@ -122,9 +139,12 @@
     return { customer: customer.value, ticket_id: ticket.value.trim(), action: state.action.name, params, check_mode: checkMode };
   }
 
+  // Next to its field (focused, in view) where the error names one; else the form's own
+  // message, scrolled into view: never only somewhere the agent is not looking.
   function failed(error) {
     $("fix-error").textContent = error.message;
-    if (error.status === 422) state.form.showServerErrors(error.details.errors);
+    const placed = error.status === 422 && state.form.showServerErrors(error.details.errors);
+    if (!placed) $("fix-error").scrollIntoView({ block: "center" });
   }
 
   // The same request in check mode: its outcome and diff, rendered.

@@ -1,6 +1,10 @@
 // A form generated from an action's JSON Schema (GET /actions), with inline validation.
 // Handles what the catalog uses: strings (pattern, lengths, enum), numbers, booleans, arrays
-// of strings (one per line), nested objects and $ref to $defs; writeOnly fields are secrets.
+// of strings (one per line), nested objects, $ref to $defs and optional fields (anyOf with
+// null); writeOnly fields are secrets. Hints in the schema, never field names, pick the
+// control: `x-multiline` a text area (line breaks kept), `format: date-time` / `date` a
+// picker. A `maxLength` is shown and enforced by a message, never by the browser's own
+// maxlength, which cuts pasted text without a word.
 "use strict";
 (function () {
   const { el } = window.Fixline;
@@ -9,6 +13,9 @@
     let node = schema;
     while (node && node.$ref) node = root.$defs[node.$ref.split("/").pop()];
     if (node && node.allOf && node.allOf.length === 1) node = { ...resolve(root, node.allOf[0]), ...node, allOf: undefined };
+    // An optional field (`X | None`): the non-null branch, with the property's own keywords.
+    const branches = ((node && node.anyOf) || []).filter((branch) => branch.type !== "null");
+    if (branches.length === 1) node = { ...resolve(root, branches[0]), ...node, anyOf: undefined };
     return node || {};
   }
 
@@ -37,24 +44,47 @@
       input.checked = schema.default === true;
     } else if (schema.type === "array") {
       input = el("textarea", { id, name, rows: 3, "aria-describedby": described, required });
+    } else if (schema["x-multiline"]) {
+      input = el("textarea", { id, name, rows: 5, "aria-describedby": described, required });
+    } else if (PICKERS[schema.format]) {
+      input = el("input", { id, name, required, "aria-describedby": described, type: PICKERS[schema.format] });
     } else {
       const numeric = schema.type === "integer" || schema.type === "number";
       input = el("input", {
         id, name, required, "aria-describedby": described,
         type: schema.writeOnly ? "password" : numeric ? "number" : "text",
-        autocomplete: "off", pattern: schema.pattern, maxlength: schema.maxLength,
+        autocomplete: "off", pattern: schema.pattern,
         min: schema.minimum, max: schema.maximum,
       });
       if (schema.default !== undefined && schema.default !== null) input.value = schema.default;
     }
-    fields.push({ path, schema, input, msg, required });
-    return el("div", { class: "field" }, el("label", { for: id }, label + (required ? " *" : "")), input, help, msg);
+    const count = schema.maxLength ? el("p", { class: "hint count", id: `${id}-count`, "aria-live": "polite" }) : null;
+    if (count) input.setAttribute("aria-describedby", `${described} ${id}-count`);
+    fields.push({ path, schema, input, msg, required, count });
+    return el("div", { class: "field" }, el("label", { for: id }, label + (required ? " *" : "")), input, count, help, msg);
+  }
+
+  // A picker's local time as the moment it means, with its offset; a date as it is.
+  const PICKERS = { "date-time": "datetime-local", date: "date" };
+  function moment(local) {
+    const at = new Date(local);
+    return Number.isNaN(at.getTime()) ? local : at.toISOString();
+  }
+
+  // "120 of 500 characters": the limit is in view before the agent reaches it.
+  function counted({ schema, input, count }) {
+    if (!count) return;
+    const used = input.value.trim().length;
+    count.textContent = `${used} of ${schema.maxLength} characters${used > schema.maxLength ? `: ${used - schema.maxLength} too many` : ""}`;
+    count.classList.toggle("over", used > schema.maxLength);
   }
 
   function value({ schema, input }) {
     if (schema.type === "boolean") return input.checked;
+    // Only the ends are trimmed: a multi-line message keeps its line breaks.
     const text = input.value.trim();
     if (text === "") return undefined;
+    if (schema.format === "date-time" && input.type === "datetime-local") return moment(text);
     if (schema.type === "array") return text.split(/\n+/).map((line) => line.trim()).filter(Boolean);
     if (schema.type === "integer" || schema.type === "number") return Number(text);
     return text;
@@ -72,6 +102,12 @@
     return "";
   }
 
+  // The wrong field focused and in the middle of the window, clear of the sticky launch bar.
+  function show(input) {
+    input.focus({ preventScroll: true });
+    input.scrollIntoView({ block: "center" });
+  }
+
   function build(root, container, prefill) {
     container.replaceChildren();
     const fields = [];
@@ -81,6 +117,8 @@
     for (const entry of fields) {
       const key = entry.path.join(".");
       if (prefill[key] !== undefined) entry.input.value = prefill[key];
+      counted(entry);
+      entry.input.addEventListener("input", () => counted(entry));
       entry.input.addEventListener("blur", () => { entry.msg.textContent = problem(entry, value(entry)); });
     }
     return {
@@ -99,16 +137,23 @@
           for (const part of entry.path.slice(0, -1)) into = into[part] = into[part] || {};
           into[entry.path.at(-1)] = current;
         }
-        if (first) { first.focus(); return null; }
+        if (first) { show(first); return null; }
         return params;
       },
       // The API's 422 field messages (loc: ["body", "params", ...]) next to their fields.
+      // Returns whether one was placed (and the first of them focused, in view).
       showServerErrors(errors) {
+        let first = null;
         for (const error of errors || []) {
           const loc = (error.loc || []).filter((part) => !["body", "params"].includes(part)).join(".");
           const entry = fields.find((f) => f.path.join(".") === loc);
-          if (entry) { entry.msg.textContent = error.msg; entry.input.setAttribute("aria-invalid", "true"); }
+          if (!entry) continue;
+          entry.msg.textContent = error.msg;
+          entry.input.setAttribute("aria-invalid", "true");
+          first = first || entry.input;
         }
+        if (first) show(first);
+        return first !== null;
       },
     };
   }
