@@ -78,11 +78,11 @@ class IdentityRouter:
         )
         if to_ad:
             self._directory.look_ahead(run_id, customer, action, params)
-        cloud = customer.identity is not Identity.AD and self._entra is not None
-        if cloud and self._entra is not None and isinstance(username, str):
+        entra = self._entra if customer.identity is not Identity.AD else None
+        if entra is not None and isinstance(username, str):
             # The account and its memberships: the guardrails of Entra ID need both, for
             # runs fixed in AD too (a synced account's roles live in the cloud).
-            self._entra.targets.read_ahead(run_id, customer, username)
+            entra.targets.read_ahead(run_id, customer, username)
 
     def drop_ahead(self, run_id: str) -> None:
         self._directory.drop_ahead(run_id)

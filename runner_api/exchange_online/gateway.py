@@ -89,7 +89,7 @@ def translated(mailbox: str, what: str) -> Iterator[None]:
     except GraphAuthError as exc:
         raise MailboxAuthError(exc.message) from None
     except GraphNotFoundError as exc:
-        why = _NO_MAILBOX.get(exc.graph_code or "")
+        why = _NO_MAILBOX.get(str(exc.details.get("graph_code") or ""))
         if why is None:
             raise MailboxOperationError(f"{what} for {mailbox}: {exc.message}") from None
         raise MailboxNotFoundError(f"{mailbox} {why} ({exc.message})") from None

@@ -91,19 +91,8 @@ class GraphOperationError(GraphError):
 
 
 class GraphNotFoundError(NotFoundError):
+    # Graph's status, code and request-id are in .details, as answer_error passes them.
     code = "graph_object_not_found"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        graph_code: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(message, status=status, graph_code=graph_code, request_id=request_id)
-        self.graph_code = graph_code
-        self.request_id = request_id
 
 
 def _body(response: httpx.Response) -> dict[str, Any]:

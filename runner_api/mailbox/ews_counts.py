@@ -13,6 +13,7 @@ from typing import Any
 from exchangelib.services.common import EWSAccountService
 from exchangelib.util import MNS, TNS, add_xml_child, create_element
 
+from runner_api.mailbox.ews_permissions import folder_ids
 from runner_api.mailbox.gateway import InboxCounts
 
 FIELDS = ("folder:TotalCount", "folder:UnreadCount")
@@ -43,13 +44,7 @@ class GetInboxCounts(EWSAccountService):  # type: ignore[misc]
             extra.append(create_element("t:FieldURI", attrs={"FieldURI": uri}))
         shape.append(extra)
         payload.append(shape)
-        ids = create_element("m:FolderIds")
-        inbox = create_element("t:DistinguishedFolderId", attrs={"Id": "inbox"})
-        mailbox = create_element("t:Mailbox")
-        add_xml_child(mailbox, "t:EmailAddress", self.account.primary_smtp_address)
-        inbox.append(mailbox)
-        ids.append(inbox)
-        payload.append(ids)
+        payload.append(folder_ids("inbox", self.account.primary_smtp_address))
         return payload
 
 

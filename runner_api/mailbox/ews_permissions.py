@@ -89,14 +89,19 @@ class GetFolderPermissions(EWSAccountService):  # type: ignore[misc]
         extra.append(create_element("t:FieldURI", attrs={"FieldURI": "folder:PermissionSet"}))
         shape.append(extra)
         payload.append(shape)
-        ids = create_element("m:FolderIds")
-        distinguished = create_element("t:DistinguishedFolderId", attrs={"Id": folder.value})
-        mailbox = create_element("t:Mailbox")
-        add_xml_child(mailbox, "t:EmailAddress", self.account.primary_smtp_address)
-        distinguished.append(mailbox)
-        ids.append(distinguished)
-        payload.append(ids)
+        payload.append(folder_ids(folder.value, self.account.primary_smtp_address))
         return payload
+
+
+def folder_ids(distinguished: str, mailbox: str) -> Any:
+    """<m:FolderIds> naming one distinguished folder (inbox, calendar) of `mailbox`."""
+    ids = create_element("m:FolderIds")
+    folder = create_element("t:DistinguishedFolderId", attrs={"Id": distinguished})
+    owner = create_element("t:Mailbox")
+    add_xml_child(owner, "t:EmailAddress", mailbox)
+    folder.append(owner)
+    ids.append(folder)
+    return ids
 
 
 class SetFolderPermissions(EWSAccountService):  # type: ignore[misc]
