@@ -1,8 +1,17 @@
-"""AccountGuard: what start_run and the executors ask about the accounts a run names."""
+"""AccountGuard: what start_run and the executors ask about the accounts a run names.
+
+A run that starts at once has its owner vetted on a side thread while its record commits
+(`look_ahead`, the run spine's AheadReads): only reads, taken by that run alone when fresh,
+their refusals raised in the run at the point it vets. Everything else is vetted in turn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import CancelledError, Executor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from runner_api.accounts.errors import NoAccountError, VipNotApprovedError
@@ -11,7 +20,8 @@ from runner_api.catalog.models import AccountRole, ActionSpec
 from runner_api.customers.models import Customer
 from runner_api.errors import ConfigurationError, ExecutorError
 from runner_api.runs.context import RunContext
-from runner_api.runs.steps import emit
+from runner_api.runs.look_ahead import AheadReads
+from runner_api.runs.steps import checkpoint, emit
 
 VIP_USER = "vip_user"
 VIP_UNVERIFIED = "vip_unverified"
@@ -43,11 +53,40 @@ def vip_check(ctx: RunContext, username: str) -> str:
     return f"; a VIP, approved by {ctx.approved_by}"
 
 
+@dataclass(frozen=True)
+class _Vetted:
+    """An account parameter as vetted: its login (None: no account has the address) and
+    the account read and checked."""
+
+    login: str | None
+    account: Account | None
+
+
 class AccountGuard:
     """The one guardrail over the accounts of every action kind."""
 
-    def __init__(self, directory: AccountDirectory) -> None:
+    def __init__(self, directory: AccountDirectory, side: Executor | None = None) -> None:
         self._directory = directory
+        self._side = side or ThreadPoolExecutor(4, thread_name_prefix="fixline-account-read")
+        self._ahead: AheadReads[_Vetted] = AheadReads(self._side)
+
+    def look_ahead(
+        self,
+        run_id: str,
+        spec: ActionSpec,
+        customer: Customer,
+        params: Mapping[str, Any],
+        then: Callable[[Account], None] | None = None,
+    ) -> None:
+        """Start vetting the run's owner (see the module); a read, never a change. `then`
+        runs on the same side thread once the owner passed and is no VIP: the executor's
+        own first read, which must not come before the guardrails (it must not raise)."""
+        owner = next((r for r in account_refs(spec, params) if r.role is AccountRole.OWNER), None)
+        if owner is not None:
+            self._ahead.start(run_id, owner.value, partial(self._vetted, customer, owner, then))
+
+    def drop_ahead(self, run_id: str) -> None:
+        self._ahead.drop(run_id)
 
     def holds(
         self, spec: ActionSpec, customer: Customer, params: Mapping[str, Any]
@@ -83,11 +122,11 @@ class AccountGuard:
         """Every account the run names, read now and checked; refusals raise RefusedError."""
         vetted = []
         for ref in account_refs(ctx.action, ctx.params):
-            username = self._login(ctx, ref)
-            if username is None:
+            found = self._taken(ctx, ref) or self._vetted(ctx.customer, ref)
+            if found.account is None:
                 emit(ctx, "guardrails", f"{ref.value} ({ref.role}) is no account of the customer")
                 continue
-            account = self._directory.vet(ctx.customer, username)
+            account = found.account
             vip = vip_check(ctx, account.username) if ref.role is AccountRole.OWNER else ""
             emit(
                 ctx,
@@ -102,15 +141,43 @@ class AccountGuard:
             vetted.append(account)
         return vetted
 
-    def _login(self, ctx: RunContext, ref: AccountRef) -> str | None:
+    def _vetted(
+        self, customer: Customer, ref: AccountRef, then: Callable[[Account], None] | None = None
+    ) -> _Vetted:
+        login = self._login(customer, ref)
+        vetted = _Vetted(login, None if login is None else self._directory.vet(customer, login))
+        account = vetted.account
+        if (
+            then is not None
+            and account is not None
+            and account.username.lower() not in (customer.vip_users)
+        ):
+            then(account)
+        return vetted
+
+    def _taken(self, ctx: RunContext, ref: AccountRef) -> _Vetted | None:
+        """What was vetted ahead for this run and account (its refusal raised here); None
+        when nothing was (the caller vets now)."""
+        read = self._ahead.take(ctx.run_id, ref.value)
+        if read is None:
+            return None
+        try:
+            return read.result(timeout=max(ctx.time_left(), 0.0))
+        except CancelledError:
+            return None
+        except FutureTimeout:
+            checkpoint(ctx, "accounts")  # the run's time is spent: it times out here
+            raise
+
+    def _login(self, customer: Customer, ref: AccountRef) -> str | None:
         if not ref.by_address:
             return ref.value
-        owner = self._directory.owner_of(ctx.customer, ref.value)
+        owner = self._directory.owner_of(customer, ref.value)
         if owner is None and ref.role is not AccountRole.RECIPIENT:
             # A recipient may be a group or a contact; whom a mailbox or a right belongs to
             # must be known to be checked.
             raise NoAccountError(
-                f"refused: no account of customer {ctx.customer.name} has the address "
+                f"refused: no account of customer {customer.name} has the address "
                 f"{ref.value} ({ref.role}), so it cannot be checked; nothing was changed"
             )
         return owner

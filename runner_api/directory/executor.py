@@ -18,9 +18,9 @@ from runner_api.directory.actions import (
 from runner_api.directory.affected import read_manager_early, with_affected
 from runner_api.directory.fixes import Step, protect
 from runner_api.directory.gateway import DirectoryGateway, UserEntry
-from runner_api.directory.look_ahead import AheadReads
 from runner_api.directory.password_reset import reset_password
 from runner_api.runs.context import Outcome, RunContext
+from runner_api.runs.look_ahead import AheadReads
 from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
 
 SYSTEM = "directory"

@@ -18,7 +18,6 @@ from functools import partial
 
 from runner_api.accounts import vip_check
 from runner_api.customers.models import Customer
-from runner_api.directory.look_ahead import AheadReads
 from runner_api.entra import guardrails
 from runner_api.graph.errors import GraphUnavailableError
 from runner_api.graph.gateway import (
@@ -30,6 +29,7 @@ from runner_api.graph.gateway import (
     Memberships,
 )
 from runner_api.runs.context import RunContext
+from runner_api.runs.look_ahead import AheadReads
 from runner_api.runs.steps import checkpoint, emit
 
 SYSTEM = "Entra ID"

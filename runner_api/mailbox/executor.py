@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from runner_api.accounts import AccountGuard
+from runner_api.customers.models import Customer
 from runner_api.mailbox import fixes, guardrails
 from runner_api.mailbox.actions import (
     FolderGrantParams,
@@ -14,7 +15,9 @@ from runner_api.mailbox.actions import (
     ForwardingSetParams,
     MailboxParams,
     OofSetParams,
+    mailbox_actions,
 )
+from runner_api.mailbox.early import EarlyReads
 from runner_api.mailbox.errors import (
     MailboxBusyError,
     MailboxError,
@@ -23,7 +26,7 @@ from runner_api.mailbox.errors import (
     MailboxUnsupportedError,
 )
 from runner_api.mailbox.fixes import FORWARD_RULE, Step
-from runner_api.mailbox.gateway import Folder, FolderAcl, MailboxGateway, OofState
+from runner_api.mailbox.gateway import Folder, FolderAcl, MailboxGateway, Oof, OofState
 from runner_api.mailbox.service import read_info
 from runner_api.runs.context import FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
@@ -64,6 +67,8 @@ class MailboxExecutor:
         # first request; a VIP owner's changes need an approval (runner_api/accounts).
         self._accounts = accounts
         self._versions = {"ews": versions_of("exchangelib"), "graph": versions_of("httpx", "msal")}
+        self._specs = {spec.name: spec for spec in mailbox_actions()}
+        self._early = EarlyReads(gateway)
         self._actions: dict[str, Callable[[RunContext], Outcome]] = {
             "mailbox_info": self._info,
             "mailbox_oof_set": self._oof_set,
@@ -73,6 +78,20 @@ class MailboxExecutor:
             "mailbox_folder_permission_grant": lambda ctx: self._permission(ctx, True),
             "mailbox_folder_permission_revoke": lambda ctx: self._permission(ctx, False),
         }
+
+    def look_ahead(
+        self, run_id: str, customer: Customer, action: str, params: Mapping[str, Any]
+    ) -> None:
+        """The owner's guardrail reads beside the run's record (runner_api/accounts), then
+        the fix's first read (early.py)."""
+        spec = self._specs.get(action)
+        if spec is not None:
+            then = self._early.after_vetting(run_id, spec, customer, params)
+            self._accounts.look_ahead(run_id, spec, customer, params, then)
+
+    def drop_ahead(self, run_id: str) -> None:
+        self._accounts.drop_ahead(run_id)
+        self._early.drop(run_id)
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run ctx.action on ctx.target; every failure becomes an Outcome, never an exception."""
@@ -143,7 +162,7 @@ class MailboxExecutor:
             params.internal_message, params.external_message, params.audience,
             params.start, params.end,
         )  # fmt: skip
-        now = call(ctx, "reading automatic replies", lambda: gw.get_oof(customer, mailbox))
+        now = self._oof(ctx, mailbox)
         step = fixes.oof_set_step(mailbox, now, wanted)
         return self._finish(ctx, step, lambda: gw.set_oof(customer, mailbox, wanted))
 
@@ -152,10 +171,18 @@ class MailboxExecutor:
         self._target(ctx, mailbox)
         self._vet(ctx)
         gw, customer = self._gateway, ctx.customer
-        now = call(ctx, "reading automatic replies", lambda: gw.get_oof(customer, mailbox))
+        now = self._oof(ctx, mailbox)
         step = fixes.oof_clear_step(mailbox, now)
         off = replace(now, state=OofState.DISABLED)
         return self._finish(ctx, step, lambda: gw.set_oof(customer, mailbox, off))
+
+    def _oof(self, ctx: RunContext, mailbox: str) -> Oof:
+        """The automatic replies now: read ahead for this run (early.py), else read here."""
+        early = self._early.take_oof(ctx, mailbox)
+        if early is not None:
+            return early
+        gw, customer = self._gateway, ctx.customer
+        return call(ctx, "reading automatic replies", lambda: gw.get_oof(customer, mailbox))
 
     def _forwarding(self, ctx: RunContext, on: bool) -> Outcome:
         params = (ForwardingSetParams if on else MailboxParams).model_validate(ctx.params)

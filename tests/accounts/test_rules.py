@@ -3,6 +3,7 @@ actions wait for a VIP, and what start_run decides when a lookup fails."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from runner_api.errors import ConfigurationError
 from runner_api.mailbox import mailbox_actions
 from runner_api.pki.actions import pki_actions
 from runner_api.runs.context import RunContext
+from runner_api.runs.status import RunStatus
+from runner_api.runs.steps import StoppedError
 from runner_api.secrets.credentials import FileCredentialSource
 from runner_api.secrets.redactor import Redactor
 from runner_api.vpn import vpn_actions
@@ -114,3 +117,29 @@ def test_without_a_directory_nothing_waits_and_the_executor_fails(tmp_path: Path
     assert guard.holds(spec, bare, {"mailbox": "maria.rossi@acme.test"}) == []
     with pytest.raises(ConfigurationError, match="no directory"):
         guard.vet(_context(spec, bare, {"mailbox": "maria.rossi@acme.test"}))
+
+
+class SlowDirectory(Directory):
+    """Vets only once `answer` is set: a directory that has stopped answering."""
+
+    def __init__(self) -> None:
+        self.answer = threading.Event()
+
+    def vet(self, customer: Customer, username: str) -> Account:
+        self.answer.wait(30)
+        return Account(username, f"CN={username}")
+
+
+def test_a_read_ahead_that_outlasts_the_run_times_the_run_out() -> None:
+    directory = SlowDirectory()
+    guard = AccountGuard(directory)
+    spec = SPECS["mailbox_oof_set"]
+    params = {"mailbox": "maria.rossi@acme.test", "internal_message": "Away"}
+    ctx = replace(_context(spec, CUSTOMER, params), timeout_s=0.2)
+    guard.look_ahead(ctx.run_id, spec, CUSTOMER, params)
+    try:
+        with pytest.raises(StoppedError) as stopped:
+            guard.vet(ctx)
+    finally:
+        directory.answer.set()
+    assert stopped.value.status is RunStatus.TIMED_OUT

@@ -9,8 +9,9 @@ import pytest
 
 from lab.directory_data import LOCKOUT_THRESHOLD
 from runner_api.customers.models import Customer
-from runner_api.directory import DirectoryExecutor, LdapDirectory, look_ahead
+from runner_api.directory import DirectoryExecutor, LdapDirectory
 from runner_api.directory.gateway import UserEntry
+from runner_api.runs import look_ahead
 from runner_api.runs.status import RunStatus
 from tests.directory.conftest import DirectoryLabView, Run, lab_customer
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from runner_api.directory import look_ahead
 from runner_api.entra import IdentityRouter
+from runner_api.runs import look_ahead
 from runner_api.runs.status import RunStatus
 from tests.entra.conftest import Hybrid, Run, cloud_user
 from tests.plugins.fakes import wait_until

@@ -20,6 +20,7 @@ from runner_api.runs.status import RunStatus
 from tests.graph.conftest import DOMAINS
 from tests.graph.conftest import customer as tenant_customer
 from tests.mailbox.backends import World, graph_world, hybrid_lab
+from tests.plugins.fakes import wait_until
 from tests.plugins.graph_lab import GraphLab
 
 ANNA = "anna.schmidt@lab.test"
@@ -202,3 +203,81 @@ def test_a_runs_graph_calls_are_its_events_with_graphs_ids(
     assert all(c["request_id"] in answered and c["client_request_id"] for c in calls)
     # Never a body: the reply's text is in no event.
     assert "Away" not in " ".join(str(e.data) for e in run.events if e.kind == "graph")
+
+
+def _memberships_read(lab: GraphLab) -> int:
+    return sum(1 for method, path in _requests(lab) if path.endswith("/transitiveMemberOf"))
+
+
+def test_the_owner_is_vetted_while_the_run_is_recorded_then_its_replies_read(
+    cloud: World, graph_lab: GraphLab
+) -> None:
+    # The owner's account is read for the VIP hold before the record; its memberships and
+    # then the automatic replies are read ahead beside the commit (look_ahead), and the run
+    # takes those reads, recording the settings read as its own event.
+    assert cloud.run("mailbox_oof_set", mailbox=ADELE, internal_message="Away")[1].changed
+    graph_lab.simulator.clear_requests()
+    run = cloud.ahead("mailbox_oof_set", mailbox=ADELE, internal_message="Back soon")
+    settings = ("GET", f"/v1.0/users/{ADELE}/mailboxSettings")
+    wait_until(lambda: settings in _requests(graph_lab), what="the settings read ahead")
+    assert _memberships_read(graph_lab) == 1, _requests(graph_lab)
+    paths = [path for _, path in _requests(graph_lab)]
+    assert paths.index(settings[1]) > max(
+        i for i, path in enumerate(paths) if path.endswith("/transitiveMemberOf")
+    ), paths
+    outcome = cloud.executor.execute(run.ctx)
+    assert outcome.status is RunStatus.SUCCEEDED and outcome.changed, outcome.error
+    assert _memberships_read(graph_lab) == 1 and _requests(graph_lab).count(settings) == 1
+    calls = [
+        (dict(e.data)["method"], dict(e.data)["path"]) for e in run.events if e.kind == "graph"
+    ]
+    assert calls == [settings, ("PATCH", settings[1])], calls
+    answered = {r.request_id for r in graph_lab.simulator.requests}
+    assert all(dict(e.data)["request_id"] in answered for e in run.events if e.kind == "graph")
+    kinds = [event.kind for event in run.events]
+    assert kinds.index("guardrails") < kinds.index("graph")
+
+
+def test_a_vip_owners_mailbox_is_not_read_ahead(cloud: World, graph_lab: GraphLab) -> None:
+    graph_lab.simulator.clear_requests()
+    nestor = "nestor.wilke@fabrikam.example"
+    run = cloud.ahead("mailbox_oof_set", mailbox=nestor, internal_message="Away")
+    outcome = cloud.executor.execute(run.ctx)
+    assert outcome.status is RunStatus.REFUSED and "VIP" in str(outcome.error)
+    assert not any("mailboxSettings" in path for _, path in _requests(graph_lab))
+
+
+def test_a_refusal_found_ahead_refuses_the_run_before_any_mailbox_request(
+    cloud: World, graph_lab: GraphLab
+) -> None:
+    patti = "patti.fernandez@fabrikam.example"
+    run = cloud.ahead("mailbox_oof_set", mailbox=patti, internal_message="Away")
+    outcome = cloud.executor.execute(run.ctx)
+    assert outcome.status is RunStatus.REFUSED, outcome.error
+    assert "Global Administrator" in str(outcome.error)
+    assert not any("mailboxSettings" in path for _, path in _requests(graph_lab))
+
+
+def test_a_read_ahead_of_a_run_that_queued_is_made_again(cloud: World, graph_lab: GraphLab) -> None:
+    graph_lab.simulator.clear_requests()
+    run = cloud.ahead("mailbox_oof_set", mailbox=ADELE, internal_message="Away")
+    wait_until(lambda: _memberships_read(graph_lab) == 1, what="the owner's memberships read")
+    cloud.executor.drop_ahead(run.ctx.run_id)
+    assert cloud.executor.execute(run.ctx).status is RunStatus.SUCCEEDED
+    assert _memberships_read(graph_lab) == 2, _requests(graph_lab)
+
+
+def test_a_read_ahead_that_failed_is_recorded_and_made_again_by_the_run(
+    cloud: World, graph_lab: GraphLab
+) -> None:
+    pradeep = "pradeep.gupta@fabrikam.example"  # no Exchange Online licence: no mailbox
+    graph_lab.simulator.clear_requests()
+    run = cloud.ahead("mailbox_oof_set", mailbox=pradeep, internal_message="Away")
+    outcome = cloud.executor.execute(run.ctx)
+    assert outcome.status is RunStatus.FAILED and "has no Exchange Online mailbox" in str(
+        outcome.error
+    )
+    settings = f"/v1.0/users/{pradeep}/mailboxSettings"
+    made = [path for _, path in _requests(graph_lab) if path == settings]
+    recorded = [dict(e.data) for e in run.events if e.kind == "graph"]
+    assert len(made) == 2 and [(c["path"], c["status"]) for c in recorded] == [(settings, 404)] * 2

@@ -62,6 +62,18 @@ class World:
     writes: Callable[[], int]
 
     def run(self, action: str, check_mode: bool = False, **params: Any) -> tuple[Run, Any]:
+        run = self.prepare(action, check_mode, **params)
+        return run, self.executor.execute(run.ctx)
+
+    def ahead(self, action: str, **params: Any) -> Run:
+        """A run whose first reads started as the worker pool starts them: while its record
+        commits (MailboxExecutor.look_ahead); execute it with `executor.execute(run.ctx)`."""
+        run = self.prepare(action, **params)
+        ctx = run.ctx
+        self.executor.look_ahead(ctx.run_id, ctx.customer, ctx.action.name, ctx.params)
+        return run
+
+    def prepare(self, action: str, check_mode: bool = False, **params: Any) -> Run:
         run = Run(ctx=None)  # type: ignore[arg-type]
         run.ctx = RunContext(
             run_id=str(uuid.uuid4()),
@@ -76,7 +88,7 @@ class World:
             emit=run.events.append,
             cancel_requested=threading.Event(),
         )
-        return run, self.executor.execute(run.ctx)
+        return run
 
 
 def hybrid_lab(graph_lab: GraphLab) -> Customer:

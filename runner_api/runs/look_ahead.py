@@ -1,11 +1,12 @@
-"""The target's guardrail read, started while its run is being recorded.
+"""A run's first reads (its target's guardrail reads), started while it is being recorded.
 
 A caller that waits (`POST /runs?wait`) has its run recorded running and handed to a
 reserved worker in one transaction. Reading the target meanwhile overlaps the directory's
 answer with the commit, instead of queueing it behind (measured in bench/directory.py and
 bench/graph.py). It is still a fresh read for that run: taken only by it, only when it
 starts at once, and never older than AHEAD_FRESH_S; a run that had to queue drops it and
-reads again. The Entra ID fixes keep their reads here too (runner_api/entra/targets.py).
+reads again. Kept by the directory fixes (the target's lookup), the Entra ID fixes
+(runner_api/entra/targets.py) and the account guardrail of mailbox runs (accounts/guard.py).
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ T = TypeVar("T")
 class AheadReads(Generic[T]):
     """run_id -> the target's read in flight (or already made); thread-safe and bounded."""
 
-    def __init__(self, side: Executor) -> None:
+    def __init__(self, side: Executor | None = None) -> None:
+        # None: the reads are only handed in (hand), made by someone else's side thread.
         self._side = side
         self._lock = threading.Lock()
         self._reads: OrderedDict[str, tuple[float, str, Future[T]]] = OrderedDict()
 
     def start(self, run_id: str, username: str, read: Callable[[], T]) -> None:
         """Read `username` for this run on the side executor."""
+        if self._side is None:
+            raise RuntimeError("AheadReads without a side executor only takes handed reads")
         self._keep(run_id, username, self._side.submit(read))
 
     def hand(self, run_id: str, username: str, value: T) -> None:
