@@ -19,29 +19,25 @@ from runner_api.audit.signing import load_or_create_signer
 from runner_api.auth.denials import DenialAudit
 from runner_api.auth.sessions import SessionStore
 from runner_api.auth.tokens import TokenStore
-from runner_api.catalog.actions import builtin_actions
-from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
-from runner_api.directory import DirectoryService, directory_actions
+from runner_api.directory import DirectoryService
 from runner_api.directory.login import LdapLoginDirectory, LoginDirectoryConfig
 from runner_api.directory.picker import UserPicker
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.health import ServiceHealth
 from runner_api.dispatch.heartbeat import Heartbeat
 from runner_api.dispatch.pool import LocalPool
-from runner_api.entra import entra_actions
 from runner_api.entra.picker import EntraUsers
 from runner_api.errors import FixlineError
 from runner_api.executors import ExecutorBuilder, build_executors
-from runner_api.mailbox import MailboxService, mailbox_actions
+from runner_api.mailbox import MailboxService
 from runner_api.metrics import Metrics
 from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
 from runner_api.outbox.relay import Retry
-from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import kill_run_processes, reap_orphans
 from runner_api.playbooks.workspace import sweep_socket_folders
 from runner_api.private_files import private_dir
@@ -62,6 +58,7 @@ from runner_api.secrets.rotation import adopt_staged_key
 from runner_api.secrets.sealed import SealedColumn
 from runner_api.secrets.store import SEALED_CREDENTIALS, EncryptedCredentialSource
 from runner_api.settings import Settings
+from runner_api.shipped import shipped_catalog
 from runner_api.sites.dispatcher import SiteDispatcher
 from runner_api.sites.jobs import SEALED_SITE_JOBS, SiteJobs
 from runner_api.sites.queues import Publisher, celery_app
@@ -69,7 +66,6 @@ from runner_api.sites.service import SiteRuns
 from runner_api.tickets.outbox import WriteBack
 from runner_api.tickets.relay import TicketRelay, TicketSystems
 from runner_api.types import utcnow
-from runner_api.vpn import vpn_actions
 from runner_api.webhooks.deliveries import Answer, Deliveries
 from runner_api.webhooks.queued import SEALED_DELIVERIES
 from runner_api.webhooks.receiving import Receiver
@@ -110,16 +106,7 @@ class Core:
         self.denials = DenialAudit(self.audit, settings.audit_denials_per_minute)
         self.tokens = TokenStore(self.db, self.audit)
         self.metrics = Metrics()
-        self.catalog = Catalog(
-            [
-                *builtin_actions(),
-                *directory_actions(),
-                *entra_actions(),
-                *mailbox_actions(),
-                *pki_actions(),
-                *vpn_actions(),
-            ]
-        )
+        self.catalog = shipped_catalog()
         self.customers = CustomerRegistry(settings.resolved_inventories_dir)
         self.vetting = VettingLock(settings.project_dir)
         # Never from the database: a dump of it must not open the secrets it holds.

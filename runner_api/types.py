@@ -1,18 +1,19 @@
-"""Types shared by the tables (portable between SQLite and PostgreSQL) and by the API's
-inputs (moments in time)."""
+"""Column types shared by the tables, portable between SQLite and PostgreSQL; and, for the
+modules that import them from here, the moments of runner_api/moments.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
+from runner_api.moments import MAX_INT64, UtcMoment, utcnow
+
+__all__ = ["MAX_INT64", "JSONType", "UTCDateTime", "UtcMoment", "utcnow"]
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-# The largest integer both SQLite and PostgreSQL (BIGINT) store: bound for id/seq inputs.
-MAX_INT64 = 2**63 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,21 +34,3 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, timezone-aware."""
-    return datetime.now(UTC)
-
-
-def _in_utc(value: datetime) -> datetime:
-    # Near the ends of the calendar an offset can move a moment out of it (0001-01-01T00:00
-    # +01:00 is in year 0 in UTC): refused here (422) instead of failing wherever it is used.
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the moment is outside the range of dates in UTC") from None
-
-
-# A moment the API is given (a filter, an expiry): with a time zone, converted to UTC.
-UtcMoment = Annotated[AwareDatetime, AfterValidator(_in_utc)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, JsonValue, ValidationInfo
 
-from runner_api.types import UtcMoment
+from runner_api.moments import UtcMoment
 
 
 def _in_future(value: datetime, info: ValidationInfo) -> datetime:

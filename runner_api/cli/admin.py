@@ -14,13 +14,15 @@ from runner_api.errors import FixlineError
 @app.command()
 def actions() -> None:
     """List the vetted actions and whether their playbooks are vetted as they are."""
-    from runner_api.core import Core
+    # The catalog and the pins only: no database, no clients (a quick command).
+    from runner_api.catalog.vetting import VettingLock
+    from runner_api.shipped import shipped_catalog
 
-    core = Core(load_settings())
-    for spec in core.catalog:
+    vetting = VettingLock(load_settings().project_dir)
+    for spec in shipped_catalog():
         vetted = ""
         if spec.playbook is not None:
-            vetted = "vetted" if not core.vetting.changes(spec.name, spec.playbook) else "CHANGED"
+            vetted = "vetted" if not vetting.changes(spec.name, spec.playbook) else "CHANGED"
         params = ", ".join(spec.params_model.model_fields)
         typer.echo(f"{spec.name:<18} {spec.kind:<10} {spec.risk:<7} {vetted:<8} ({params})")
 

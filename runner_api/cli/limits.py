@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings
 from runner_api.errors import FixlineError
-from runner_api.runs.schemas import LimitClearCreate, LimitKind
+from runner_api.runs.limit_kind import LimitKind
 
 limits_app = typer.Typer(help="Rate limits: clear one for a requester, a target or an action.")
 app.add_typer(limits_app, name="limits")
@@ -39,6 +39,7 @@ def clear(
 ) -> None:
     """Runs of the scope so far stop counting, in every Fixline process (audited)."""
     from runner_api.core import Core
+    from runner_api.runs.schemas import LimitClearCreate
 
     try:
         scope = LimitClearCreate(

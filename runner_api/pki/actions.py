@@ -9,7 +9,9 @@ from pydantic import Field, SecretStr
 from runner_api.catalog.actions import HOST_PATTERN
 from runner_api.catalog.models import ActionKind, ActionSpec, RiskTier
 from runner_api.catalog.params import ActionParams
-from runner_api.pki.policy import MAX_VALIDITY_DAYS
+
+# The longest life of a certificate the CA issues: 397 days, the CA/Browser Forum limit.
+MAX_VALIDITY_DAYS = 397
 
 
 class CertIssueInstallParams(ActionParams):

@@ -16,9 +16,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from runner_api.pki.actions import MAX_VALIDITY_DAYS
 from runner_api.pki.errors import IssuancePolicyError
 
-MAX_VALIDITY_DAYS = 397
 MIN_SERIAL_BITS = 64
 # Backdating absorbs small clock differences between Fixline and the hosts.
 _BACKDATE = timedelta(minutes=5)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from runner_api.audit.sink import AuditEvent, AuditSink
 from runner_api.database import Database
 from runner_api.runs.attempt import Attempt
+from runner_api.runs.limit_kind import LimitKind
 from runner_api.runs.models import RateLimitClear
-from runner_api.runs.schemas import LimitClearCreate, LimitKind
+from runner_api.runs.schemas import LimitClearCreate
 from runner_api.types import utcnow
 
 

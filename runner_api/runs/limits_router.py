@@ -13,8 +13,9 @@ from runner_api.auth.principal import Principal
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.routing.schemas import ErrorResponse
 from runner_api.routing.services import service
+from runner_api.runs.limit_kind import LimitKind
 from runner_api.runs.limits import RateLimits
-from runner_api.runs.schemas import LimitClearCreate, LimitClearRead, LimitKind
+from runner_api.runs.schemas import LimitClearCreate, LimitClearRead
 
 router = APIRouter(prefix="/limits", tags=["runs"])
 CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]

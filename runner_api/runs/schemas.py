@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from runner_api.runs.limit_kind import LimitKind
 from runner_api.runs.status import RunStatus
 
 TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$"
@@ -104,14 +105,6 @@ class RunEventRead(BaseModel):
     host: str | None
     message: str
     data: dict[str, Any]
-
-
-class LimitKind(StrEnum):
-    """What a clear resets (runs/limits.py): a requester's hour, a target, an action."""
-
-    REQUESTER = "requester"
-    TARGET = "target"
-    ACTION = "action"
 
 
 # Which scope fields each kind of clear names (the rest must stay empty); a target clear

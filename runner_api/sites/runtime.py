@@ -7,17 +7,12 @@ import socket
 from pathlib import Path
 
 from runner_api.auth.tokens import token_id
-from runner_api.catalog.actions import builtin_actions
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
-from runner_api.directory import directory_actions
-from runner_api.entra import entra_actions
 from runner_api.errors import ConfigurationError
 from runner_api.executors import ExecutorSet, build_executors
-from runner_api.mailbox import mailbox_actions
-from runner_api.pki.actions import pki_actions
 from runner_api.playbooks.process_tree import reap_orphans
 from runner_api.private_files import private_dir
 from runner_api.runs.recovery import worker_identity
@@ -25,26 +20,17 @@ from runner_api.secrets.importer import import_folder
 from runner_api.secrets.keys import load_key, verify_key
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
+from runner_api.shipped import shipped_catalog
 from runner_api.sites.client import ApiClient
 from runner_api.sites.queues import TASK_NAME, celery_app, queue_name
 from runner_api.sites.worker import SiteWorker
-from runner_api.vpn import vpn_actions
 
 log = logging.getLogger(__name__)
 
 
 def catalog() -> Catalog:
     """Every action Fixline knows; the API and the workers must agree on it."""
-    return Catalog(
-        [
-            *builtin_actions(),
-            *directory_actions(),
-            *entra_actions(),
-            *mailbox_actions(),
-            *pki_actions(),
-            *vpn_actions(),
-        ]
-    )
+    return shipped_catalog()
 
 
 def worker_token(settings: Settings) -> str:

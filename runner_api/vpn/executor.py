@@ -18,11 +18,12 @@ from runner_api.catalog.models import ActionSpec
 from runner_api.customers.models import VpnConfig
 from runner_api.directory.actions import directory_actions
 from runner_api.errors import ExecutorError, RefusedError
+from runner_api.pki.actions import MAX_VALIDITY_DAYS
 from runner_api.pki.authority import CustomerCa
 from runner_api.pki.executor import issue, pem
 from runner_api.pki.keys import private_pem
 from runner_api.pki.ledger import REVOKED, CertificateLedger, facts
-from runner_api.pki.policy import MAX_VALIDITY_DAYS, Identity, Template
+from runner_api.pki.policy import Identity, Template
 from runner_api.playbooks.outcome import tool_versions
 from runner_api.runs.context import Executor, FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus

@@ -60,3 +60,13 @@ def test_reading_runs_imports_the_store_and_no_service_library(
     imported = _imported(tmp_path, *args)
     assert "sqlalchemy" in imported, "the command did not reach the store"
     assert not imported & set(SERVICE_ONLY), sorted(imported & set(SERVICE_ONLY))
+
+
+@pytest.mark.cli
+def test_listing_the_actions_imports_neither_the_store_nor_any_client(tmp_path: Path) -> None:
+    # Only the action modules of each package (runner_api/shipped.py), not their clients:
+    # the packages export those lazily (runner_api/exports.py). ldap3 stays: the directory
+    # package imports it first, once, with its import-time warnings muted.
+    imported = _imported(tmp_path, "actions")
+    heavy = {*SERVICE_ONLY, *STORE} - {"ldap3"}
+    assert "runner_api" in imported and not imported & heavy, sorted(imported & heavy)
