@@ -87,8 +87,10 @@ class VpnExecutor:
         if ctx.reveal is None:
             raise ExecutorError("this run cannot hand out a profile (no reveal channel)")
         profile = render(vpn, ca_pem, cert, pem(cert), key_pem)
-        # A file to download, never shown: it holds the private key.
-        details["reveal_id"] = ctx.reveal(profile, profile_name(params.username, ctx.customer.name))
+        # A file to download, never shown: it holds the private key. Its name is no secret.
+        filename = profile_name(params.username, ctx.customer.name)
+        details["reveal_id"] = ctx.reveal(profile, filename)
+        details["reveal_file"] = filename
         affected = joined.affected and replace(joined.affected, granted=f"VPN access ({vpn.group})")
         follow_ups: tuple[FollowUp, ...] = ()
         if params.expires_at is not None:

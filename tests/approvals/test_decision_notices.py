@@ -4,15 +4,18 @@ notification outbox to a real SMTP server (aiosmtpd), and holds no secret of the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from runner_api.approvals.models import Approval
 from runner_api.approvals.notices import DecisionNotices
 from runner_api.approvals.service import ApprovalService
 from runner_api.auth.models import WebSession
+from runner_api.auth.principal import Role
 from runner_api.notify.models import Notification
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
@@ -118,3 +121,22 @@ def test_no_mail_without_an_address_or_a_mail_server(h: Harness) -> None:
     _logged_in(h, None, later_s=60)
     _service(h).reject(_held(h), person("bob"), "no")
     assert _notices(h) == []
+
+
+def test_the_requesters_page_lists_their_own_decided_runs_only(h: Harness) -> None:
+    approved, rejected, pending = _held(h), _held(h), _held(h)
+    carols = _held(h, "test:carol")
+    service = _service(h, mailing=False)
+    service.approve(approved, person("bob"), "ok")
+    service.reject(rejected, person("bob"), "no")
+    service.reject(carols, person("bob"), "no")
+    alice = replace(person("alice.agent", Role.AGENT), id=ALICE)
+    decided = service.decided_for(alice, 3600)
+    assert [(a.run_id, a.status) for a, _ in decided] == [
+        (rejected, "rejected"),
+        (approved, "approved"),
+    ]
+    assert pending not in {a.run_id for a, _ in decided}
+    with h.db.session() as session:
+        session.execute(update(Approval).values(decided_at=utcnow() - timedelta(seconds=3601)))
+    assert service.decided_for(alice, 3600) == []

@@ -76,6 +76,7 @@ def test_grant_needs_approval_then_revoke_locks_the_user_out(
     # The profile: a file, downloaded once by the requester and never shown; its certificate
     # is the server CA's and not revoked.
     reveal = f"/reveals/{granted['details']['reveal_id']}"
+    assert granted["details"]["reveal_file"] == f"{USER}-lab.ovpn"
     shown = client.post(reveal)
     assert shown.status_code == 409  # asked to be shown: refused, nothing spent
     download = client.post(f"{reveal}/download")
