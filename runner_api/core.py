@@ -12,6 +12,7 @@ import httpx
 
 from runner_api.api.errors import body_of, status_of
 from runner_api.approvals.gate import SEALED_APPROVALS, ApprovalGate
+from runner_api.approvals.notices import DecisionNotices
 from runner_api.approvals.rules import ApprovalRules
 from runner_api.approvals.service import ApprovalService
 from runner_api.audit.log import AuditLog
@@ -140,7 +141,11 @@ class Core:
         executors = self.executors.by_kind
         self.me = worker_identity()
         self.reveals = RevealService(
-            self.db, self.secret_key.box(), settings.reveal_ttl_s, audit=self.audit
+            self.db,
+            self.secret_key.box(),
+            settings.reveal_ttl_s,
+            audit=self.audit,
+            wait_s=settings.reveal_wait_s,
         )
         self.relay = Relay(
             self.db,
@@ -216,7 +221,10 @@ class Core:
             box=self.secret_key.box(),
             watch=RunWatch(self.store, self.runner.signals, self.runner.ended_run),
         )
-        self.approvals = ApprovalService(self.store, self.runs, gate)
+        notices = DecisionNotices(
+            self.db, self.relay.transport is not None, settings.reveal_ttl_s, self.relay.kick
+        )
+        self.approvals = ApprovalService(self.store, self.runs, gate, notices)
         self.sites = SiteRuns(
             self.store,
             self.runs,

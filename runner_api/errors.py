@@ -45,6 +45,7 @@ FixlineError
 │   ├── ApprovalClosedError            (approvals/service.py)
 │   ├── DuplicateDeliveryError         (webhooks/deliveries.py)
 │   ├── IdempotencyError               (webhooks/deliveries.py)
+│   ├── RevealKindError                (reveals/service.py)
 │   ├── TargetBusyError                (sites/service.py)
 │   └── TokenNameTakenError            (auth/tokens.py)
 ├── ConfigurationError                 the installation is wrong (start-up stops, or 503)

@@ -70,7 +70,19 @@ class Settings(BaseSettings):
     default_timeout_s: int = Field(FIRST_LINE_TIMEOUT_S, ge=1)
     heartbeat_s: float = Field(5.0, gt=0)
     pexpect_timeout_s: float = Field(0.5, gt=0)
-    reveal_ttl_s: int = Field(300, ge=30, le=3600, description="Life of a one-time reveal.")
+    reveal_ttl_s: int = Field(
+        300,
+        ge=30,
+        le=3600,
+        description="The hand-over window of a one-time reveal, from when its requester is told.",
+    )
+    reveal_wait_s: int = Field(
+        28800,
+        ge=60,
+        le=7 * 86400,
+        description="How long the secret of an approved run waits for its requester to be "
+        "told it is ready (they may have left meanwhile); then it is wiped unread.",
+    )
     secret_key_file: Path | None = Field(
         None, description="AES key for secrets at rest; default data_dir/secret.key (0600)."
     )

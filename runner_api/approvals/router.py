@@ -6,7 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from runner_api.approvals.schemas import ApprovalApprove, ApprovalRead, ApprovalReject
+from runner_api.approvals.schemas import (
+    ApprovalApprove,
+    ApprovalRead,
+    ApprovalReject,
+    DecisionRead,
+)
 from runner_api.approvals.service import ApprovalService
 from runner_api.auth.deps import require
 from runner_api.auth.policy import Permission
@@ -35,6 +40,19 @@ def list_approvals(
     """Runs of your customers waiting for a second person, oldest first."""
     pending = approvals.pending(caller.customers, limit)
     return [ApprovalRead.of(approval, run) for approval, run in pending]
+
+
+@router.get("/decided", summary="Decisions on your own held runs", responses=_ERRORS)
+def decided(
+    approvals: ApprovalsDep,
+    caller: Annotated[Principal, Depends(require(Permission.RUN_CREATE))],
+    within_s: Annotated[int, Query(ge=1, le=86400)] = 3600,
+) -> list[DecisionRead]:
+    """Your runs that waited for a second person and were approved, rejected or expired in
+    the last `within_s` seconds, newest first: the web page tells you of each, live."""
+    return [
+        DecisionRead.of(approval, run) for approval, run in approvals.decided_for(caller, within_s)
+    ]
 
 
 @router.post("/{run_id}/approve", summary="Approve a held run", responses=_ERRORS)

@@ -65,3 +65,30 @@ class ApprovalRead(BaseModel):
             created_at=approval.created_at,
             expires_at=approval.expires_at,
         )
+
+
+class DecisionRead(BaseModel):
+    """A decision on one of the caller's own held runs: what their page tells them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    ticket_id: str
+    action: str
+    target: str
+    status: ApprovalStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str | None
+    # Where the run is now (queued, running, succeeded ... or rejected).
+    run_status: str
+
+    @classmethod
+    def of(cls, approval: Approval, run: Run) -> DecisionRead:
+        decision = ("run_id", "decided_by", "decided_at", "comment")
+        return cls(
+            **{name: getattr(approval, name) for name in decision},
+            status=ApprovalStatus(approval.status),
+            **{name: getattr(run, name) for name in ("ticket_id", "action", "target")},
+            run_status=run.status,
+        )

@@ -12,11 +12,13 @@ from sqlalchemy import select, update
 
 from runner_api.approvals.gate import ApprovalGate, approval_event, close
 from runner_api.approvals.models import Approval, ApprovalStatus
+from runner_api.approvals.notices import DecisionNotices, decided_for
 from runner_api.audit.sink import AuditEvent
 from runner_api.auth.authorize import denial
 from runner_api.auth.errors import PermissionDeniedError
 from runner_api.auth.policy import Permission
 from runner_api.auth.principal import Principal
+from runner_api.database import Base
 from runner_api.errors import ConflictError, NotFoundError
 from runner_api.runs.models import Run
 from runner_api.runs.service import RunService
@@ -43,10 +45,21 @@ class ApprovalClosedError(ConflictError):
 class ApprovalService:
     """The approvals queue of approvers, and its expiry chore."""
 
-    def __init__(self, store: RunStore, runs: RunService, gate: ApprovalGate) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        runs: RunService,
+        gate: ApprovalGate,
+        notices: DecisionNotices | None = None,
+    ) -> None:
         self.store = store
         self.runs = runs
         self.gate = gate
+        self.notices = notices
+
+    def decided_for(self, caller: Principal, since_s: int) -> list[tuple[Approval, Run]]:
+        """The caller's own held runs decided lately, newest first: their page tells them."""
+        return decided_for(self.store.db, caller.id, since_s)
 
     def pending(self, within: frozenset[str] | None, limit: int) -> list[tuple[Approval, Run]]:
         """Pending approvals of the given customers (None: all), oldest first."""
@@ -70,7 +83,7 @@ class ApprovalService:
         moved = self.store.transition(
             run_id,
             RunStatus.QUEUED,
-            also_add=[approval],
+            also_add=[approval, *self._notices(run, approval)],
             also_record=[approval_event("approved", approval, run, caller.name, caller.id)],
             details=_decided(run, approval),
             # The approving process dispatches it, so it owns it from now on (recovery).
@@ -81,6 +94,7 @@ class ApprovalService:
         )
         if not moved:
             raise ApprovalClosedError(f"run {run_id} is no longer awaiting approval")
+        self._told()
         self.runs.dispatcher.submit(job)
         return self.store.get(run_id)
 
@@ -134,14 +148,25 @@ class ApprovalService:
         error: str,
         actor_id: str | None = None,
     ) -> bool:
-        return self.store.transition(
+        ended = self.store.transition(
             run.id,
             RunStatus.REJECTED,
-            also_add=[approval],
+            also_add=[approval, *self._notices(run, approval)],
             also_record=[approval_event(kind, approval, run, actor, actor_id)],
             details=_decided(run, approval),
             error=error,
         )
+        if ended:
+            self._told()
+        return ended
+
+    def _notices(self, run: Run, approval: Approval) -> list[Base]:
+        """The requester's mail of the decision, written with it (none without mail)."""
+        return self.notices.rows(run, approval) if self.notices is not None else []
+
+    def _told(self) -> None:
+        if self.notices is not None:
+            self.notices.kick()
 
     def _decidable(self, run_id: str, caller: Principal) -> tuple[Approval, Run]:
         """The pending approval and its run, if the caller may decide it."""

@@ -52,6 +52,8 @@ class Identity:
     guid: str
     # Every group the agent is in, nested included (read before the bind: authenticate).
     groups: frozenset[str]
+    # Its `mail`, where notices about the agent's own runs go; None: none on record.
+    mail: str | None = None
 
 
 class LoginDirectory(Protocol):

@@ -61,6 +61,8 @@ class WebSession(Base):
     user_guid: Mapped[str] = mapped_column(String(64))
     user_dn: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(String(255), default="")
+    # The directory's `mail` at login: where notices of decisions on the agent's runs go.
+    mail: Mapped[str | None] = mapped_column(String(255), nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSONType)
     customers: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

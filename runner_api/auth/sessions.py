@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from runner_api.audit.errors import AuditUnavailableError
 from runner_api.audit.log import AuditLog
@@ -99,6 +99,22 @@ def _event(record: WebSession, kind: str, outcome: str, **data: object) -> Audit
         outcome=outcome,
         data=data,
     )
+
+
+def mail_of(db: Database, principal_id: str) -> str | None:
+    """Where an agent's notices go: the mail address the directory gave at their latest
+    login. None for other callers (tokens, the CLI, webhooks) and agents without one."""
+    prefix = agent_id("")
+    if not principal_id.startswith(prefix):
+        return None
+    query = (
+        select(WebSession.mail)
+        .where(func.lower(WebSession.user_guid) == principal_id.removeprefix(prefix))
+        .order_by(WebSession.created_at.desc())
+        .limit(1)
+    )
+    with db.session() as session:
+        return session.scalars(query).first()
 
 
 class SessionStore:
@@ -208,6 +224,7 @@ class SessionStore:
             user_guid=identity.guid,
             user_dn=identity.dn,
             display_name=identity.display_name,
+            mail=identity.mail,
             roles=sorted(grant.roles),
             customers=_customer_list(grant.customers),
             created_at=now,

@@ -1,8 +1,9 @@
 """`fixline reveal ID`: a run's one-time secret, once, to the person who started the run.
 
-The same rules as `POST /reveals/{id}`: only the requester (here the local login that ran
-`fixline run`), only once, audited without the value. The secret goes to standard output
-(or, for a VPN profile, to a new 0600 file) and nowhere else: never a log line.
+The same rules as `POST /reveals/{id}` (and `/download` for a file): only the requester
+(here the local login that ran `fixline run`), only once, audited without the value. Text
+goes to standard output; a file (a VPN profile, with its private key) to a new 0600 file
+(--output), or to standard output only when that is not a terminal. Never a log line.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from runner_api.errors import FixlineError
 if TYPE_CHECKING:  # the CLI imports lazily to start fast
     from runner_api.core import Core
 
-# The actions whose secret is a file to hand over rather than text to read out.
-PROFILE_ACTIONS = frozenset({"vpn_grant"})
-
 
 @app.command(
     "reveal",
     epilog="Example: fixline reveal 3f2c...  (the command `fixline run` printed). Exit codes: "
-    "0 shown, 1 already shown once or expired, 2 no such secret for you, or --out refused.",
+    "0 handed over, 1 already handed over once or expired, 2 no such secret for you, "
+    "--output refused, or a file that would go to a terminal.",
 )
 def reveal(
     reveal_id: Annotated[
@@ -38,61 +37,76 @@ def reveal(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="VPN profile only: write it to this new file (mode 0600) instead of standard "
-            "output. An existing file is never overwritten."
+            "--output",
+            "--out",
+            "-o",
+            help="A file secret (VPN profile) only: write it to this new file (mode 0600). "
+            "An existing file is never overwritten. Without it the file goes to standard "
+            "output, which must not be a terminal (it holds a private key).",
         ),
     ] = None,
 ) -> None:
-    """Show a run's one-time secret (temporary password, Temporary Access Pass, VPN profile)
-    once, to the person who started the run."""
+    """Hand over a run's one-time secret (temporary password, Temporary Access Pass, VPN
+    profile) once, to the person who started the run."""
     from runner_api.core import Core
 
     core = Core(load_settings())
     core.open_store()
     user = getpass.getuser()
     me = local_user_id(user)
-    reveal_id, action = _reveal_of(core, reveal_id, me)
-    if out is not None and action not in PROFILE_ACTIONS:
+    reveal_id, action, filename = _reveal_of(core, reveal_id, me)
+    if out is not None and action is not None and filename is None:
         raise fail(
-            f"--out is for a VPN profile; the secret of {action or 'this run'} is printed "
-            "(nothing was shown: run again without --out)",
+            f"--output is for a file (a VPN profile); the secret of {action} is printed "
+            "(nothing was shown: run again without --output)",
+            EXIT_INVALID,
+        )
+    if filename is not None and out is None and sys.stdout.isatty():
+        raise fail(
+            f"this secret is a file with a private key ({filename}): it is never printed to a "
+            f"terminal. Nothing was spent: run again with --output {filename}",
             EXIT_INVALID,
         )
     # The file first: should it exist, the secret is still unread rather than lost.
     handle = _new_private_file(out) if out is not None else None
     try:
-        secret = core.reveals.consume(reveal_id, f"{user}@cli", me)
+        if filename is not None:
+            secret = core.reveals.download(reveal_id, f"{user}@cli", me)[1]
+        else:
+            secret = core.reveals.consume(reveal_id, f"{user}@cli", me)
     except FixlineError as exc:
         if handle is not None and out is not None:
             handle.close()
             out.unlink()
-        raise _refusal(core, reveal_id, exc) from None
+        raise _refusal(exc) from None
     if handle is not None:
         with handle:
             handle.write(secret if secret.endswith("\n") else secret + "\n")
-        typer.echo(f"VPN profile written to {out} (mode 0600); it cannot be shown again", err=True)
+        typer.echo(
+            f"VPN profile written to {out} (mode 0600); it cannot be downloaded again", err=True
+        )
         return
-    sys.stdout.write(secret + "\n")
+    sys.stdout.write(secret if secret.endswith("\n") else secret + "\n")
     sys.stdout.flush()
-    typer.echo("shown once: it cannot be shown again", err=True)
+    typer.echo("handed over once: it cannot be handed over again", err=True)
 
 
-def _reveal_of(core: Core, given: str, me: str) -> tuple[str, str | None]:
-    """The reveal id and its run's action, when the reveal is the caller's; an id of a run
-    stands for the reveal that run made."""
+def _reveal_of(core: Core, given: str, me: str) -> tuple[str, str | None, str | None]:
+    """The reveal id, its run's action and its file name (None: text), when the reveal is
+    the caller's; an id of a run stands for the reveal that run made."""
     record = core.reveals.find(given)
     if record is None:
         try:
             run = core.store.get(given)
         except FixlineError:
-            return given, None  # consume() answers "no reveal" in the API's words
+            return given, None, None  # consume() answers "no reveal" in the API's words
         named = (run.details or {}).get("reveal_id")
         if not named:
             raise fail(f"run {given} has no one-time secret ({run.status})", EXIT_INVALID)
         given, record = str(named), core.reveals.find(str(named))
     if record is None or record.requester_id != me:
-        return given, None
-    return given, core.store.get(record.run_id).action
+        return given, None, None
+    return given, core.store.get(record.run_id).action, record.filename
 
 
 def _new_private_file(path: Path) -> TextIO:
@@ -108,18 +122,8 @@ def _new_private_file(path: Path) -> TextIO:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
-def _refusal(core: Core, reveal_id: str, exc: FixlineError) -> typer.Exit:
+def _refusal(exc: FixlineError) -> typer.Exit:
     from runner_api.reveals.service import RevealGoneError
 
-    if not isinstance(exc, RevealGoneError):
-        return fail(exc.message, EXIT_INVALID)
-    record = core.reveals.find(reveal_id)
-    if record is not None and record.revealed_at is not None:
-        when = f"{record.revealed_at:%Y-%m-%d %H:%M:%S} UTC"
-        return fail(f"already shown once, at {when}: start a new run for a new one", EXIT_FAILED)
-    expired = f" at {record.expires_at:%Y-%m-%d %H:%M:%S} UTC" if record is not None else ""
-    return fail(
-        f"expired{expired}, unread (a one-time secret lives {core.settings.reveal_ttl_s} s): "
-        "start a new run for a new one",
-        EXIT_FAILED,
-    )
+    # Gone says when it was handed over or expired, in words a person can act on.
+    return fail(exc.message, EXIT_FAILED if isinstance(exc, RevealGoneError) else EXIT_INVALID)

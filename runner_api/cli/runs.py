@@ -134,8 +134,15 @@ def _print_outcome(run: Any) -> None:
         typer.echo(f"error: {run.error}")
     if run.diff:
         typer.echo(f"diff: {run.diff}")
-    reveal_id = (run.details or {}).get("reveal_id")
-    if reveal_id:
+    details = run.details or {}
+    reveal_id = details.get("reveal_id")
+    if reveal_id and details.get("reveal_file"):
+        # A file with a private key: to a file, never to the terminal.
+        name = details["reveal_file"]
+        typer.echo(
+            f"one-time file, one download to you: fixline reveal {reveal_id} --output {name}"
+        )
+    elif reveal_id:
         # The secret itself never passes through this process's output of the run.
         typer.echo(f"one-time secret, shown once to you: fixline reveal {reveal_id}")
 

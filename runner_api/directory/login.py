@@ -117,6 +117,7 @@ class LdapLoginDirectory:
                     "badPasswordTime",
                     "msDS-ResultantPSO",
                     "objectGUID",
+                    "mail",
                 ],
                 size_limit=2,
             )
@@ -140,6 +141,7 @@ class LdapLoginDirectory:
             display_name=_first(attributes.get("displayName")) or name,
             guid=_guid(entry),
             groups=frozenset(groups),
+            mail=_first(attributes.get("mail")),
         )
 
     def groups(self, user_dn: str) -> set[str] | None:

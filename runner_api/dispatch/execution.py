@@ -15,7 +15,7 @@ from runner_api.dispatch.run_events import Later, RunEvents
 from runner_api.metrics import Metrics
 from runner_api.notify.outbox import notices_for
 from runner_api.reveals.service import RevealService
-from runner_api.runs.context import Executor, LooksAhead, Outcome, RunContext
+from runner_api.runs.context import Executor, LooksAhead, Outcome, Revealer, RunContext
 from runner_api.runs.models import Run
 from runner_api.runs.service import Job
 from runner_api.runs.signals import RunSignals
@@ -133,14 +133,14 @@ class JobRunner:
         with self._ended_lock:
             return self._ended.get(run_id)
 
-    def _revealer(self, job: Job) -> Callable[[str], str] | None:
+    def _revealer(self, job: Job) -> Revealer | None:
         reveals = self.reveals
         if reveals is None:
             return None
 
-        def reveal(secret: str) -> str:
+        def reveal(secret: str, filename: str | None = None) -> str:
             job.redactor.add(secret)  # from now on it is masked in everything stored
-            return reveals.create(job.run_id, job.requested_by, job.requester_id, secret)
+            return reveals.create(job.run_id, job.requested_by, job.requester_id, secret, filename)
 
         return reveal
 

@@ -54,7 +54,7 @@ def body_of(run: Run, affected: Affected, audience: Audience, when: datetime) ->
         greeting, lead, who = f"Hello {owner},", f"Your {what}", "you"
     paragraphs = [
         greeting,
-        _fill(f"{lead} {next_step}".strip()),
+        fill(f"{lead} {next_step}".strip()),
         "\n".join(
             [
                 f"  Action:   {label}" + (f" ({affected.granted})" if affected.granted else ""),
@@ -64,13 +64,13 @@ def body_of(run: Run, affected: Affected, audience: Audience, when: datetime) ->
                 f"  By:       {run.requested_by} (helpdesk agent)",
             ]
         ),
-        _fill(_UNASKED.format(who=who)),
+        fill(_UNASKED.format(who=who)),
         "-- \nFixline, on behalf of your IT helpdesk",
     ]
     return "\n\n".join(paragraphs) + "\n"
 
 
-def _fill(text: str, width: int = 72) -> str:
+def fill(text: str, width: int = 72) -> str:
     """Words wrapped greedily at `width`. textwrap.fill did the same on every run's end at
     ten times the cost (regular expressions for hyphens and sentence ends mails never need)."""
     lines: list[str] = []

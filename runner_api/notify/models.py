@@ -21,6 +21,8 @@ class NotificationStatus(StrEnum):
 class Audience(StrEnum):
     OWNER = "owner"
     MANAGER = "manager"
+    # The agent who asked for a held run, told of the decision.
+    REQUESTER = "requester"
 
 
 class Notification(OutboxColumns, Base):
@@ -32,7 +34,8 @@ class Notification(OutboxColumns, Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     customer: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[str] = mapped_column(String(64))
-    # The action that caused it (password_reset, account_unlock, group_add).
+    # The action that caused it (password_reset, account_unlock, group_add), or the
+    # decision on a held run (approval.approved, approval.rejected, approval.expired).
     kind: Mapped[str] = mapped_column(String(64))
     audience: Mapped[str] = mapped_column(String(16))
     # Mail addresses; empty when none is on record (then the row is failed from the start).

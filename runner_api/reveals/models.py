@@ -21,7 +21,12 @@ class Reveal(Base):
     requester_id: Mapped[str] = mapped_column(String(160))
     # AES-GCM sealed secret bound to "reveal:<id>"; NULL once read or expired.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # A file (a VPN profile) is downloaded under this name, never shown; None: text to show.
+    filename: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When its requester was told it is ready: the hand-over window starts then. None: not
+    # yet (a held run's requester may be gone); expires_at is then the longest wait.
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

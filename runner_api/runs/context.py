@@ -95,7 +95,7 @@ class RunContext:
     emit: Callable[[EventIn], None]
     # Keeps a one-time secret (e.g. a temporary password) for the requester; returns the
     # reveal_id to put in Outcome.details. The secret is never stored in clear.
-    reveal: Callable[[str], str] | None = None
+    reveal: Revealer | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event)
     started_monotonic: float = field(default_factory=time.monotonic)
     # Who approved the run, when it needed approval: guardrails that allow a high-risk
@@ -108,6 +108,13 @@ class RunContext:
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
+
+
+class Revealer(Protocol):
+    def __call__(self, secret: str, filename: str | None = None) -> str:
+        """Keep `secret` for the requester, once; `filename`: it is a file to download
+        under that name (a VPN profile), never shown. Returns the reveal_id."""
+        ...
 
 
 class Executor(Protocol):

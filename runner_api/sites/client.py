@@ -78,9 +78,9 @@ class ApiClient:
         body = EventsIn(worker=self.worker, events=events)
         self._check(self._post(f"/worker/runs/{run_id}/events", body.model_dump(mode="json")))
 
-    def reveal(self, run_id: str, secret: str) -> str:
+    def reveal(self, run_id: str, secret: str, filename: str | None = None) -> str:
         # Not through RevealIn's dump: it would mask the value it is meant to carry.
-        payload = {"worker": self.worker, "secret": secret}
+        payload = {"worker": self.worker, "secret": secret, "filename": filename}
         response = self._post(f"/worker/runs/{run_id}/reveals", payload)
         self._check(response)
         return RevealOut.model_validate(response.json()).reveal_id

@@ -139,7 +139,9 @@ class SiteRuns:
         run = self._owned(principal, run_id, body.worker)
         secret = body.secret.get_secret_value()
         self._job(run).redactor.add(secret)  # masked in whatever the worker reports next
-        reveal_id = self.reveals.create(run_id, run.requested_by, run.requester_id, secret)
+        reveal_id = self.reveals.create(
+            run_id, run.requested_by, run.requester_id, secret, body.filename
+        )
         return RevealOut(reveal_id=reveal_id)
 
     def finish(self, principal: Principal, run_id: str, body: FinishIn) -> FinishOut:

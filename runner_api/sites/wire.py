@@ -164,7 +164,9 @@ class FinishOut(BaseModel):
 
 class RevealIn(BaseModel):
     worker: str = _WORKER
-    secret: SecretStr = Field(min_length=1, max_length=4096)
+    secret: SecretStr = Field(min_length=1, max_length=16384)
+    # A file to download under this name (a VPN profile), never shown; None: text.
+    filename: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[\w.@+-]+$")
 
 
 class RevealOut(BaseModel):

@@ -149,9 +149,9 @@ class SiteWorker:
         active = _Active(Redactor(secrets))
         run_id = job.run_id
 
-        def reveal(secret: str) -> str:
+        def reveal(secret: str, filename: str | None = None) -> str:
             active.redactor.add(secret)
-            return self.client.reveal(run_id, secret)
+            return self.client.reveal(run_id, secret, filename)
 
         ctx = RunContext(
             run_id=run_id,

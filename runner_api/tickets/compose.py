@@ -24,6 +24,10 @@ REVEAL_NOTE = (
     "A temporary password is waiting in Fixline for the requester (a one-time reveal); "
     "it is not written here."
 )
+FILE_NOTE = (
+    "A VPN profile is waiting in Fixline for the requester (a one-time download); it is "
+    "not attached here."
+)
 
 
 def comment_of(
@@ -51,7 +55,9 @@ def comment_of(
         lines.append("Changed: yes" if changed else "Changed: nothing needed changing")
     if diff:
         lines.append("Change: " + json.dumps(diff, sort_keys=True, default=str)[:2000])
-    if details.get("reveal_id"):
+    if details.get("reveal_file"):
+        lines.append(FILE_NOTE)
+    elif details.get("reveal_id"):
         lines.append(REVEAL_NOTE)
     lines.append(f"Run: {run_id}")
     return redact("\n".join(lines))

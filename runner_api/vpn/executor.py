@@ -29,7 +29,7 @@ from runner_api.runs.context import Executor, FollowUp, Outcome, RunContext
 from runner_api.runs.status import RunStatus
 from runner_api.runs.steps import checkpoint, emit, run_action, versions_of
 from runner_api.vpn.actions import VPN_GRANT, VPN_REVOKE, VpnGrantParams, VpnRevokeParams
-from runner_api.vpn.profile import render
+from runner_api.vpn.profile import profile_name, render
 
 SYSTEM = "vpn"
 DEFAULT_CLIENT_DAYS = 365
@@ -88,7 +88,10 @@ class VpnExecutor:
         if ctx.reveal is None:
             raise ExecutorError("this run cannot hand out a profile (no reveal channel)")
         profile = render(vpn, ca_pem, cert, pem(cert), key_pem)
-        details["reveal_id"] = ctx.reveal(profile)
+        # A file to download, never shown: it holds the private key. Its name is no secret.
+        filename = profile_name(params.username, ctx.customer.name)
+        details["reveal_id"] = ctx.reveal(profile, filename)
+        details["reveal_file"] = filename
         affected = joined.affected and replace(joined.affected, granted=f"VPN access ({vpn.group})")
         follow_ups: tuple[FollowUp, ...] = ()
         if params.expires_at is not None:

@@ -8,6 +8,11 @@ from runner_api.customers.models import VpnConfig
 from runner_api.pki.authority import fingerprint
 
 
+def profile_name(username: str, customer: str) -> str:
+    """The file's name on the requester's machine, e.g. "ben.carter-lab.ovpn"."""
+    return f"{username}-{customer}.ovpn"
+
+
 def render(vpn: VpnConfig, ca_pem: str, cert: x509.Certificate, cert_pem: str, key_pem: str) -> str:
     """The .ovpn text; it holds the private key, so it only ever travels sealed."""
     return f"""# Fixline VPN profile for {cert.subject.rfc4514_string()}

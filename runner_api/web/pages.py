@@ -75,6 +75,8 @@ def build_router(templates: Jinja2Templates) -> APIRouter:
                 (PAGE_PREFIX + path, label) for path, _, label, perm in PAGES if caller.has(perm)
             ]
             context["customers"] = _customers(shell.customers, caller)
+            # Who may ask for runs is told, on every page, when one of theirs was decided.
+            context["tells_decisions"] = caller.has(Permission.RUN_CREATE)
         return templates.TemplateResponse(
             request, f"{page}.html", context | extra, headers=PAGE_HEADERS
         )

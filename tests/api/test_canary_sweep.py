@@ -2,9 +2,10 @@
 
 One real `fixline serve` process on the lab (Samba DCs, sshd, EWS simulator, an SMTP
 server). Canaries: a run's secret parameter (through success, failure, timeout, cancel and a
-kill -9 crash), the temporary password of a real reset, the agent's login password, the
-session cookie, an API token, a credential written through the API, and the
-lab's own directory, Exchange, SSH and login secrets. Searched for raw, base64 (plain,
+kill -9 crash), the temporary password of a real reset, the private key of a VPN profile
+(approved by a second person, downloaded once: that answer alone is not searched), the
+agent's login password, the session cookie, an API token, a credential written through the
+API, and the lab's own directory, Exchange, SSH and login secrets. Searched for raw, base64 (plain,
 URL-safe, unpadded), URL-encoded and JSON-escaped in every file under the data folder (the
 SQLite file and its WAL, the per-run folders), a text dump of the database, the service log,
 every API answer of the test and every mail the SMTP server got.
@@ -116,14 +117,15 @@ def _run_paths(sweep: Sweep) -> list[str]:
     return [ok, down, canceled, crashed, slow]
 
 
-def _agent_reset(sweep: Sweep, sink: MailSink) -> str:
-    """An agent signs in, resets a password, reads it once; the user is mailed."""
+def _agent_reset(sweep: Sweep, sink: MailSink) -> tuple[str, str]:
+    """An agent signs in, resets a password, reads it once; the user is mailed. Then a VPN
+    grant, approved by a second person, whose profile the agent downloads once."""
     server = sweep.server
     with httpx.Client(base_url=server.client.base_url, timeout=60) as agent:
         return _reset_as(sweep, sink, agent)
 
 
-def _reset_as(sweep: Sweep, sink: MailSink, agent: httpx.Client) -> str:
+def _reset_as(sweep: Sweep, sink: MailSink, agent: httpx.Client) -> tuple[str, str]:
     # The login's own answer carries the cookie by design; every other answer must not.
     login = agent.post(
         "/auth/login", json={"username": "alice.agent", "password": LAB_USER_PASSWORD}
@@ -151,9 +153,37 @@ def _reset_as(sweep: Sweep, sink: MailSink, agent: httpx.Client) -> str:
     sweep.keep(agent.post(f"/reveals/{run['details']['reveal_id']}", headers=csrf))
     sweep.keep(agent.get(f"/runs/{run['id']}"))
     sweep.keep(agent.get("/auth/me"))
+    vpn_id = _vpn_grant(sweep, agent, csrf)
     sweep.keep(agent.post("/auth/logout", headers=csrf))
     sink.wait_for(1)
     run_id: str = run["id"]
+    return run_id, vpn_id
+
+
+def _vpn_grant(sweep: Sweep, agent: httpx.Client, csrf: dict[str, str]) -> str:
+    """The agent asks for VPN access, a second person approves, the agent is told and
+    downloads the profile once: its private key is planted, the download kept out."""
+    body = {"customer": "lab", "ticket_id": "INC-vpn", "action": "vpn_grant"}
+    held = agent.post("/runs", headers=csrf, json=body | {"params": {"username": "ben.carter"}})
+    assert sweep.keep(held).status_code == 202, held.text
+    run_id: str = held.json()["id"]
+    approved = sweep.server.client.post(f"/approvals/{run_id}/approve", json={"comment": "ok"})
+    assert sweep.keep(approved).status_code == 200, approved.text
+    run = sweep.end(run_id, "succeeded")
+    sweep.keep(agent.get("/approvals/decided"))
+    reveal = f"/reveals/{run['details']['reveal_id']}"
+    sweep.keep(agent.post(f"{reveal}/told", headers=csrf))
+    assert sweep.keep(agent.post(reveal, headers=csrf)).status_code == 409
+    download = agent.post(f"{reveal}/download", headers=csrf)
+    assert download.status_code == 200
+    key = download.text.split("<key>\n", 1)[1].split("\n</key>", 1)[0]
+    lines = [line for line in key.splitlines() if not line.startswith("-----")]
+    for n, line in enumerate(lines):
+        if len(line) > 20:  # a short last line could be anywhere by chance
+            sweep.canaries[f"vpn-key-line-{n}"] = line
+    sweep.canaries["vpn-key"] = "".join(lines)
+    assert sweep.keep(agent.post(f"{reveal}/download", headers=csrf)).status_code == 410
+    sweep.keep(agent.get(reveal))
     return run_id
 
 
@@ -236,7 +266,7 @@ def test_planted_secrets_are_found_nowhere(
     sweep = Sweep(server)
     try:
         run_ids = _run_paths(sweep)
-        run_ids.append(_agent_reset(sweep, sink))
+        run_ids.extend(_agent_reset(sweep, sink))
         _tokens_and_credentials(sweep)
         _read_everything(sweep, run_ids)
     finally:

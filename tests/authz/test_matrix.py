@@ -77,6 +77,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/runs/{run_id}/events"): Rule(Permission.RUN_READ, Scope.RUN),
     ("POST", "/reveals/{reveal_id}"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
     ("GET", "/reveals/{reveal_id}"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
+    ("POST", "/reveals/{reveal_id}/told"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
+    # The matrix's secrets are text: their requester is answered 409 (not a file).
+    ("POST", "/reveals/{reveal_id}/download"): Rule(Permission.REVEAL_OPEN, Scope.REVEAL),
     ("GET", "/directory/users"): Rule(Permission.DIRECTORY_SEARCH, Scope.CUSTOMER),
     ("GET", "/mailbox/info"): Rule(Permission.MAILBOX_READ, Scope.CUSTOMER),
     ("GET", "/audit/records"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
@@ -91,6 +94,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/credentials/{customer}"): Rule(Permission.CREDENTIALS_MANAGE, Scope.CUSTOMER),
     ("GET", "/notifications"): Rule(Permission.AUDIT_READ, Scope.GLOBAL),
     ("GET", "/approvals"): Rule(Permission.APPROVAL_DECIDE, Scope.OPEN),
+    ("GET", "/approvals/decided"): Rule(Permission.RUN_CREATE, Scope.OPEN),
     ("POST", "/approvals/{run_id}/approve"): Rule(Permission.APPROVAL_DECIDE, Scope.APPROVAL),
     ("POST", "/approvals/{run_id}/reject"): Rule(Permission.APPROVAL_DECIDE, Scope.APPROVAL),
     ("POST", "/tokens"): Rule(Permission.TOKENS_MANAGE, Scope.GRANT),

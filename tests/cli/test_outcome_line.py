@@ -39,3 +39,9 @@ def test_a_run_with_a_one_time_secret_names_the_command_that_shows_it(
     _print_outcome(run)
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "one-time secret, shown once to you: fixline reveal r-1"
+    run.details["reveal_file"] = "ben.carter-lab.ovpn"
+    _print_outcome(run)
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == (
+        "one-time file, one download to you: fixline reveal r-1 --output ben.carter-lab.ovpn"
+    )

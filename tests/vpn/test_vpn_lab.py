@@ -3,10 +3,12 @@ on the lab host over real SSH, the profile through a one-time reveal, and no key
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
@@ -17,7 +19,7 @@ from runner_api.core import Core
 from runner_api.pki.keys import load_private_key, public_bytes
 from tests.api.conftest import wait_for_end
 from tests.approvals.test_api import bearer
-from tests.pki.leaks import assert_keys_nowhere
+from tests.pki.leaks import assert_keys_absent, assert_keys_nowhere
 from tests.pki.timing import print_timeline
 from tests.plugins.directory_lab import DirectoryLabHandle
 from tests.plugins.lab import LabHandle
@@ -49,8 +51,12 @@ def _crl() -> x509.CertificateRevocationList:
 
 
 def test_grant_needs_approval_then_revoke_locks_the_user_out(
-    client: TestClient, fresh_directory_lab: DirectoryLabHandle, lab: LabHandle
+    client: TestClient,
+    fresh_directory_lab: DirectoryLabHandle,
+    lab: LabHandle,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="runner_api")
     core: Core = client.app.state.core  # type: ignore[attr-defined]
     senior = bearer(client, "sara", Role.SENIOR_AGENT, ["lab"])
     assert not _in_vpn_group(fresh_directory_lab)
@@ -67,10 +73,22 @@ def test_grant_needs_approval_then_revoke_locks_the_user_out(
     assert granted["status"] == "succeeded", granted
     assert _in_vpn_group(fresh_directory_lab)
     assert (vpn.CONFIG_DIR / "ccd" / USER).is_file()
-    # The profile: once, to the requester; its certificate is the server CA's and not revoked.
+    # The profile: a file, downloaded once by the requester and never shown; its certificate
+    # is the server CA's and not revoked.
     reveal = f"/reveals/{granted['details']['reveal_id']}"
-    profile = client.post(reveal).json()["password"]
-    assert client.post(reveal).status_code == 410
+    assert granted["details"]["reveal_file"] == f"{USER}-lab.ovpn"
+    shown = client.post(reveal)
+    assert shown.status_code == 409  # asked to be shown: refused, nothing spent
+    download = client.post(f"{reveal}/download")
+    assert download.status_code == 200, download.text
+    assert download.headers["content-type"] == "application/x-openvpn-profile"
+    assert (
+        download.headers["content-disposition"] == f"attachment; filename*=UTF-8''{USER}-lab.ovpn"
+    )
+    assert download.headers["cache-control"] == "no-store"
+    profile = download.text
+    again = client.post(f"{reveal}/download")
+    assert again.status_code == 410 and "already downloaded once, at " in again.text
     server_ca = x509.load_pem_x509_certificate((vpn.CONFIG_DIR / "ca.crt").read_bytes())
     assert x509.load_pem_x509_certificate(_section(profile, "ca")) == server_ca
     cert = x509.load_pem_x509_certificate(_section(profile, "cert"))
@@ -92,3 +110,9 @@ def test_grant_needs_approval_then_revoke_locks_the_user_out(
 
     ca_key = (lab.credentials_dir / "lab" / "ca" / "private_key.pem").read_text()
     assert_keys_nowhere(core.settings.data_dir, core.db, ca_key, key_pem.decode())
+    # Nor in any answer but the one download (events, audit records, the refusals), nor in
+    # any log line of the service.
+    run = f"/runs/{held['id']}"
+    reads = [run, f"{run}/events?stream=false", "/audit/records?limit=500", reveal]
+    answers = [shown.text, again.text, *(client.get(path).text for path in reads)]
+    assert_keys_absent("\n".join([*answers, caplog.text]), ca_key, key_pem.decode())

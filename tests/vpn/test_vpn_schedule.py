@@ -59,7 +59,7 @@ def test_an_expiring_grant_is_revoked_when_due(
     # grant: a machine this slow needs a longer EXPIRES_IN_S.
     assert datetime.now(UTC) < expires_at, f"the grant took over {EXPIRES_IN_S} s"
     assert _in_vpn_group(fresh_directory_lab)
-    profile = client.post(f"/reveals/{granted['details']['reveal_id']}").json()["password"]
+    profile = client.post(f"/reveals/{granted['details']['reveal_id']}/download").text
     cert = x509.load_pem_x509_certificate(_section(profile, "cert"))
     # The client certificate ends with the access, at the latest a day after it.
     assert cert.not_valid_after_utc <= expires_at + timedelta(days=1)

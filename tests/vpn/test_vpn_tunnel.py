@@ -50,7 +50,7 @@ def _granted_profile(client: TestClient) -> str:
     assert answer.status_code == 200, answer.text
     granted = wait_for_end(client, held["id"], timeout=120)
     assert granted["status"] == "succeeded", granted
-    profile: str = client.post(f"/reveals/{granted['details']['reveal_id']}").json()["password"]
+    profile: str = client.post(f"/reveals/{granted['details']['reveal_id']}/download").text
     return profile
 
 

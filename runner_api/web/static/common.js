@@ -58,15 +58,23 @@
   };
   const statusBadge = (status) => el("span", { class: `status s-${status}` }, status.replace(/_/g, " "));
 
+  // Every call counts as use of the session: a tab left open must not keep it alive past its
+  // idle timeout, so polls pause in a hidden tab and after 5 minutes without a key or a click.
+  const ACTIVE_MS = 5 * 60 * 1000;
+  let activeAt = Date.now();
+  for (const kind of ["keydown", "pointerdown"]) document.addEventListener(kind, () => { activeAt = Date.now(); }, { passive: true });
+  // `refresh` now, every `everyMs` while the page is in use, and when the tab is shown again.
+  function poll(refresh, everyMs) {
+    refresh();
+    setInterval(() => { if (!document.hidden && Date.now() - activeAt < ACTIVE_MS) refresh(); }, everyMs);
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
+  }
+
   // The count of runs waiting for approval, on the Approvals link: the link (and so the
   // badge) is only there for callers who may approve. Polled, and again when the tab is
   // shown or the approvals page decides; a failed poll leaves the last count.
   const badge = document.getElementById("approvals-badge");
   const APPROVALS_POLL_MS = 10000;
-  // Every call counts as use of the session: a tab left open must not keep it alive past its
-  // idle timeout, so the poll pauses after 5 minutes without a key or a click.
-  const ACTIVE_MS = 5 * 60 * 1000;
-  let activeAt = Date.now();
   async function refreshApprovals() {
     if (!badge) return;
     try {
@@ -75,14 +83,9 @@
       badge.hidden = count === 0;
     } catch { /* the next poll tries again; the page's own errors say why */ }
   }
-  if (badge) {
-    refreshApprovals();
-    for (const kind of ["keydown", "pointerdown"]) document.addEventListener(kind, () => { activeAt = Date.now(); }, { passive: true });
-    setInterval(() => { if (!document.hidden && Date.now() - activeAt < ACTIVE_MS) refreshApprovals(); }, APPROVALS_POLL_MS);
-    document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshApprovals(); });
-  }
+  if (badge) poll(refreshApprovals, APPROVALS_POLL_MS);
 
-  window.Fixline = { api, call, el, when, query, statusBadge, refreshApprovals, ApiError, user: meta("fixline-user") };
+  window.Fixline = { api, call, el, when, query, statusBadge, refreshApprovals, poll, ApiError, user: meta("fixline-user") };
 
   document.getElementById("logout")?.addEventListener("click", async () => {
     try { await api("POST", "/auth/logout"); } finally { location.assign("/ui/login"); }

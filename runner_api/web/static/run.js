@@ -20,6 +20,7 @@
   let current = null;
   let cancelling = false;
   let revealSpent = false;
+  let revealAsked = false;
   let lastSeq = 0;
 
   const mark = (kind) => (kind === "task_start" ? null : MARKS[kind] || "ok");
@@ -82,11 +83,17 @@
     $("status").className = `status s-${cancelling ? "cancelling" : run.status}`;
     $("preview").hidden = !run.check_mode;
     $("progress").hidden = !active;
+    const approval = run.details?.approval;
     const facts = [["Ticket", run.ticket_id], ["Customer", run.customer], ["Fix", run.action],
       ["Target", run.target], ["Requested by", run.requested_by], ["Check mode", run.check_mode ? "yes" : "no"],
       ["Created", when(run.created_at)], ["Finished", when(run.finished_at)]];
+    // A held run: who decided, when, and what they said (the requester reads it here, live).
+    if (approval?.decided_by) {
+      const said = approval.comment ? `: ${approval.comment}` : "";
+      facts.push([`${approval.status === "approved" ? "Approved" : "Rejected"} by`,
+        `${approval.decided_by}, ${when(approval.decided_at)}${said}`]);
+    }
     $("facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value || "–")]));
-    const approval = run.details?.approval;
     $("reason").textContent = run.status === "awaiting_approval" && approval
       ? `Waiting for a second person to approve: ${approval.reasons.map((r) => r.message).join("; ")}`
       : ENDED_BADLY.includes(run.status)
@@ -95,7 +102,7 @@
     $("cancel").hidden = !active || cancelling;
     $("rerun").hidden = active;
     const revealable = run.details?.reveal_id && run.requester_id === window.Fixline.user;
-    if (revealable && $("reveal-box").hidden) { $("reveal-box").hidden = false; checkReveal(); }
+    if (revealable && !revealAsked) { revealAsked = true; checkReveal(); }
     $("reveal").hidden = revealSpent;
     settle(run);
   }
@@ -152,16 +159,20 @@
     $("reveal").hidden = true;
   }
 
-  // A page opened again after the secret was shown (or expired) offers no Show button:
-  // the API says so without spending anything.
+  // Telling the requester it is ready starts its hand-over window. A file goes to its own
+  // box (downloaded, never shown); a page opened again after the secret was shown (or
+  // expired) offers no Show button: the API says so without spending anything.
   async function checkReveal() {
     try {
-      const { state } = await api("GET", `/reveals/${encodeURIComponent(current.details.reveal_id)}`);
+      const told = await window.Handover.tell(current.details.reveal_id);
+      if (told.filename) { window.Handover.offerFile(current.details.reveal_id, told); return; }
+      $("reveal-box").hidden = false;
+      const { state } = told;
       if (state === "ready") return;
       spend();
       $("reveal-msg").textContent = state === "shown"
         ? "Already shown once: it cannot be shown again." : "Expired unshown: it cannot be shown any more.";
-    } catch (error) { $("reveal-msg").textContent = error.message; }
+    } catch (error) { $("reveal-box").hidden = false; $("reveal-msg").textContent = error.message; }
   }
 
   $("copy").addEventListener("click", async () => {
