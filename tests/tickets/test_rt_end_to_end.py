@@ -14,8 +14,9 @@ import httpx
 
 from lab.rt import FIELD, QUEUE, RequestTracker
 from tests.plugins.lab import LabHandle
+from tests.plugins.rt import rest_client, writing_back_to
 from tests.plugins.server import Server
-from tests.plugins.webhooks import SECRET, webhook_env
+from tests.plugins.webhooks import SECRET
 from tests.webhooks.hooks import started_run
 
 SOURCES = """\
@@ -39,19 +40,10 @@ sources:
 def test_rt_ticket_gets_the_runs_comment(
     tmp_path: Path, lab: LabHandle, request_tracker: RequestTracker
 ) -> None:
-    rt = httpx.Client(
-        base_url=f"{request_tracker.url}/REST/2.0",
-        headers={"Authorization": f"token {request_tracker.token}"},
-        timeout=30,
-    )
+    rt = rest_client(request_tracker)
     sources = tmp_path / "webhooks.yml"
     sources.write_text(SOURCES)
-    env = webhook_env(
-        sources,
-        FIXLINE_RT_URL=request_tracker.url,
-        FIXLINE_RT_TOKEN=request_tracker.token,
-        FIXLINE_HEARTBEAT_S="0.5",
-    )
+    env = writing_back_to(request_tracker, sources)
     server = Server(tmp_path / "data", lab, tmp_path / "service.log", extra_env=env)
     server.start()
     request_tracker.send_webhooks_to(f"{server.client.base_url}/webhooks/rt", SECRET)
