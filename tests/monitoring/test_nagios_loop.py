@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from lab import lab_service
+from lab.demo_wiring import DEMO_SOURCES
 from lab.nagios import HOST, SERVICE, LabNagios
 from lab.process import LabError
 from lab.rt import RequestTracker
@@ -29,21 +30,15 @@ from tests.plugins.server import FIXLINE, Server, free_port
 from tests.plugins.webhooks import SECRET, rows
 from tests.tickets.test_rt_end_to_end import field_value
 
-SOURCES = """\
-version: 1
-sources:
-  nagios:
-    customers: [lab]
-    ticket_system: rt
-    status_on_success: resolved
-    custom_fields: {"Fixline Run": "$status $run_id"}
-    services:
-      - {host: lab-host, service: HTTP, customer: lab, action: service_restart,
-         params: {host: lab-host, unit: fixline-lab-web}}
-      # Its remediation cannot work: nothing answers SSH on lab-offline.
+# The demo's sources (its nagios source maps lab-host/HTTP; services: comes last), and a
+# service whose remediation cannot work: nothing answers SSH on lab-offline.
+SOURCES = (
+    DEMO_SOURCES
+    + """\
       - {host: lab-offline, service: HTTP, customer: lab, action: service_restart,
          params: {host: lab-offline, unit: fixline-lab-web}}
 """
+)
 # Two more hosts whose HTTP nobody serves; their checks wait until a test enables them.
 DEAD_PORT = 1
 EXTRA_OBJECTS = """
