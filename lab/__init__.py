@@ -14,13 +14,14 @@ from pathlib import Path
 
 from lab import lab_service, tls_service, vpn
 from lab.apt_repo import PACKAGE, VERSION, LabAptRepo
+from lab.demo_wiring import DemoWiring
 from lab.directory import DirectoryLab
 from lab.process import LabError
 from lab.sshd import LoopbackSshd
 from lab.vpn import VpnLab
 from runner_api.secrets.credentials import FileCredentialSource, SshCredential
 
-__all__ = ["CUSTOMER", "HOST", "Lab", "LabError"]
+__all__ = ["CUSTOMER", "HOST", "DemoWiring", "Lab", "LabError"]
 
 # The lab's customer and host, as named in inventories/lab/.
 CUSTOMER = "lab"

@@ -35,6 +35,7 @@ from runner_api.errors import FixlineError
 from runner_api.executors import ExecutorBuilder, build_executors
 from runner_api.mailbox import MailboxService
 from runner_api.metrics import Metrics
+from runner_api.monitoring.feedback import NagiosFeedback
 from runner_api.monitoring.service import Monitoring
 from runner_api.notify.relay import Relay
 from runner_api.notify.transport import SmtpTransport
@@ -184,6 +185,11 @@ class Core:
             notices_waiting=self.relay.waiting_reason,
             end_rows=WriteBack(self.sources).rows_for,
             end_rows_committed=self.ticket_relay.kick,
+            ended=(
+                NagiosFeedback(self.db, settings.nagios_command_file).run_ended
+                if settings.nagios_command_file is not None
+                else None
+            ),
         )
         self.pool = LocalPool(self.store, self.runner, settings.workers)
         self.health = ServiceHealth(self.db, self.pool, self.metrics, settings.workers)
@@ -238,7 +244,9 @@ class Core:
         )
         self.scheduler = Scheduler(self.db, self.runs)
         self.deliveries = Deliveries(self.db, self.secret_key.box())
-        self.monitoring = Monitoring(self.db, self.runs, self.ticket_systems.open_ticket)
+        self.monitoring = Monitoring(
+            self.db, self.runs, self.ticket_systems.open_ticket, settings.monitoring_flap_window_s
+        )
         # Accepted deliveries are answered at once; this thread starts their runs.
         self.webhook_starter = WebhookStarter(
             self.db, self.secret_key.box(), self.runs, settings.webhook_sweep_s

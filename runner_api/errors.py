@@ -77,6 +77,7 @@ FixlineError
 │   │   ├── MailboxConflictError       (mailbox/errors.py)
 │   │   ├── MailboxOperationError      (mailbox/errors.py)
 │   │   └── MailboxUnreachableError    (mailbox/errors.py)
+│   ├── MonitoringCommandError         (monitoring/commands.py)
 │   └── TlsCheckError                  (pki/errors.py)
 ├── AuthenticationError                (auth/errors.py)          no valid credentials (401)
 │   ├── LoginRejectedError             (auth/login_directory.py)

@@ -265,6 +265,23 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Where `fixline nagios-event` sends its signed event (this service).",
     )
+    monitoring_spool_dir: Path | None = Field(
+        None,
+        description="Where `fixline nagios-event` keeps events Fixline could not take, until "
+        "a later event or `fixline nagios-spool` delivers them; default data_dir/monitoring-spool.",
+    )
+    monitoring_flap_window_s: int = Field(
+        900,
+        ge=0,
+        le=86400,
+        description="A service CRITICAL again this soon after its remediated incident closed "
+        "gets a ticket but no second remediation (0: always remediate).",
+    )
+    nagios_command_file: Path | None = Field(
+        None,
+        description="Nagios's external command file: after a remediation Fixline adds a "
+        "comment to the service there (unset: off).",
+    )
     webhook_sweep_s: float = Field(
         10.0,
         gt=0,
@@ -423,6 +440,10 @@ class Settings(BaseSettings):
     @property
     def resolved_webhook_sources_file(self) -> Path:
         return (self.webhook_sources_file or self.project_dir / "webhooks.yml").resolve()
+
+    @property
+    def resolved_monitoring_spool_dir(self) -> Path:
+        return (self.monitoring_spool_dir or self.data_dir / "monitoring-spool").resolve()
 
     @property
     def resolved_inventories_dir(self) -> Path:

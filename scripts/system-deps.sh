@@ -13,10 +13,13 @@ set -euo pipefail
 # openvpn: the lab customer's VPN server (vpn_grant, vpn_revoke; see lab/vpn.py).
 # request-tracker5 + rt5-db-sqlite + rt5-standalone: the lab's ticket system (Request Tracker 5
 # on SQLite with its own web server; the lab runs it from a folder of its own, see lab/rt.py).
+# nagios4-core + monitoring-plugins-basic: the lab's monitoring (Nagios 4 with check_http, run
+# from a folder of its own, see lab/nagios.py; the package's own /etc/nagios4 stays unused).
 # chromium: the browser the web page's tests drive through Playwright (tests/web; no browser
 # download: Playwright launches this one).
 PACKAGES=(openssh-server openssh-client dpkg-dev init-system-helpers sysvinit-utils python3 python3-apt openvpn
-  samba-ad-dc samba-ad-provision iproute2 request-tracker5 rt5-db-sqlite rt5-standalone chromium)
+  samba-ad-dc samba-ad-provision iproute2 request-tracker5 rt5-db-sqlite rt5-standalone chromium
+  nagios4-core monitoring-plugins-basic)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

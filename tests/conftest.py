@@ -10,8 +10,8 @@ pytest_plugins = [
     "tests.plugins.server",
     "tests.plugins.sites",
     "tests.plugins.mail",
-    "tests.plugins.rt",
     "tests.plugins.webhooks",
+    "tests.plugins.rt",
     "tests.plugins.fakes",
     "tests.plugins.graph_lab",
 ]

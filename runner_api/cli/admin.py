@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,9 +99,14 @@ def lab_down() -> None:
 
     settings = load_settings()
     reach_lab(settings)
-    from lab import Lab
+    from lab import DemoWiring, Lab
     from lab.rt import RequestTracker
 
     Lab(settings.resolved_lab_dir, FileCredentialSource(settings.resolved_credentials_dir)).down()
-    RequestTracker(settings.resolved_lab_dir / "rt").stop()  # started by `fixline demo`
+    # Started by `fixline demo`.
+    rt = RequestTracker(settings.resolved_lab_dir / "rt")
+    DemoWiring(settings.resolved_lab_dir / "wiring", Path(sys.executable).parent / "fixline").down(
+        rt
+    )
+    rt.stop()
     typer.echo("lab stopped")

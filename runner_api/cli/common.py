@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -32,10 +33,15 @@ EXIT_CODES_HELP = (
 )
 
 
-def load_settings() -> Settings:
+def load_settings(env_file: Path | None = None) -> Settings:
+    """Settings from FIXLINE_* variables (and env_file's lines, which those override)."""
     from runner_api.settings import Settings
 
-    return Settings()
+    if env_file is None:
+        return Settings()
+    if not env_file.is_file():
+        raise fail(f"{env_file}: no such settings file", EXIT_INVALID)
+    return Settings(_env_file=env_file)
 
 
 def setup_logging() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,7 +42,7 @@ def demo() -> None:
     setup_logging()
     settings = load_settings()
     reach_lab(settings)
-    from lab import Lab
+    from lab import DemoWiring, Lab
     from lab.ews.lab import MailboxLab
     from lab.graph.lab import EntraLab
     from lab.rt import RequestTracker
@@ -62,6 +63,17 @@ def demo() -> None:
     request_tracker.start()
     if settings.rt_url is None:
         settings = settings.model_copy(update=request_tracker.settings())
+    base = f"http://{settings.host}:{settings.port}"
+    wiring = None
+    if (
+        settings.webhook_sources_file is None
+        and not settings.resolved_webhook_sources_file.exists()
+    ):
+        # No sources of your own: RT's scrip and a Nagios send their webhooks to this demo.
+        wiring = DemoWiring(
+            settings.resolved_lab_dir / "wiring", Path(sys.executable).parent / "fixline"
+        )
+        settings = settings.model_copy(update=wiring.up(base, request_tracker))
     token_file = settings.data_dir / "api-token"
     if settings.bootstrap_token is None:
         settings = settings.model_copy(update={"bootstrap_token": _demo_token(token_file)})
@@ -70,7 +82,6 @@ def demo() -> None:
         # HTTP on loopback, where a Secure cookie would never come back.
         login = lab.directory.login_settings() | {"session_cookie_secure": False}
         settings = settings.model_copy(update=login)
-    base = f"http://{settings.host}:{settings.port}"
     typer.echo(
         "\n".join(
             [
@@ -87,6 +98,7 @@ def demo() -> None:
                 *mailbox_lab.describe(),
                 *entra_lab.describe(),
                 request_tracker.describe(),
+                *(wiring.describe() if wiring is not None else []),
                 "",
                 "Stop with Ctrl-C (the lab keeps running; `fixline lab down` stops it).",
                 "",

@@ -62,8 +62,11 @@ class JobRunner:
         notices_waiting: str | None = None,
         end_rows: Callable[[Job, RunStatus, Outcome], list[Base]] | None = None,
         end_rows_committed: Callable[[], None] | None = None,
+        ended: Callable[[Job, RunStatus], None] | None = None,
     ) -> None:
         self.store = store
+        # Told of each end this process recorded, after its commit (monitoring feedback).
+        self.ended = ended
         # More rows of a run's end (the ticket write-back outbox), and who to wake after.
         self.end_rows = end_rows
         self.end_rows_committed = end_rows_committed
@@ -200,4 +203,6 @@ class JobRunner:
             self.later.call(_RELAYS_AFTER_S, self.notices_committed)
         if extra and self.end_rows_committed is not None:
             self.later.call(_RELAYS_AFTER_S, self.end_rows_committed)
+        if self.ended is not None:
+            self.ended(job, status)
         return status

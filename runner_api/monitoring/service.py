@@ -1,10 +1,12 @@
 """One open incident per (host, service): the first HARD CRITICAL opens a ticket and starts
-the remediation; later ones reuse both; a recovery (OK) closes the incident."""
+the remediation; later ones reuse both; a recovery (OK) closes the incident. A HARD
+CRITICAL soon after a remediated incident closed opens a ticket and runs nothing (flapping)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -40,10 +42,13 @@ class NagiosEvent(BaseModel):
 class Monitoring:
     """Turns Nagios events into at most one run per incident."""
 
-    def __init__(self, db: Database, runs: RunService, open_ticket: TicketOpener) -> None:
+    def __init__(
+        self, db: Database, runs: RunService, open_ticket: TicketOpener, flap_window_s: int
+    ) -> None:
         self.db = db
         self.runs = runs
         self.open_ticket = open_ticket
+        self.flap_window_s = flap_window_s
 
     def handle_delivery(self, delivery: Delivery) -> dict[str, Any]:
         """Handle a signed monitoring delivery now (it may open a ticket and start a run)."""
@@ -56,7 +61,7 @@ class Monitoring:
         return self.handle(delivery.source_name, delivery.source, event)
 
     def handle(self, source_name: str, source: Source, event: NagiosEvent) -> dict[str, Any]:
-        """The answer to one event: ignored, closed, started or reused."""
+        """The answer to one event: ignored, closed, started, reused or held."""
         key = f"{event.host}/{event.service}"
         if event.state == "OK":
             return {"outcome": "closed" if self._close(key) else "ignored", "incident": key}
@@ -82,7 +87,59 @@ class Monitoring:
                 session.add(incident)
         except IntegrityError:
             return self._reused(key)
+        remediated = self._recently_remediated(incident)
+        if remediated is not None:
+            return self._hold(source_name, source, mapped, incident, remediated)
         return self._start(source_name, source, mapped, incident, event)
+
+    def _recently_remediated(self, incident: Incident) -> Incident | None:
+        """The last incident of this service that ran a remediation and closed within the
+        flap window: the remediation did not hold, so running it again would only loop."""
+        if not self.flap_window_s:
+            return None
+        since = incident.opened_at - timedelta(seconds=self.flap_window_s)
+        with self.db.session() as session:
+            return session.scalars(
+                select(Incident)
+                .where(
+                    Incident.host == incident.host,
+                    Incident.service == incident.service,
+                    Incident.run_id.is_not(None),
+                    Incident.closed_at >= since,
+                )
+                .order_by(Incident.closed_at.desc())
+                .limit(1)
+            ).first()
+
+    def _hold(
+        self,
+        source_name: str,
+        source: Source,
+        mapped: MonitoredService,
+        incident: Incident,
+        remediated: Incident,
+    ) -> dict[str, Any]:
+        """A ticket for a person, and no run: the service flaps."""
+        assert remediated.closed_at is not None
+        ago = int((incident.opened_at - remediated.closed_at).total_seconds())
+        subject = f"{incident.service} on {incident.host} is CRITICAL again (flapping)"
+        text = (
+            f"Monitoring reported a HARD CRITICAL {ago} s after the incident that ran "
+            f"{mapped.action} (run {remediated.run_id}, ticket {remediated.ticket_id}) "
+            f"recovered. Fixline does not run it again within {self.flap_window_s} s of a "
+            "recovery (FIXLINE_MONITORING_FLAP_WINDOW_S): a person should look."
+        )
+        ticket_id = self.open_ticket(source_name, source, subject, text) or incident.ticket_id
+        with self.db.session() as session:
+            session.execute(
+                update(Incident).where(Incident.id == incident.id).values(ticket_id=ticket_id)
+            )
+        return {
+            "outcome": "held",
+            "incident": incident.open_key,
+            "ticket_id": ticket_id,
+            "reason": f"flapping: remediated {ago} s before",
+        }
 
     def _start(
         self,

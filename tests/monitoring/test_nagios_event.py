@@ -13,16 +13,34 @@ from tests.plugins.webhooks import SECRET, rows
 def nagios(
     server: Server, state: str, state_type: str, service: str = "LDAP", attempt: int = 3
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "FIXLINE_MONITORING_URL": str(server.client.base_url),
-        "FIXLINE_WEBHOOK_SECRETS": json.dumps({"nagios": [SECRET]}),
-    }
     args = ["--host", "lab-host", "--service", service, "--state", state]
     args += ["--state-type", state_type, "--attempt", str(attempt)]
     return subprocess.run(
-        [FIXLINE, "nagios-event", *args], env=env, capture_output=True, text=True, timeout=60
+        [FIXLINE, "nagios-event", *args],
+        env=handler_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+
+
+def spool_check(server: Server) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FIXLINE, "nagios-spool"],
+        env=handler_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def handler_env(server: Server) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FIXLINE_MONITORING_URL": str(server.client.base_url),
+        "FIXLINE_WEBHOOK_SECRETS": json.dumps({"nagios": [SECRET]}),
+        "FIXLINE_MONITORING_SPOOL_DIR": str(server.data_dir / "spool"),
+    }
 
 
 def test_one_run_per_incident(hook_server: Server) -> None:
@@ -38,10 +56,32 @@ def test_one_run_per_incident(hook_server: Server) -> None:
     assert rows(hook_server, "SELECT COUNT(*), MIN(channel) FROM runs") == [(1, "monitoring")]
     recovered = nagios(hook_server, "OK", "HARD")
     assert "outcome=closed" in recovered.stdout, recovered.stderr
-    next_incident = nagios(hook_server, "CRITICAL", "HARD")
-    assert "outcome=started" in next_incident.stdout
-    assert _field(next_incident.stdout, "ticket_id") != ticket
-    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(2,)]
+    # CRITICAL again soon after a remediated incident closed: a new ticket, no second run.
+    flapping = nagios(hook_server, "CRITICAL", "HARD")
+    assert "outcome=held" in flapping.stdout, flapping.stderr
+    assert _field(flapping.stdout, "ticket_id") != ticket
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
+    assert "outcome=reused" in nagios(hook_server, "CRITICAL", "HARD", attempt=5).stdout
+    assert "outcome=closed" in nagios(hook_server, "OK", "HARD").stdout
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(1,)]
+
+
+def test_unreachable_fixline_keeps_the_event_until_it_answers(hook_server: Server) -> None:
+    """The event met no Fixline: spooled, then delivered by `fixline nagios-spool`; an
+    older event of the same service is dropped unsent (only the newest state matters)."""
+    hook_server.stop()
+    down = nagios(hook_server, "CRITICAL", "HARD")
+    assert down.returncode == 1 and "waits in" in down.stderr, down.stderr
+    again = nagios(hook_server, "CRITICAL", "HARD", attempt=4)
+    assert again.returncode == 1
+    check = spool_check(hook_server)
+    assert check.returncode == 1 and "FIXLINE WARNING - 1 event(s) wait" in check.stdout
+    hook_server.start()
+    check = spool_check(hook_server)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "FIXLINE OK - no event waits (1 delivered now)" in check.stdout
+    assert rows(hook_server, "SELECT COUNT(*), MIN(channel) FROM runs") == [(1, "monitoring")]
+    assert list((hook_server.data_dir / "spool").iterdir()) == []
 
 
 def test_an_unmapped_service_starts_nothing_and_exits_1(hook_server: Server) -> None:

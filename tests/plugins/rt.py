@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from lab.process import LabError
 from lab.rt import RequestTracker
 from tests.plugins.server import free_port
+from tests.plugins.webhooks import webhook_env
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +28,23 @@ def request_tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reques
         )
     yield rt
     rt.stop()
+
+
+def rest_client(rt: RequestTracker) -> httpx.Client:
+    """RT's REST 2 API as its root user (through the token made at init)."""
+    return httpx.Client(
+        base_url=f"{rt.url}/REST/2.0",
+        headers={"Authorization": f"token {rt.token}"},
+        timeout=30,
+    )
+
+
+def writing_back_to(rt: RequestTracker, sources: Path, **extra: str) -> dict[str, str]:
+    """Settings of a server with these webhook sources, writing outcomes back to rt."""
+    return webhook_env(
+        sources,
+        FIXLINE_RT_URL=rt.url,
+        FIXLINE_RT_TOKEN=rt.token,
+        FIXLINE_HEARTBEAT_S="0.5",
+        **extra,
+    )

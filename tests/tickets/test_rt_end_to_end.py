@@ -1,61 +1,46 @@
-"""End to end against a real Request Tracker 5: an RT ticket, the signed webhook RT's own
-"On Create" scrip sends, a real service_restart on the lab host, and the outcome as a
-comment on that ticket (the ticket resolved, its custom field set), seen through RT's own
-REST 2 API."""
+"""End to end against a real Request Tracker 5, wired as the demo wires it: an RT ticket,
+the signed webhook RT's own "On Create" scrip sends, a real service_restart on the lab host,
+and the outcome as a comment on that ticket (the ticket resolved, its custom field set),
+seen through RT's own REST 2 API."""
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
+from lab import DemoWiring
+from lab.nagios import HOST, SERVICE
 from lab.rt import FIELD, QUEUE, RequestTracker
 from tests.plugins.lab import LabHandle
-from tests.plugins.server import Server
-from tests.plugins.webhooks import SECRET, webhook_env
+from tests.plugins.rt import rest_client, writing_back_to
+from tests.plugins.server import FIXLINE, Server
 from tests.webhooks.hooks import started_run
-
-SOURCES = """\
-version: 1
-sources:
-  rt:
-    customers: [lab]
-    ticket_system: rt
-    status_on_success: resolved
-    custom_fields: {"Fixline Run": "$status $run_id"}
-    rules:
-      - name: restart-lab-web
-        match: {queue: General, event: ticket.created}
-        contains: {subject: fixline-lab-web}
-        customer: lab
-        action: service_restart
-        params: {host: lab-host, unit: fixline-lab-web}
-"""
 
 
 def test_rt_ticket_gets_the_runs_comment(
     tmp_path: Path, lab: LabHandle, request_tracker: RequestTracker
 ) -> None:
-    rt = httpx.Client(
-        base_url=f"{request_tracker.url}/REST/2.0",
-        headers={"Authorization": f"token {request_tracker.token}"},
-        timeout=30,
-    )
-    sources = tmp_path / "webhooks.yml"
-    sources.write_text(SOURCES)
-    env = webhook_env(
-        sources,
-        FIXLINE_RT_URL=request_tracker.url,
-        FIXLINE_RT_TOKEN=request_tracker.token,
-        FIXLINE_HEARTBEAT_S="0.5",
-    )
-    server = Server(tmp_path / "data", lab, tmp_path / "service.log", extra_env=env)
-    server.start()
-    request_tracker.send_webhooks_to(f"{server.client.base_url}/webhooks/rt", SECRET)
+    """Wired as `fixline demo` wires it (lab/demo_wiring.py): what the README's newcomer
+    does, a ticket in RT, runs the fix and gets its outcome."""
+    rt = rest_client(request_tracker)
+    wiring = DemoWiring(tmp_path / "wiring", Path(FIXLINE))
+    server = Server(tmp_path / "data", lab, tmp_path / "service.log")
     try:
+        wired = wiring.up(str(server.client.base_url), request_tracker)
+        secrets = {name: [s.get_secret_value()] for name, s in _secrets(wired).items()}
+        server.extra_env = writing_back_to(
+            request_tracker,
+            Path(str(wired["webhook_sources_file"])),
+            FIXLINE_WEBHOOK_SECRETS=json.dumps(secrets),
+            FIXLINE_NAGIOS_COMMAND_FILE=str(wired["nagios_command_file"]),
+        )
+        server.start()
         # RT's scrip sends the signed webhook while it creates the ticket.
         created = rt.post(
             "/ticket",
@@ -78,8 +63,15 @@ def test_rt_ticket_gets_the_runs_comment(
         assert run["ticket_id"] == str(ticket_id)
         comment = wait_for_comment(rt, ticket_id)
         ticket = wait_for_field(rt, ticket_id)
+        # The demo's Nagios checks the restarted service (the loop itself: test_nagios_loop).
+        nagios = wiring.nagios
+        deadline = time.monotonic() + 30
+        while nagios.service_status(HOST, SERVICE).get("has_been_checked") != "1":
+            assert time.monotonic() < deadline, "the demo's Nagios never checked lab-host"
+            time.sleep(0.1)
+        assert nagios.service_status(HOST, SERVICE)["current_state"] == "0"
     finally:
-        request_tracker.send_webhooks_to(None)
+        wiring.down(request_tracker)
         server.stop()
         server.client.close()
         rt.close()
@@ -87,6 +79,12 @@ def test_rt_ticket_gets_the_runs_comment(
     assert f"Run: {run['id']}" in comment
     assert ticket["Status"] == "resolved"
     assert field_value(ticket) == f"succeeded {run['id']}"
+
+
+def _secrets(wired: dict[str, object]) -> dict[str, SecretStr]:
+    found = wired["webhook_secrets"]
+    assert isinstance(found, dict)
+    return {name: secrets[0] for name, secrets in found.items()}
 
 
 def delivery_of(server: Server, ticket_id: int, timeout: float = 30) -> dict[str, Any]:
