@@ -191,3 +191,18 @@ def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
     page.wait_for_url("**/ui/runs/*")
     expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
     unlock.report()
+
+    # The same caller also forgot the password: a second fix on the same ticket.
+    again = Counted("reset (noah.fischer, another fix on the unlock's ticket)")
+    again.click(page.get_by_role("link", name="New fix"))
+    again.type(page.get_by_label("Ticket id"), "INC-PATH-2", focused=True)
+    again.type(page.get_by_label("Find the user"), "noah")
+    again.click(page.locator('#user-results button[data-username="noah.fischer"]'))
+    again.click(page.locator('#actions button[data-action="password_reset"]'))
+    again.select(page.get_by_label("Method *"), "callback")
+    again.type(page.get_by_label("Note"), "called back")
+    again.click(page.get_by_role("button", name="Run now"))
+    again.click(page.get_by_role("button", name="Confirm and run"))
+    page.wait_for_url("**/ui/runs/*")
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    again.report()
