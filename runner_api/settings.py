@@ -254,6 +254,13 @@ class Settings(BaseSettings):
         None, description="Request Tracker base URL (REST 2 lives under /REST/2.0)."
     )
     rt_token: SecretStr | None = Field(None, description="RT auth token for write-back.")
+    ticket_link_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]*\{ticket_id\}[^\s]*$",
+        description="Where the page links a run's ticket: a URL with {ticket_id} "
+        "(https://tickets.example/browse/{ticket_id}). Unset: RT's ticket page when "
+        "FIXLINE_RT_URL is set (numeric ticket ids only); else no link.",
+    )
     ticket_timeout_s: float = Field(10.0, gt=0, le=120, description="Per write-back call.")
     ticket_max_attempts: int = Field(
         12, ge=1, le=100, description="Then a ticket update is failed (shown to admins)."

@@ -87,7 +87,11 @@ async def create_run(
 def list_runs(
     runs: RunsDep,
     caller: Reader,
-    ticket_id: str | None = None,
+    ticket_id: Annotated[str | None, Query(description="This ticket only.")] = None,
+    ticket_prefix: Annotated[
+        str | None,
+        Query(max_length=64, description="Tickets whose id starts with this (case as stored)."),
+    ] = None,
     customer: str | None = None,
     action: str | None = None,
     status: RunStatus | None = None,
@@ -98,7 +102,15 @@ def list_runs(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> RunPage:
     """Runs, newest first, filtered and paginated."""
-    filters = RunFilter(ticket_id, customer, action, status, since, within=caller.customers)
+    filters = RunFilter(
+        ticket_id,
+        customer,
+        action,
+        status,
+        since,
+        within=caller.customers,
+        ticket_prefix=ticket_prefix,
+    )
     page, next_cursor = runs.list_runs(filters, limit, cursor)
     return RunPage(items=[RunRead.model_validate(r) for r in page], next_cursor=next_cursor)
 

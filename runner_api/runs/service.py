@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from runner_api.catalog.choices import HOST_PARAM, choices
 from runner_api.catalog.models import ActionKind, ActionSpec
 from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
@@ -337,13 +338,15 @@ class RunService:
         secret_fields = spec.secret_fields()
         redactor = Redactor(params[name] for name in secret_fields if params.get(name))
         target = str(params[spec.target_param])
-        if spec.kind is ActionKind.PLAYBOOK and target not in customer.hosts:
+        hosts = choices(spec, customer).get(HOST_PARAM)
+        host = str(params.get(HOST_PARAM))
+        if hosts is not None and host not in hosts.values:
             # Redacted: a secret typed into the host field must not come back in the error.
             raise InvalidParamsError(
                 redactor.text(
-                    f"host {target!r} is not in the inventory of customer {customer.name!r}"
+                    f"host {host!r} is not in the inventory of customer {customer.name!r}"
                 ),
-                [{"loc": ["params", spec.target_param], "msg": "unknown host", "type": "host"}],
+                [{"loc": ["params", HOST_PARAM], "msg": "unknown host", "type": "host"}],
             )
         # Stored as JSON (datetimes as ISO text), secret values masked.
         as_json = model.model_dump(mode="json")
@@ -382,12 +385,12 @@ class RunService:
         )
 
     def _check_policy(self, spec: ActionSpec, customer: Customer, params: dict[str, Any]) -> None:
-        for param, allowlist in spec.allowlisted.items():
-            value = str(params[param])
-            if value not in customer.allowlist(allowlist):
+        for param, choice in choices(spec, customer).items():
+            value = str(params.get(param))
+            if choice.allowlist is not None and value not in choice.values:
                 raise NotAllowlistedError(
-                    f"{param} {value!r} is not on the {allowlist!r} allow-list of customer "
-                    f"{customer.name!r}; nothing was changed",
+                    f"{param} {value!r} is not on the {choice.allowlist!r} allow-list of "
+                    f"customer {customer.name!r}; nothing was changed",
                     param=param,
                 )
         if spec.playbook is not None:

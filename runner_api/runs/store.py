@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
@@ -33,6 +33,8 @@ class RunFilter:
     # The caller's customer scope: None means every customer.
     within: frozenset[str] | None = None
     requested_by: str | None = None
+    # Ticket ids that start with this, case as stored (INC-10 finds INC-10 and INC-104).
+    ticket_prefix: str | None = None
 
 
 def _lock(target: str, run_id: str) -> dict[str, Any]:
@@ -163,6 +165,10 @@ class RunStore:
         query = select(Run)
         if filters.ticket_id is not None:
             query = query.where(Run.ticket_id == filters.ticket_id)
+        if filters.ticket_prefix:
+            # substr, not LIKE: no wildcard to escape, and case-sensitive on every database.
+            size = len(filters.ticket_prefix)
+            query = query.where(func.substr(Run.ticket_id, 1, size) == filters.ticket_prefix)
         if filters.customer is not None:
             query = query.where(Run.customer == filters.customer)
         if filters.action is not None:

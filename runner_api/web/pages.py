@@ -17,9 +17,13 @@ from runner_api.auth.principal import AuthMethod, Principal
 from runner_api.auth.sessions import COOKIE_NAME, SessionStore
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.routing.services import service
+from runner_api.runs.status import RunStatus
+from runner_api.settings import Settings
+from runner_api.tickets.links import TicketLink, ticket_link
 
 CustomersDep = Annotated[CustomerRegistry, service(CustomerRegistry)]
 SessionsDep = Annotated[SessionStore, service(SessionStore)]
+SettingsDep = Annotated[Settings, service(Settings)]
 
 PAGE_PREFIX = "/ui"
 LOGIN_PATH = f"{PAGE_PREFIX}/login"
@@ -47,14 +51,16 @@ Reader = Annotated[Principal, Depends(require(Permission.RUN_READ))]
 
 @dataclass(frozen=True)
 class Shell:
-    """What every page's frame shows besides the page: the CSRF token and the customers."""
+    """What every page's frame shows besides the page: the CSRF token, the customers and
+    where a ticket id links to."""
 
     sessions: SessionStore
     customers: CustomerRegistry
+    ticket_link: TicketLink | None
 
 
-async def _shell(sessions: SessionsDep, customers: CustomersDep) -> Shell:
-    return Shell(sessions, customers)
+async def _shell(sessions: SessionsDep, customers: CustomersDep, settings: SettingsDep) -> Shell:
+    return Shell(sessions, customers, ticket_link(settings))
 
 
 ShellDep = Annotated[Shell, Depends(_shell)]
@@ -77,6 +83,8 @@ def build_router(templates: Jinja2Templates) -> APIRouter:
             context["customers"] = _customers(shell.customers, caller)
             # Who may ask for runs is told, on every page, when one of theirs was decided.
             context["tells_decisions"] = caller.has(Permission.RUN_CREATE)
+            context["ticket_link"] = shell.ticket_link
+            context["run_statuses"] = [status.value for status in RunStatus]
         return templates.TemplateResponse(
             request, f"{page}.html", context | extra, headers=PAGE_HEADERS
         )

@@ -70,6 +70,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/metrics"): Rule(Permission.METRICS_READ, Scope.GLOBAL),
     ("GET", "/actions"): Rule(Permission.CATALOG_READ, Scope.OPEN),
     ("GET", "/actions/{name}"): Rule(Permission.CATALOG_READ, Scope.OPEN),
+    ("GET", "/actions/{name}/choices"): Rule(Permission.CATALOG_READ, Scope.CUSTOMER),
     ("POST", "/runs"): Rule(Permission.RUN_CREATE, Scope.CUSTOMER),
     ("GET", "/runs"): Rule(Permission.RUN_READ, Scope.OPEN),
     ("GET", "/runs/{run_id}"): Rule(Permission.RUN_READ, Scope.RUN),
@@ -302,7 +303,7 @@ def _request(method: str, path: str, world: World, own: Own) -> tuple[str, dict[
     }
     url = path.format(**values)
     kwargs: dict[str, Any] = {}
-    if path in ("/directory/users", "/mailbox/info"):
+    if path in ("/directory/users", "/mailbox/info", "/actions/{name}/choices"):
         kwargs["params"] = {"customer": customer, "q": "anna", "mailbox": f"anna@{customer}.test"}
     if (method, path) == ("POST", "/runs"):
         # Invalid params: an allowed caller gets 422 and nothing runs.

@@ -74,21 +74,32 @@ def server_env(directory_lab: DirectoryLabHandle) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def web_server(
-    tmp_path_factory: pytest.TempPathFactory, lab: LabHandle, directory_lab: DirectoryLabHandle
+def served(
+    tmp_path_factory: pytest.TempPathFactory,
+    lab: LabHandle,
+    directory_lab: DirectoryLabHandle,
+    **settings: str,
 ) -> Iterator[Server]:
-    """`fixline serve` over http with agent login against the lab DC; the DCs start at the
-    sample data (locked, protected and VIP users as shipped)."""
+    """`fixline serve` over http with agent login against the lab DC (and more FIXLINE_*
+    `settings`); the DCs start at the sample data (locked, protected and VIP users as
+    shipped)."""
     for customer in directory_lab.customers:
         directory_lab.reset(customer)
     root = tmp_path_factory.mktemp("web")
     server = Server(data_dir=root / "data", lab=lab, log_path=root / "service.log")
-    server.extra_env = server_env(directory_lab)
+    server.extra_env = {**server_env(directory_lab), **settings}
     server.start()
     yield server
     server.stop()
     server.client.close()
+
+
+@pytest.fixture(scope="module")
+def web_server(
+    tmp_path_factory: pytest.TempPathFactory, lab: LabHandle, directory_lab: DirectoryLabHandle
+) -> Iterator[Server]:
+    """The served Fixline of a test module (served above)."""
+    yield from served(tmp_path_factory, lab, directory_lab)
 
 
 class Agent:

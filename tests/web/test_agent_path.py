@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Agent
+from tests.web.counted import Counted
 
 VERIFY = "called back on the number on record"
 
@@ -157,3 +158,51 @@ def test_audit_search_and_admin_pages(agents: dict[str, Agent]) -> None:
     carol.page.goto("/ui/tokens")
     expect(carol.page.locator("#tokens-msg, #tokens-table tbody")).not_to_have_count(0)
     carol.check_page("18-tokens")
+
+
+def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
+    """The agent's reset and unlock paths, from the fix page to the succeeded run: seconds,
+    clicks and keystrokes (printed; the figures of the issue's closing note)."""
+    alice = agents["alice.agent"]
+    alice.login()
+    page = alice.page
+
+    reset = Counted("reset (felix.wagner, new ticket)")
+    reset.type(page.get_by_label("Ticket id"), "INC-PATH-1", focused=True)
+    reset.type(page.get_by_label("Find the user"), "felix")
+    reset.click(page.locator('#user-results button[data-username="felix.wagner"]'))
+    reset.click(page.locator('#actions button[data-action="password_reset"]'))
+    reset.select(page.get_by_label("Method *"), "callback")
+    reset.type(page.get_by_label("Note"), "called back")
+    reset.click(page.get_by_role("button", name="Run now"))
+    reset.click(page.get_by_role("button", name="Confirm and run"))
+    page.wait_for_url("**/ui/runs/*")
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    reset.report()
+
+    page.goto("/ui/")
+    unlock = Counted("unlock (noah.fischer, new ticket)")
+    unlock.type(page.get_by_label("Ticket id"), "INC-PATH-2", focused=True)
+    unlock.type(page.get_by_label("Find the user"), "noah")
+    unlock.click(page.locator('#user-results button[data-username="noah.fischer"]'))
+    unlock.click(page.locator('#actions button[data-action="account_unlock"]'))
+    unlock.click(page.get_by_role("button", name="Run now"))
+    unlock.click(page.get_by_role("button", name="Confirm and run"))
+    page.wait_for_url("**/ui/runs/*")
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    unlock.report()
+
+    # The same caller also forgot the password: a second fix on the same ticket.
+    again = Counted("reset (noah.fischer, another fix on the unlock's ticket)")
+    # The ticket and the user stay: nothing to type again.
+    again.click(page.get_by_role("link", name="Another fix on this ticket"))
+    expect(page.get_by_label("Ticket id")).to_have_value("INC-PATH-2")
+    expect(page.locator("#picked")).to_contain_text("noah.fischer")
+    again.click(page.locator('#actions button[data-action="password_reset"]'))
+    again.select(page.get_by_label("Method *"), "callback")
+    again.type(page.get_by_label("Note"), "called back")
+    again.click(page.get_by_role("button", name="Run now"))
+    again.click(page.get_by_role("button", name="Confirm and run"))
+    page.wait_for_url("**/ui/runs/*")
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    again.report()

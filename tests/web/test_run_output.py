@@ -30,7 +30,7 @@ def test_tasks_marked_and_folded_previews_marked(agents: dict[str, Agent]) -> No
     # A playbook: its tasks ok, the secret round trip (no secret given) skipped.
     page.get_by_label("Ticket id").fill("INC-OUT-1")
     page.locator('#actions button[data-action="smoke_check"]').click()
-    page.get_by_label("Host *").fill("lab-host")
+    page.get_by_label("Host *").select_option("lab-host")
     page.get_by_role("button", name="Run now").click()
     page.wait_for_url("**/ui/runs/*")
     expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)

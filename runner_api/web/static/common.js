@@ -70,6 +70,17 @@
     document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
   }
 
+  // The ticket in the ticket system (FIXLINE_TICKET_LINK_URL, or RT's page where RT is set
+  // up); null where none is configured or the id is not one of its tickets.
+  const linkTemplate = meta("fixline-ticket-link");
+  const linkFits = new RegExp(meta("fixline-ticket-link-fits") || ".*");
+  function ticketLink(ticketId, text) {
+    if (!linkTemplate || !ticketId || !linkFits.test(ticketId)) return null;
+    const href = linkTemplate.replace("{ticket_id}", encodeURIComponent(ticketId));
+    return el("a", { href, class: "ticket-link", rel: "noreferrer", "data-ticket": ticketId },
+      text || `${ticketId} in the ticket system`);
+  }
+
   // The count of runs waiting for approval, on the Approvals link: the link (and so the
   // badge) is only there for callers who may approve. Polled, and again when the tab is
   // shown or the approvals page decides; a failed poll leaves the last count.
@@ -85,7 +96,7 @@
   }
   if (badge) poll(refreshApprovals, APPROVALS_POLL_MS);
 
-  window.Fixline = { api, call, el, when, query, statusBadge, refreshApprovals, poll, ApiError, user: meta("fixline-user") };
+  window.Fixline = { api, call, el, when, query, statusBadge, ticketLink, refreshApprovals, poll, ApiError, user: meta("fixline-user") };
 
   document.getElementById("logout")?.addEventListener("click", async () => {
     try { await api("POST", "/auth/logout"); } finally { location.assign("/ui/login"); }

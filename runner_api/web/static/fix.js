@@ -1,15 +1,12 @@
 // The agent's path: customer (remembered), ticket, user picker, a fix, confirm, then the run.
 // Only a click launches: low risk at once; medium and high risk after the agent has seen the
-// check-mode diff (or, without a check mode, the parameters) and confirmed.
+// check-mode diff (or, without a check mode, the parameters) and confirmed. The workspace
+// (customer, ticket, user) is kept in the address: a reload or another fix on the same
+// ticket starts where the agent was.
 "use strict";
 (function () {
   const { api, call, el, query } = window.Fixline;
-  // Where an account lives (GET /directory/users `origin`), and so where its fixes go.
-  const ORIGINS = {
-    active_directory: "Active Directory",
-    entra_id: "Entra ID (cloud-only)",
-    synced: "synced: AD + Entra ID",
-  };
+  const { ORIGINS } = window.UserState;
   const DIRECTORIES = { active_directory: "Active Directory", entra_id: "Entra ID" };
   // What the list lacks when that directory did not answer.
   const MISSING = {
@@ -18,16 +15,21 @@
   };
   const $ = (id) => document.getElementById(id);
   const customer = $("customer");
-  const state = { user: null, action: null, form: null, actions: [], pending: null };
+  const state = { user: null, oof: null, action: null, form: null, actions: [], pending: null };
+  const wanted = window.Workspace.wanted();
+  const known = (name) => [...customer.options].some((o) => o.value === name);
 
   const remembered = localStorage.getItem("fixline.customer");
-  if (remembered && [...customer.options].some((o) => o.value === remembered)) customer.value = remembered;
+  if (wanted.customer && known(wanted.customer)) customer.value = wanted.customer;
+  else if (remembered && known(remembered)) customer.value = remembered;
   customer.addEventListener("change", () => {
     localStorage.setItem("fixline.customer", customer.value);
     pick(null);
     $("user-results").replaceChildren();
     $("user-note").textContent = "";
+    window.Workspace.follow(customer.value, $("ticket").value.trim());
   });
+  $("ticket").addEventListener("input", () => window.Workspace.follow(customer.value, $("ticket").value.trim()));
 
   let timer = null;
   $("user-q").addEventListener("input", (event) => {
@@ -94,32 +96,107 @@
 
   function pick(user) {
     state.user = user;
+    state.oof = null;
     $("picked").textContent = user
       ? `Selected: ${user.display_name || user.username} (${user.username}), ${ORIGINS[user.origin] || user.origin}`
       : "";
+    window.Workspace.remember({ user: user ? user.username : "" });
+    showActions();
+    window.UserState.show(user, customer.value).then((oof) => {
+      if (state.user !== user || !oof) return;
+      state.oof = oof;
+      showActions();
+    });
     if (state.action) choose(state.action);
+  }
+
+  // The user from the address (?user=): picked when the search finds exactly that login.
+  async function pickWanted(username) {
+    const { data: users } = await call("GET", `/directory/users?${query({ customer: customer.value, q: username })}`);
+    const found = users.find((user) => user.username === username);
+    if (found && !state.user) { $("user-q").value = username; pick(found); }
+  }
+
+  // Fixes about a user take the picked user as their target (x-user-attribute).
+  const userFix = (action) => Boolean(((action.params_schema.properties || {})[action.target_param] || {})["x-user-attribute"]);
+  const GROUPS = [
+    ["Account and access", (action) => userFix(action) && action.kind !== "mailbox"],
+    ["Mailbox", (action) => action.kind === "mailbox"],
+    ["Hosts and certificates", (action) => !userFix(action) && action.kind !== "mailbox"],
+  ];
+
+  function fixButton(action, why) {
+    return el("button", { type: "button", class: "fix", "data-action": action.name,
+      "aria-pressed": String(state.action?.name === action.name), onclick: () => choose(action) },
+    action.title, why ? el("span", { class: "why" }, ` (${why})`) : null);
+  }
+
+  function group(id, title, buttons) {
+    return el("div", { class: "fix-group", role: "group", "aria-labelledby": id },
+      el("h3", { id }, title), el("div", { class: "fix-grid" }, ...buttons));
+  }
+
+  // Every fix in view, no scroll box: what the picked user's state calls for first, then
+  // the fixes of a user, then the others.
+  function showActions() {
+    const focused = document.activeElement?.dataset?.action;
+    const why = window.UserState.suggestions(state.user, state.oof);
+    const suggested = state.actions.filter((action) => why.has(action.name));
+    const rest = state.actions.filter((action) => !why.has(action.name));
+    const groups = [];
+    if (suggested.length) {
+      const name = state.user.display_name || state.user.username;
+      groups.push(group("fixes-suggested", `Suggested for ${name}`, suggested.map((action) => fixButton(action, why.get(action.name)))));
+    }
+    GROUPS.forEach(([title, fits], n) => {
+      const members = rest.filter(fits);
+      if (members.length) groups.push(group(`fixes-${n}`, title, members.map((action) => fixButton(action))));
+    });
+    $("actions").replaceChildren(...groups);
+    if (focused) $("actions").querySelector(`button[data-action="${focused}"]`)?.focus();
   }
 
   async function loadActions() {
     state.actions = await api("GET", "/actions");
-    // Fixes about a user first: they take the picked user as their target.
-    const ordered = [...state.actions].sort((a, b) => (a.target_param === "username" ? 0 : 1) - (b.target_param === "username" ? 0 : 1));
-    $("actions").replaceChildren(...ordered.map((action) =>
-      el("button", { type: "button", class: "fix", "data-action": action.name, "aria-pressed": "false",
-        onclick: () => choose(action) }, action.title)));
+    showActions();
   }
 
-  function choose(action) {
+  // The values the customer's lists allow (hosts, services, packages, groups), asked once
+  // per customer and fix: the same lists the server checks a run against.
+  const listed = new Map();
+  function choicesOf(action) {
+    const key = `${customer.value}/${action.name}`;
+    if (!listed.has(key)) {
+      const url = `/actions/${encodeURIComponent(action.name)}/choices?${query({ customer: customer.value })}`;
+      listed.set(key, api("GET", url).catch((error) => { listed.delete(key); throw error; }));
+    }
+    return listed.get(key);
+  }
+
+  async function choose(action) {
     state.action = action;
-    for (const button of $("actions").children) button.setAttribute("aria-pressed", String(button.dataset.action === action.name));
+    state.form = null;
+    $("fix-fields").replaceChildren(); // never the last fix's fields under this one's title
+    for (const button of $("actions").querySelectorAll("button.fix")) button.setAttribute("aria-pressed", String(button.dataset.action === action.name));
     $("fix-form").hidden = false;
+    $("fix-none").hidden = true;
     $("fix-title").textContent = action.title;
     $("fix-description").textContent = `${action.description} Risk: ${action.risk}.`;
-    state.form = window.SchemaForm.build(action.params_schema, $("fix-fields"), prefill(action));
     $("check").hidden = !action.supports_check_mode;
     $("check-result").replaceChildren();
     $("fix-error").textContent = "";
     cancelConfirm();
+    let choices = {};
+    try {
+      // Only a fix with listed fields (x-choices) asks: the others build at once.
+      const properties = Object.values(action.params_schema.properties || {});
+      if (properties.some((property) => property["x-choices"])) choices = await choicesOf(action);
+    } catch (error) {
+      // Free text then: the server still checks every value against the lists.
+      $("fix-error").textContent = `The customer's lists could not be read (${error.message}); type the values.`;
+    }
+    if (state.action !== action) return; // another fix was chosen meanwhile
+    state.form = window.SchemaForm.build(action.params_schema, $("fix-fields"), prefill(action), choices);
   }
 
   // The target field gets the picked user's attribute its schema names (x-user-attribute):
@@ -131,6 +208,7 @@
   }
 
   function request(checkMode) {
+    if (!state.form) return null; // the form is still being built
     const ticket = $("ticket");
     $("ticket-msg").textContent = ticket.checkValidity() && ticket.value ? "" : "Enter the ticket id (letters, digits, . _ : # / -).";
     const params = state.form.read();
@@ -225,4 +303,7 @@
   });
 
   loadActions().catch((error) => { $("actions").textContent = error.message; });
+  if (wanted.ticket_id) $("ticket").value = wanted.ticket_id;
+  window.Workspace.refresh(customer.value, $("ticket").value.trim());
+  if (wanted.user) pickWanted(wanted.user).catch((error) => { $("user-note").textContent = error.message; });
 })();

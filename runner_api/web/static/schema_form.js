@@ -4,7 +4,9 @@
 // null); writeOnly fields are secrets. Hints in the schema, never field names, pick the
 // control: `x-multiline` a text area (line breaks kept), `format: date-time` / `date` a
 // picker. A `maxLength` is shown and enforced by a message, never by the browser's own
-// maxlength, which cuts pasted text without a word.
+// maxlength, which cuts pasted text without a word. A field the customer's lists name
+// (GET /actions/{name}/choices: inventory hosts, allow-lists) is a drop-down of exactly
+// those values, the ones the server accepts; any other text field stays free text.
 "use strict";
 (function () {
   const { el } = window.Fixline;
@@ -19,8 +21,18 @@
     return node || {};
   }
 
-  function field(root, name, raw, path, required, fields) {
+  // Where a listed field's values come from, for its hint.
+  const SOURCES = { inventory: "Hosts of this customer's inventory." };
+  const sourceHint = (source) => SOURCES[source] || `On this customer's ${source} allow-list.`;
+
+  function listedSelect(attrs, listed) {
+    const empty = listed.values.length ? "choose…" : "none on this customer's list";
+    return el("select", attrs, el("option", { value: "" }, empty), ...listed.values.map((v) => el("option", { value: v }, v)));
+  }
+
+  function field(root, name, raw, path, required, fields, choices) {
     const schema = { ...resolve(root, raw), description: raw.description || resolve(root, raw).description };
+    const listed = choices[path.join(".")];
     const id = `p-${path.join("-")}`;
     // The property's own title or name: a $ref'd definition's title names a type, not a field.
     const words = (raw.title || name).replace(/_/g, " ");
@@ -28,15 +40,17 @@
     if (schema.type === "object") {
       const set = el("fieldset", { class: "nested" }, el("legend", {}, label));
       for (const [child, sub] of Object.entries(schema.properties || {})) {
-        set.append(field(root, child, sub, [...path, child], (schema.required || []).includes(child), fields));
+        set.append(field(root, child, sub, [...path, child], (schema.required || []).includes(child), fields, choices));
       }
       return set;
     }
-    const help = el("p", { class: "hint", id: `${id}-hint` }, schema.description || "");
+    const help = el("p", { class: "hint", id: `${id}-hint` }, [schema.description, listed && sourceHint(listed.source)].filter(Boolean).join(" "));
     const msg = el("p", { class: "field-error", id: `${id}-msg`, "aria-live": "polite" });
     const described = `${id}-hint ${id}-msg`;
     let input;
-    if (schema.enum) {
+    if (listed) {
+      input = listedSelect({ id, name, "aria-describedby": described, required, "data-source": listed.source }, listed);
+    } else if (schema.enum) {
       input = el("select", { id, name, "aria-describedby": described, required },
         el("option", { value: "" }, "choose…"), ...schema.enum.map((v) => el("option", { value: v }, v)));
     } else if (schema.type === "boolean") {
@@ -108,11 +122,11 @@
     input.scrollIntoView({ block: "center" });
   }
 
-  function build(root, container, prefill) {
+  function build(root, container, prefill, choices = {}) {
     container.replaceChildren();
     const fields = [];
     for (const [name, sub] of Object.entries(root.properties || {})) {
-      container.append(field(root, name, sub, [name], (root.required || []).includes(name), fields));
+      container.append(field(root, name, sub, [name], (root.required || []).includes(name), fields, choices));
     }
     for (const entry of fields) {
       const key = entry.path.join(".");
