@@ -94,7 +94,7 @@ class ApprovalService:
         )
         if not moved:
             raise ApprovalClosedError(f"run {run_id} is no longer awaiting approval")
-        self._told()
+        self._send_notices()
         self.runs.dispatcher.submit(job)
         return self.store.get(run_id)
 
@@ -157,14 +157,15 @@ class ApprovalService:
             error=error,
         )
         if ended:
-            self._told()
+            self._send_notices()
         return ended
 
     def _notices(self, run: Run, approval: Approval) -> list[Base]:
         """The requester's mail of the decision, written with it (none without mail)."""
         return self.notices.rows(run, approval) if self.notices is not None else []
 
-    def _told(self) -> None:
+    def _send_notices(self) -> None:
+        """The decision is committed: its mail may go now."""
         if self.notices is not None:
             self.notices.kick()
 

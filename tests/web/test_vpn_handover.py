@@ -84,15 +84,6 @@ def _request_vpn(page: Page, ticket: str) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
-def _requested(agents: dict[str, Agent], ticket: str) -> tuple[Agent, Agent, str]:
-    """alice.agent asks for VPN access; bob.senior, who may approve, is signed in too."""
-    alice, bob = agents["alice.agent"], agents["bob.senior"]
-    alice.login()
-    run_id = _request_vpn(alice.page, ticket)
-    bob.login()
-    return alice, bob, run_id
-
-
 def _decide(senior: Agent, ticket: str, verdict: str, comment: str) -> None:
     senior.page.goto("/ui/approvals")
     card = senior.page.locator("article.approval", has_text=ticket)
@@ -132,22 +123,36 @@ def _when(iso: str) -> datetime:
 def test_vpn_profile_handed_over_once_after_approval(
     agents: dict[str, Agent], web_server: Server, mail_sink: MailSink
 ) -> None:
-    alice, bob, run_id = _requested(agents, "INC-VPN-1")
-    # The agent moves on to other work; the run's page is closed.
+    alice, bob = agents["alice.agent"], agents["bob.senior"]
+    alice.login()
+    refused_id = _request_vpn(alice.page, "INC-VPN-2")
+    run_id = _request_vpn(alice.page, "INC-VPN-1")
+    # The agent moves on to other work; the runs' pages are closed.
     alice.page.goto("/ui/runs")
+    bob.login()
+    _decide(bob, "INC-VPN-2", "Reject", "no VPN without the manager's form")
     _decide(bob, "INC-VPN-1", "Approve", "manager approved by phone")
 
-    # Told on the page they are on, live (no reload): who approved, and where to go.
+    # Told on the page they are on, live (no reload): who decided, why, and where to go.
+    refused = alice.page.locator(f'#decisions .decision[data-run-id="{refused_id}"]')
+    expect(refused).to_contain_text("Rejected by bob.senior", timeout=30_000)
+    expect(refused).to_contain_text("no VPN without the manager's form")
+    expect(refused).to_contain_text("Nothing of it ran.")
     notice = alice.page.locator(f'#decisions .decision[data-run-id="{run_id}"]')
     expect(notice).to_contain_text("Approved by bob.senior", timeout=30_000)
     expect(notice).to_contain_text(f"vpn_grant on {USER} (ticket INC-VPN-1)")
     expect(notice).to_contain_text("manager approved by phone")
-    alice.shot("40-vpn-approved-notice")
+    alice.shot("40-vpn-decision-notices")
+    refused.get_by_role("button", name=re.compile("Dismiss")).click()
+    expect(refused).to_have_count(0)
     ended = web_server.wait_for(run_id, {"succeeded", "failed"}, timeout=120)
     assert ended["status"] == "succeeded", ended
     # ... and by mail, at the address the directory has for them.
     mail = _mail(mail_sink, f"Approved: vpn_grant on {USER} (ticket INC-VPN-1)")
     assert "approved by bob.senior" in mail.words
+    rejected = _mail(mail_sink, f"Rejected: vpn_grant on {USER} (ticket INC-VPN-2)")
+    assert "Comment: no VPN without the manager's form" in rejected.words
+    assert "Nothing of it ran." in rejected.words
 
     # The run ended while its requester was elsewhere: the profile waits, its window not
     # started (reading its state starts nothing).
@@ -227,22 +232,3 @@ def _found_nowhere(
         *answers,
     ]
     assert_keys_absent("\n".join(haystack), key_pem)
-
-
-def test_a_rejection_is_told_live_and_by_mail(
-    agents: dict[str, Agent], web_server: Server, mail_sink: MailSink
-) -> None:
-    alice, bob, run_id = _requested(agents, "INC-VPN-2")
-    _decide(bob, "INC-VPN-2", "Reject", "no VPN without the manager's form")
-    # The run page the agent stayed on says it, live: the decision and the reason.
-    expect(alice.page.locator("#status")).to_have_text("rejected", timeout=30_000)
-    expect(alice.page.locator("#reason")).to_contain_text("no VPN without the manager's form")
-    notice = alice.page.locator(f'#decisions .decision[data-run-id="{run_id}"]')
-    expect(notice).to_contain_text("Rejected by bob.senior", timeout=30_000)
-    expect(notice).to_contain_text("Nothing of it ran.")
-    alice.shot("43-vpn-rejected")
-    notice.get_by_role("button", name=re.compile("Dismiss")).click()
-    expect(notice).to_have_count(0)
-    mail = _mail(mail_sink, f"Rejected: vpn_grant on {USER} (ticket INC-VPN-2)")
-    assert mail.rcpt_tos == (REQUESTER_MAIL,)
-    assert "Comment: no VPN without the manager's form" in mail.words
