@@ -53,7 +53,7 @@ PARAMS = {
 }
 
 
-def _bare_cfg(folder: Path, known_hosts: Path, pipelining: bool) -> Path:
+def _bare_cfg(folder: Path, known_hosts: Path, pipelining: bool = False) -> Path:
     cfg = folder / f"ansible-{'on' if pipelining else 'off'}.cfg"
     cfg.write_text(
         "\n".join(
