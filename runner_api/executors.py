@@ -29,6 +29,7 @@ from runner_api.pki.executor import CertificateExecutor
 from runner_api.pki.ledger import CertificateLedger
 from runner_api.pki.probe import SocketTlsProbe
 from runner_api.playbooks.executor import PlaybookExecutor
+from runner_api.playbooks.warm import WarmAnsible
 from runner_api.runs.context import Executor
 from runner_api.secrets.store import EncryptedCredentialSource
 from runner_api.settings import Settings
@@ -113,14 +114,18 @@ def build_executors(
     ldap = LdapDirectory(credentials, pool_size=settings.workers)
     ews = EwsMailbox(credentials, max_connections=settings.workers)
     graph = HttpGraph(credentials)
+    # Started by the first playbook run (which goes cold), so a CLI command never starts it.
+    warm = WarmAnsible() if settings.warm_ansible else None
     playbooks = PlaybookExecutor(
         project_dir=settings.project_dir,
         work_dir=settings.resolved_work_dir,
         vetting=vetting,
         credentials=credentials,
         pexpect_timeout_s=settings.pexpect_timeout_s,
+        pipelining=settings.playbook_pipelining,
+        warm=warm,
     )
-    closers = (ldap.close, ews.close, graph.close)
+    closers = (ldap.close, ews.close, graph.close, *((warm.close,) if warm is not None else ()))
     # Per customer (mailbox.backend): on-premises Exchange through EWS, or Exchange Online.
     mailbox = MailboxBackends(ews, GraphMailbox(graph))
     return assemble(db, credentials, ldap, mailbox, playbooks, closers, graph)

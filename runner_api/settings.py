@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     default_timeout_s: int = Field(FIRST_LINE_TIMEOUT_S, ge=1)
     heartbeat_s: float = Field(5.0, gt=0)
     pexpect_timeout_s: float = Field(0.5, gt=0)
+    playbook_pipelining: bool = Field(
+        True,
+        description="Pipeline Ansible modules over SSH (modules die with their channel "
+        "through the vetted fixline_sh shell plugin); false runs each module under a pty.",
+    )
+    warm_ansible: bool = Field(
+        True,
+        description="Fork each ansible-playbook from a process that has imported Ansible "
+        "already (saves its start-up imports); false starts each one cold.",
+    )
     reveal_ttl_s: int = Field(
         300,
         ge=30,

@@ -21,6 +21,16 @@ DEFAULT_INTERPRETER = "/usr/bin/python3"
 # Long enough to reuse the connection between tasks; the masters are killed after the run.
 CONTROL_PERSIST_S = 60
 CONNECT_TIMEOUT_S = 10
+# The shell plugin under which a pipelined module dies with its SSH channel
+# (remote_kill_shell.py, staged beside each run's playbooks).
+REMOTE_KILL_SHELL = "fixline_sh"
+# Per host, in extra vars: POSIX hosts get the remote-kill shell; WinRM/PSRP hosts keep
+# PowerShell; any other host names its own shell in `fixline_shell_type`. (Extra vars win
+# over inventory vars, so a plain ansible_shell_type there would be overridden.)
+_SHELL_TYPE_TEMPLATE = (
+    "{{ fixline_shell_type | default('powershell' if (ansible_connection | default('ssh'))"
+    f" is search('winrm|psrp') else '{REMOTE_KILL_SHELL}') }}}}"
+)
 
 
 def ssh_args(ws: Workspace) -> str:
@@ -63,6 +73,8 @@ def ansible_cfg(ws: Workspace, run_id: str, remote_user: str, pipelining: bool) 
             f"interpreter_python = {DEFAULT_INTERPRETER}",
             "host_key_checking = True",
             "retry_files_enabled = False",
+            # No fact gathering unless a play asks for it (gather_facts: true).
+            "gathering = explicit",
             f"local_tmp = {ws.local_tmp}",
             f"remote_tmp = ~/.ansible/tmp/fixline-{run_id}",
             "nocolor = True",
@@ -77,6 +89,17 @@ def ansible_cfg(ws: Workspace, run_id: str, remote_user: str, pipelining: bool) 
             "",
         ]
     )
+
+
+def pipelining_vars(pipelining: bool) -> dict[str, object]:
+    """Extra vars that pipeline with the remote-kill shell, or that turn pipelining off.
+
+    Extra vars beat inventory vars, so an inventory can neither turn pipelining back on
+    nor pipeline without the remote kill.
+    """
+    if pipelining:
+        return {"ansible_shell_type": _SHELL_TYPE_TEMPLATE}
+    return {"ansible_pipelining": False, "ansible_ssh_pipelining": False}
 
 
 def run_env(ws: Workspace, run_id: str) -> dict[str, str]:

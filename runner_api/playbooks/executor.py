@@ -24,10 +24,12 @@ from runner_api.customers.registry import inventory_hosts
 from runner_api.errors import FixlineError, NotVettedError
 from runner_api.playbooks.agent import SshAgent
 from runner_api.playbooks.config import (
+    REMOTE_KILL_SHELL,
     RUN_MARKER_ENV,
     RUN_OWNER_ENV,
     ansible_cfg,
     owner_marker,
+    pipelining_vars,
     run_env,
 )
 from runner_api.playbooks.events import EventMapper, clean_text
@@ -35,6 +37,7 @@ from runner_api.playbooks.extravars import plain, unsafe
 from runner_api.playbooks.outcome import StopReason, build_outcome, failed
 from runner_api.playbooks.process_tree import kill_run_processes
 from runner_api.playbooks.secret_server import SecretServer
+from runner_api.playbooks.warm import WarmAnsible
 from runner_api.playbooks.workspace import Workspace, workspace
 from runner_api.runs.context import Outcome, RunContext
 from runner_api.runs.status import RunStatus
@@ -45,14 +48,16 @@ from runner_api.secrets.credentials import CredentialSource
 _RUNNER_TIMEOUT_MARGIN_S = 2
 # The agent forgets the key this long after the deadline, even if it were leaked.
 _KEY_LIFETIME_MARGIN_S = 60
+_REMOTE_KILL_PLUGIN = Path(__file__).with_name("remote_kill_shell.py")
 
 
 class _Watch:
     """runner's cancel_callback: decides to stop, and kills the tree before saying so."""
 
-    def __init__(self, ctx: RunContext, mapper: EventMapper) -> None:
+    def __init__(self, ctx: RunContext, mapper: EventMapper, ws: Workspace) -> None:
         self._ctx = ctx
         self._mapper = mapper
+        self.titles = (ws.master_title,)
         self.reason: StopReason | None = None
 
     def roots(self) -> tuple[int, ...]:
@@ -70,7 +75,7 @@ class _Watch:
         if self.reason is None:
             return False
         # runner's killpg misses the setsid()-detached task workers: kill them all first.
-        kill_run_processes(self._ctx.run_id, self.roots())
+        kill_run_processes(self._ctx.run_id, self.roots(), self.titles)
         return True
 
 
@@ -103,17 +108,21 @@ class PlaybookExecutor:
         vetting: VettingLock,
         credentials: CredentialSource,
         pexpect_timeout_s: float = 0.5,
-        pipelining: bool = False,
+        pipelining: bool = True,
+        warm: WarmAnsible | None = None,
     ) -> None:
         self._project_dir = project_dir
         self._work_dir = work_dir
         self._vetting = vetting
         self._credentials = credentials
         self._pexpect_timeout_s = pexpect_timeout_s
-        # Off by default, even when the inventory turns it on: with pipelining, modules run
-        # without a tty, so a killed SSH session does not hang up (SIGHUP) the remote task,
-        # which would run on after cancel or timeout. True leaves it to inventory/config.
+        # Pipelined modules run without a tty, so a killed SSH session would not hang up
+        # the remote task: they run under the remote-kill shell plugin instead
+        # (remote_kill_shell.py). False: no pipelining, whatever the inventory says (each
+        # module under a pty, whose hangup stops it, as Ansible does without pipelining).
         self._pipelining = pipelining
+        # None: every run starts ansible-playbook cold (about a second of imports).
+        self._warm = warm
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run the action's playbook on ctx.target; never raises."""
@@ -151,6 +160,7 @@ class PlaybookExecutor:
             for value in secrets.values():
                 ctx.redactor.add(value)  # whoever built the run may not have told it
             ws.known_hosts.write_text(credential.known_hosts)
+            ws.add_shell_plugin(_REMOTE_KILL_PLUGIN, REMOTE_KILL_SHELL)
             ws.write_private(
                 ws.ansible_cfg, ansible_cfg(ws, ctx.run_id, credential.user, self._pipelining)
             )
@@ -166,25 +176,31 @@ class PlaybookExecutor:
                 with SecretServer(ws.secrets_socket, ctx.run_id, secrets):
                     return self._run(ctx, ws, f"playbooks/{playbook}.yml", plain)
             finally:
-                kill_run_processes(ctx.run_id)
+                # The run's ssh masters too: they would hold the connection for ControlPersist.
+                kill_run_processes(ctx.run_id, titles=(ws.master_title,))
                 agent.stop()
 
     def _run(
-        self, ctx: RunContext, ws: Workspace, playbook_path: str, params: dict[str, Any]
+        self,
+        ctx: RunContext,
+        ws: Workspace,
+        playbook_path: str,
+        params: dict[str, Any],
     ) -> Outcome:
         mapper = EventMapper(ctx.emit, ctx.redactor)
-        watch = _Watch(ctx, mapper)
+        watch = _Watch(ctx, mapper, ws)
         # With binary= runner runs in "raw" mode and does not append the playbook itself.
         args = ["--check", "--diff"] if ctx.check_mode else []
+        binary, argv, env = self._command([*args, playbook_path])
         runner = ansible_runner.run(
             private_data_dir=str(ws.private_data_dir),
             ident=ctx.run_id,
-            binary=str(Path(sys.executable).parent / "ansible-playbook"),
-            cmdline=shlex.join([*args, playbook_path]),
+            binary=binary,
+            cmdline=shlex.join(argv),
             inventory=str(ws.inventory_dir),
             limit=ctx.target,
-            extravars=self._extravars(ctx, params),
-            envvars=run_env(ws, ctx.run_id),
+            extravars=self._extravars(ctx, params) | pipelining_vars(self._pipelining),
+            envvars=run_env(ws, ctx.run_id) | env,
             quiet=True,
             settings={
                 "pexpect_timeout": self._pexpect_timeout_s,
@@ -195,8 +211,14 @@ class PlaybookExecutor:
             cancel_callback=watch.should_stop,
         )
         # Workers that outlived ansible-playbook (e.g. runner's own timeout fired) go too.
-        kill_run_processes(ctx.run_id, watch.roots())
+        kill_run_processes(ctx.run_id, watch.roots(), watch.titles)
         return build_outcome(ctx, mapper, watch.reason, str(runner.status), int(runner.rc))
+
+    def _command(self, args: list[str]) -> tuple[str, list[str], dict[str, str]]:
+        """ansible-runner's binary, its arguments and extra env: warm when it can be."""
+        if self._warm is not None and self._warm.ready():
+            return self._warm.command(args)
+        return str(Path(sys.executable).parent / "ansible-playbook"), args, {}
 
     def _extravars(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
         allowlists = {name: sorted(values) for name, values in ctx.customer.allowlists.items()}
@@ -209,7 +231,4 @@ class PlaybookExecutor:
                 "fixline_ticket_id": ctx.ticket_id,
             }
         )
-        if not self._pipelining:
-            # Extra vars beat inventory vars, so an inventory cannot switch it back on.
-            extravars |= {"ansible_pipelining": False, "ansible_ssh_pipelining": False}
         return extravars

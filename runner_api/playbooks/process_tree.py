@@ -3,7 +3,9 @@
 ansible-runner cancels with killpg on ansible-playbook's process group, but ansible-core 2.19
 detaches each task worker with setsid(), so workers and their modules survive it. A run's
 processes are found instead by the marker in their environment (inherited by every
-descendant, setsid or not) and by parentage.
+descendant, setsid or not) and by parentage. One kind escapes both: ssh's ControlPersist
+master detaches (its parent is init) and rewrites its title over its environment, so
+/proc shows no marker; it is found by its title, "ssh: <the run's control path dir>/...".
 """
 
 from __future__ import annotations
@@ -37,12 +39,24 @@ def _alive(proc: psutil.Process) -> bool:
         return False
 
 
-def run_processes(run_id: str, roots: Iterable[int] = ()) -> list[psutil.Process]:
-    """Live processes of a run: those carrying its marker, the given roots, all descendants."""
+def _titled(proc: psutil.Process, titles: tuple[str, ...]) -> bool:
+    if not titles:
+        return False
+    try:
+        return " ".join(proc.cmdline()).startswith(titles)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
+def run_processes(
+    run_id: str, roots: Iterable[int] = (), titles: tuple[str, ...] = ()
+) -> list[psutil.Process]:
+    """Live processes of a run: those carrying its marker or starting their command line
+    with one of `titles`, the given roots, and all their descendants."""
     me = os.getpid()
     found: dict[int, psutil.Process] = {}
     for proc in psutil.process_iter():
-        if proc.pid != me and _has_marker(proc, run_id):
+        if proc.pid != me and (_has_marker(proc, run_id) or _titled(proc, titles)):
             found[proc.pid] = proc
     for pid in roots:
         try:
@@ -63,14 +77,17 @@ def run_processes(run_id: str, roots: Iterable[int] = ()) -> list[psutil.Process
     return [proc for proc in found.values() if _alive(proc)]
 
 
-def kill_run_processes(run_id: str, roots: Iterable[int] = (), wait_s: float = 5.0) -> int:
-    """SIGKILL every process of a run and wait until they are dead; returns how many."""
+def kill_run_processes(
+    run_id: str, roots: Iterable[int] = (), titles: tuple[str, ...] = (), wait_s: float = 5.0
+) -> int:
+    """SIGKILL every process of a run (run_processes) and wait until they are dead;
+    returns how many."""
     roots = tuple(roots)
     killed: set[int] = set()
     deadline = time.monotonic() + wait_s
     # Several rounds: a process may fork between the scan and the kill.
     for _ in range(_ROUNDS):
-        procs = run_processes(run_id, roots)
+        procs = run_processes(run_id, roots, titles)
         if not procs:
             break
         for proc in procs:

@@ -1,7 +1,8 @@
 """A run's private folders: its private_data_dir and a short socket folder, both removed after.
 
 work_dir/<run_id>/            private_data_dir (0700)
-    project/                  the vetted playbook, its plugins and roles, staged and verified
+    project/                  the vetted playbook, its plugins and roles, staged and verified;
+                              the executor's shell plugin in playbooks/shell_plugins/
     inventory/                the customer's hosts.yml, group_vars/, host_vars/
     known_hosts               pinned host keys (StrictHostKeyChecking=yes)
     ansible.cfg, home/        this run's Ansible config and ANSIBLE_HOME
@@ -79,8 +80,19 @@ class Workspace:
         return self.socket_dir / "cp"
 
     @property
+    def master_title(self) -> str:
+        """How ssh titles this run's ControlPersist masters (its process_tree marker)."""
+        return f"ssh: {self.control_path_dir}/"
+
+    @property
     def secrets_socket(self) -> Path:
         return self.socket_dir / "secrets"
+
+    def add_shell_plugin(self, source: Path, name: str) -> None:
+        """Put a shell plugin beside the staged playbooks, where Ansible finds it."""
+        folder = self.project_dir / "playbooks" / "shell_plugins"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        shutil.copyfile(source, folder / f"{name}.py")
 
     def copy_inventory(self, inventory_dir: Path) -> None:
         """Copy a customer's inventory file and its group_vars/host_vars."""

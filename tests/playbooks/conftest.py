@@ -24,6 +24,7 @@ from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.models import Customer
 from runner_api.customers.registry import load_customer
 from runner_api.playbooks import PlaybookExecutor
+from runner_api.playbooks.warm import WarmAnsible
 from runner_api.runs.context import EventIn, Outcome, RunContext
 from runner_api.secrets.redactor import Redactor
 from tests.api.conftest import client, settings  # noqa: F401  (the app fixtures of the lab tests)
@@ -80,9 +81,38 @@ def work_dir(tmp_path: Path) -> Path:
     return tmp_path / "work"
 
 
+@pytest.fixture(scope="session")
+def warm_ansible() -> Iterator[WarmAnsible]:
+    """One warm Ansible server for the session's executors, as a Fixline process has."""
+    warm = WarmAnsible()
+    warm.start()
+    yield warm
+    warm.close()
+
+
 @pytest.fixture
-def executor(test_project: Path, work_dir: Path, lab: LabHandle) -> PlaybookExecutor:
-    return PlaybookExecutor(test_project, work_dir, VettingLock(test_project), lab.credentials)
+def make_executor(
+    test_project: Path, work_dir: Path, lab: LabHandle, warm_ansible: WarmAnsible
+) -> Callable[..., PlaybookExecutor]:
+    """Executors of the test project; by default as Fixline builds them (pipelined, warm)."""
+
+    def _make(pipelining: bool = True, warm: bool = True) -> PlaybookExecutor:
+        return PlaybookExecutor(
+            test_project,
+            work_dir,
+            VettingLock(test_project),
+            lab.credentials,
+            pipelining=pipelining,
+            warm=warm_ansible if warm else None,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def executor(make_executor: Callable[..., PlaybookExecutor]) -> PlaybookExecutor:
+    """Fixline's defaults: pipelined, warm."""
+    return make_executor()
 
 
 @dataclass
@@ -155,14 +185,75 @@ def wait_for_marker(marker: str, timeout_s: float) -> bool:
     return False
 
 
-def cancel_once_running(run: Run, task: str) -> threading.Event:
-    """Set cancel once `task` has started and its remote process exists; returns 'seen'."""
-    seen = threading.Event()
+def _cmdline(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return ""
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@dataclass(frozen=True)
+class HostSide:
+    """A task's processes on the lab host: the marked command up to its sshd session."""
+
+    processes: tuple[psutil.Process, ...]
+    cmdlines: tuple[str, ...]  # as they were when found (a dead process has none)
+
+    @classmethod
+    def of(cls, marker: str) -> HostSide:
+        for proc in psutil.process_iter(["cmdline"]):
+            if marker not in " ".join(proc.info["cmdline"] or []):
+                continue
+            try:
+                chain = [proc, *proc.parents()]
+            except psutil.NoSuchProcess:
+                continue
+            for index, parent in enumerate(chain):
+                if _cmdline(parent).startswith("sshd: ") and "@" in _cmdline(parent):
+                    found = tuple(chain[: index + 1])
+                    return cls(found, tuple(_cmdline(p) for p in found))
+        raise AssertionError(f"no process naming {marker} under an sshd session")
+
+    @property
+    def session(self) -> psutil.Process:
+        """The host's sshd process of the connection the task runs under."""
+        return self.processes[-1]
+
+    def client(self) -> psutil.Process:
+        """The local end of the session's TCP connection: the run's ssh master."""
+        peers = {c.raddr for c in self.session.net_connections("tcp") if c.raddr}
+        for conn in psutil.net_connections("tcp"):
+            if conn.laddr in peers and conn.pid is not None:
+                return psutil.Process(conn.pid)
+        raise AssertionError(f"no local end of the ssh connection {peers}")
+
+    def watched(self) -> bool:
+        """Whether the task ran under fixline_sh's remote-kill watcher (pipelined)."""
+        return any("os.killpg(pid, signal.SIGKILL)" in line for line in self.cmdlines)
+
+    def left(self) -> list[str]:
+        """Those still alive."""
+        return [f"{p.pid}: {_cmdline(p)[:100]}" for p in self.processes if _alive(p)]
+
+
+def when_running(run: Run, task: str, then: Callable[[HostSide], None]) -> list[HostSide]:
+    """Once `task` has started and its process exists on the host, call `then` with its
+    host side (in a thread); the list gets that host side, empty if it never showed."""
+    seen: list[HostSide] = []
 
     def _watch() -> None:
         if wait_for_marker(run.marker, 15):
-            seen.set()
-        run.ctx.cancel_requested.set()
+            seen.append(HostSide.of(run.marker))
+            then(seen[0])
+        else:
+            run.ctx.cancel_requested.set()  # nothing to prove: end the run
 
     def _on_event(event: EventIn) -> None:
         if event.kind == "task_start" and event.task == task:
@@ -170,6 +261,11 @@ def cancel_once_running(run: Run, task: str) -> threading.Event:
 
     run.on_event = _on_event
     return seen
+
+
+def cancel_once_running(run: Run, task: str) -> list[HostSide]:
+    """Set cancel once `task` has started and its remote process exists."""
+    return when_running(run, task, lambda _: run.ctx.cancel_requested.set())
 
 
 def _forms(secret: str) -> list[str]:

@@ -193,10 +193,10 @@ class Spy:
                     self.seen.local_tmps.add(environ["ANSIBLE_LOCAL_TEMP"])
                 text = "\n".join(f"{k}={v}" for k, v in environ.items())
                 self._found("environ", f"{proc.pid} {cmdline[:80]}", text.encode())
-                if (
-                    "ansible-playbook" in cmdline
-                    and (self.work_dir / environ[RUN_MARKER_ENV]).is_dir()
-                ):
+                # ansible-playbook, or the client that hands a warm one its command line.
+                if ("ansible-playbook" in cmdline or "warm_client.py" in cmdline) and (
+                    self.work_dir / environ[RUN_MARKER_ENV]
+                ).is_dir():
                     live = True
                     if cmdline not in self.seen.playbook_cmdlines:
                         self.seen.playbook_cmdlines.append(cmdline)
