@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast checks check fmt fmt-check lint types imports ansible-lint system-deps venv bench clean help
+.PHONY: demo test test-fast checks check fmt fmt-check lint types imports ansible-lint system-deps venv bench clean help screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,14 @@ ansible-lint: venv
 bench: venv system-deps ## run the benchmarks
 	$(BIN)/python bench/playbook_overhead.py
 	$(BIN)/python bench/directory.py
+
+# The README's pictures of the agents' page, as the browser tests (tests/web) last saw it.
+SHOTS := 40-fix-user-state 03-fix-confirm-reset 42-ticket-workspace
+screenshots: ## copy the README's screenshots from the last browser test run (test-artifacts/web)
+	@for shot in $(SHOTS); do test -f test-artifacts/web/$$shot.png || { \
+	  echo "test-artifacts/web/$$shot.png is missing: run the browser tests first (make test)"; exit 1; }; done
+	mkdir -p docs/screenshots
+	for shot in $(SHOTS); do cp test-artifacts/web/$$shot.png docs/screenshots/; done
 
 clean: ## remove the venv and local state
 	rm -rf $(VENV) .fixline

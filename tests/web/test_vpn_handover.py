@@ -142,7 +142,7 @@ def test_vpn_profile_handed_over_once_after_approval(
     expect(notice).to_contain_text("Approved by bob.senior", timeout=30_000)
     expect(notice).to_contain_text(f"vpn_grant on {USER} (ticket INC-VPN-1)")
     expect(notice).to_contain_text("manager approved by phone")
-    alice.shot("40-vpn-decision-notices")
+    alice.shot("50-vpn-decision-notices")
     refused.get_by_role("button", name=re.compile("Dismiss")).click()
     expect(refused).to_have_count(0)
     ended = web_server.wait_for(run_id, {"succeeded", "failed"}, timeout=120)
@@ -172,7 +172,7 @@ def test_vpn_profile_handed_over_once_after_approval(
     told_at = _when(told["told_at"])
     assert told_at > _when(ended["finished_at"])
     assert _when(told["expires_at"]) == told_at + timedelta(seconds=TTL_S)
-    alice.check_page("41-vpn-download-ready")
+    alice.check_page("51-vpn-download-ready")
 
     # One download: a valid profile, key and certificate a pair, the key never on the page.
     with alice.page.expect_download() as started:
@@ -195,7 +195,7 @@ def test_vpn_profile_handed_over_once_after_approval(
     dom = alice.page.content()
     assert_keys_absent(dom, key_pem.decode())
     assert "PRIVATE KEY" not in dom
-    alice.shot("42-vpn-downloaded")
+    alice.shot("52-vpn-downloaded")
 
     # A second download is refused, saying when the first was: on the page...
     alice.page.reload()
