@@ -69,7 +69,7 @@ def test_tasks_marked_and_folded_previews_marked(agents: dict[str, Agent]) -> No
     preview = rows.filter(has=page.locator(".s-preview"))
     expect(preview).to_have_count(1)
     alice.check_page("21-runs-preview")
-    preview.get_by_role("link").click()
+    preview.locator("td").first.get_by_role("link").click()  # the run (the next: its ticket)
     page.wait_for_url("**/ui/runs/*")
     expect(page.locator("#preview")).to_be_visible()
     expect(page.locator("#preview")).to_contain_text("nothing was changed")

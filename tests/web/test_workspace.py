@@ -7,11 +7,15 @@ list filtered by ticket prefix, status and action in the address."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from lab.ews.lab import MailboxLab
+from lab.ews.state import Oof
+from runner_api.secrets.credentials import FileCredentialSource
 from tests.plugins.directory_lab import DirectoryLabHandle
 from tests.plugins.lab import LabHandle
 from tests.plugins.server import Server
@@ -23,11 +27,37 @@ TICKET = "20461"  # RT's tickets are numbers
 
 
 @pytest.fixture(scope="module")
+def credentials(tmp_path_factory: pytest.TempPathFactory, lab: LabHandle) -> Path:
+    """A credentials folder of this module's own: the lab's, and the mailboxes' below."""
+    return lab.hand_over(tmp_path_factory.mktemp("workspace-credentials") / "credentials")
+
+
+@pytest.fixture(scope="module")
+def mailboxes(credentials: Path) -> Iterator[MailboxLab]:
+    """The EWS simulator (not Exchange) where inventories/*/fixline.yml point, its logins
+    stored with this module's credentials."""
+    simulator = MailboxLab(FileCredentialSource(credentials))
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="module")
 def web_server(
-    tmp_path_factory: pytest.TempPathFactory, lab: LabHandle, directory_lab: DirectoryLabHandle
+    tmp_path_factory: pytest.TempPathFactory,
+    lab: LabHandle,
+    directory_lab: DirectoryLabHandle,
+    credentials: Path,
+    mailboxes: MailboxLab,
 ) -> Iterator[Server]:
-    """The served Fixline with a ticket system configured (RT's URL)."""
-    yield from served(tmp_path_factory, lab, directory_lab, FIXLINE_RT_URL=RT_URL)
+    """The served Fixline with a ticket system configured (RT's URL) and mailboxes."""
+    yield from served(
+        tmp_path_factory,
+        lab,
+        directory_lab,
+        FIXLINE_RT_URL=RT_URL,
+        FIXLINE_CREDENTIALS_DIR=str(credentials),
+    )
 
 
 def _pick(page: Page, query: str, username: str) -> None:
@@ -47,7 +77,9 @@ def _fix_order(page: Page) -> list[str]:
     return [b.get_attribute("data-action") or "" for b in buttons.all()]
 
 
-def test_user_state_first_and_every_fix_in_view(agents: dict[str, Agent]) -> None:
+def test_user_state_first_and_every_fix_in_view(
+    agents: dict[str, Agent], mailboxes: MailboxLab
+) -> None:
     alice = agents["alice.agent"]
     alice.login()
     page = alice.page
@@ -63,7 +95,7 @@ def test_user_state_first_and_every_fix_in_view(agents: dict[str, Agent]) -> Non
     assert "day(s) ago" in _fact(page, "Password")
     assert "Sales-Team" in _fact(page, "Groups")
     assert _fact(page, "Lives in") == "Active Directory"
-    # This server has no mailbox credential: the reason, never a guess.
+    # Chloe has no mailbox in the lab's Exchange: the reason, never a guess.
     assert _fact(page, "Out of office").startswith("not known: ")
 
     # What the state calls for first, with why; then the rest, none hidden.
@@ -99,6 +131,19 @@ def test_user_state_first_and_every_fix_in_view(agents: dict[str, Agent]) -> Non
     assert _fact(page, "Must change password") == "yes"
     assert _fix_order(page)[0] == "password_reset"
     expect(page.locator("#actions button.fix").first).to_contain_text("must change password")
+
+    # Out of office, read from the mailbox: off, then on (set in Exchange meanwhile).
+    _pick(page, "henry", "henry.moreau")
+    assert _fact(page, "Out of office") == "off"
+    assert "Suggested" not in page.locator("#actions h3").first.inner_text()
+    mailboxes.simulator.state.mailboxes["henry.moreau@lab.test"].oof = Oof(state="Enabled")
+    page.reload()
+    expect(page.locator("#picked")).to_contain_text("henry.moreau")
+    assert _fact(page, "Out of office") == "on"
+    expect(page.locator("#actions button.fix").first).to_have_attribute(
+        "data-action", "mailbox_oof_clear"
+    )
+    expect(page.locator("#actions button.fix").first).to_contain_text("out of office is on")
 
 
 def test_pickers_hold_the_customers_lists_and_no_one_elses(agents: dict[str, Agent]) -> None:

@@ -35,6 +35,9 @@
   $("user-q").addEventListener("input", (event) => {
     clearTimeout(timer);
     const q = event.target.value.trim();
+    // The last query's results are not this one's: gone at once, so the arrow keys never
+    // move into a list the next answer is about to replace.
+    $("user-results").replaceChildren();
     timer = setTimeout(() => search(q), 250);
   });
 
@@ -55,13 +58,20 @@
     next.focus();
   });
 
+  // Only the latest search's answer is shown, and a result the keyboard is on keeps the
+  // focus when the list is drawn again (else a late answer would drop it).
+  let searches = 0;
   async function search(q) {
     const list = $("user-results");
+    const mine = ++searches;
     $("user-note").textContent = "";
     if (!q) { list.replaceChildren(); return; }
     try {
       const { data: users, headers } = await call("GET", `/directory/users?${query({ customer: customer.value, q })}`);
+      if (mine !== searches) return;
+      const focused = list.contains(document.activeElement) ? document.activeElement.dataset.username : null;
       list.replaceChildren(...users.map(userItem));
+      if (focused) (list.querySelector(`button[data-username="${CSS.escape(focused)}"]`) || $("user-q")).focus();
       if (!users.length) list.append(el("li", { class: "hint" }, "No user found."));
       $("user-note").textContent = unavailable(headers);
     } catch (error) {
