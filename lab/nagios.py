@@ -42,7 +42,7 @@ object_cache_file={d}/objects.cache
 precached_object_file={d}/objects.precache
 temp_file={d}/nagios.tmp
 temp_path={d}
-lock_file={d}/nagios.pid
+lock_file={d}/nagios.lock
 retain_state_information=0
 state_retention_file={d}/retention.dat
 check_result_path={d}/checkresults
@@ -151,6 +151,7 @@ class LabNagios:
         self.env_file = self.folder / "fixline-event.env"
         self.spool_dir = self.folder / "spool"
         self.extra_objects = extra_objects
+        # Written by start(): Nagios in the foreground writes no lock_file of its own.
         self.pidfile = self.folder / "nagios.pid"
         self.log_path = self.folder / "nagios.log"
         self.status_path = self.folder / "status.dat"
@@ -182,7 +183,7 @@ class LabNagios:
         """Check the config, start Nagios and wait for its first status file."""
         config = str(self.folder / "nagios.cfg")
         run([str(NAGIOS), "-v", config])
-        if read_pid(self.pidfile) is not None:
+        if self.pid() is not None:
             self.stop()
         self.status_path.unlink(missing_ok=True)
         with (self.folder / "nagios.out").open("ab") as out:
@@ -194,6 +195,7 @@ class LabNagios:
                 stderr=out,
                 start_new_session=True,
             )
+        self.pidfile.write_text(f"{self._process.pid}\n")
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self.status_path.exists():
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -204,9 +206,7 @@ class LabNagios:
 
     def stop(self) -> None:
         """SIGTERM to Nagios's process group (it and its check workers)."""
-        pid = read_pid(self.pidfile)
-        if pid is None and self._process is not None and self._process.poll() is None:
-            pid = self._process.pid
+        pid = self.pid()
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGTERM)
@@ -217,7 +217,23 @@ class LabNagios:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait(10)
             self._process = None
+        elif pid is not None:
+            # Started by another process (`fixline demo`): wait until it is gone.
+            deadline = time.monotonic() + 10
+            while self.pid() == pid and time.monotonic() < deadline:
+                time.sleep(0.05)
         self.pidfile.unlink(missing_ok=True)
+
+    def pid(self) -> int | None:
+        """The pid of this folder's Nagios when it runs (a reused pid is not taken for it)."""
+        pid = read_pid(self.pidfile)
+        if pid is None:
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return None
+        return pid if str(self.folder / "nagios.cfg").encode() in cmdline else None
 
     def command(self, line: str) -> None:
         """Send one external command (e.g. `SCHEDULE_FORCED_SVC_CHECK;host;svc;<time>`)."""
