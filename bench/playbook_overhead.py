@@ -154,9 +154,9 @@ class FixlineRuns:
                 if line.startswith("event: end"):
                     final = "end"
                 elif line.startswith("data: ") and final:
-                    status = json.loads(line[6:])["status"]
-                    if status != "succeeded":
-                        raise SystemExit(f"Fixline run {run_id} ended {status}")
+                    run = json.loads(line[6:])
+                    if run["status"] != "succeeded":
+                        raise SystemExit(f"Fixline run {run_id} ended {run['status']}: {run}")
                     ended = time.perf_counter()
                     first, recap = first or ended, recap or ended
                     self.phases.append((first - began, recap - first, ended - recap))
@@ -197,12 +197,13 @@ def _bench(args: argparse.Namespace) -> None:
     lab.up()
     cold_dir = scratch / "cold"
     try:
+        # A second service, with a cold ansible-playbook per run, imports its own copy of the
+        # lab's credentials (a service removes what it imported): copied before either starts.
+        handed = credentials.hand_over(cold_dir / "credentials")
         with ExitStack() as stack:
             warm = stack.enter_context(served(scratch / "data", settings.resolved_credentials_dir))
-            # A second service with a cold ansible-playbook per run (its own credentials copy).
             os.environ["FIXLINE_WARM_ANSIBLE"] = "false"
             try:
-                handed = credentials.hand_over(cold_dir / "credentials")
                 cold = stack.enter_context(served(cold_dir / "data", handed))
             finally:
                 del os.environ["FIXLINE_WARM_ANSIBLE"]
