@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from lab import lab_service
-from lab.process import LabError, read_pid, require, run, write_if_changed
+from lab.process import LabError, pid_running, require, run, write_if_changed
 from runner_api.monitoring.commands import send_command
 
 NAGIOS = Path("/usr/sbin/nagios4")
@@ -226,14 +226,7 @@ class LabNagios:
 
     def pid(self) -> int | None:
         """The pid of this folder's Nagios when it runs (a reused pid is not taken for it)."""
-        pid = read_pid(self.pidfile)
-        if pid is None:
-            return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return None
-        return pid if str(self.folder / "nagios.cfg").encode() in cmdline else None
+        return pid_running(self.pidfile, str(self.folder / "nagios.cfg").encode())
 
     def command(self, line: str) -> None:
         """Send one external command (e.g. `SCHEDULE_FORCED_SVC_CHECK;host;svc;<time>`)."""

@@ -44,6 +44,19 @@ def require(path: Path, package: str) -> None:
         raise LabError(f"{package} is not installed ({path} is missing): {SYSTEM_DEPS_HINT}")
 
 
+def pid_running(pidfile: Path, marker: bytes) -> int | None:
+    """The pid in a pidfile when that process is alive and its command line (arguments
+    joined by spaces) holds `marker`: a stale pidfile may name a reused pid."""
+    pid = read_pid(pidfile)
+    if pid is None:
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return pid if marker in cmdline.replace(b"\0", b" ") else None
+
+
 def read_pid(pidfile: Path) -> int | None:
     """The pid in a pidfile when that process is alive, else None."""
     try:

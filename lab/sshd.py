@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from lab.process import LabError, port_in_use, read_pid, require, run, write_if_changed
+from lab.process import LabError, pid_running, port_in_use, require, run, write_if_changed
 
 SSHD = Path("/usr/sbin/sshd")
 SSH_KEYGEN = Path("/usr/bin/ssh-keygen")
@@ -67,17 +67,9 @@ class LoopbackSshd:
         self.pidfile.unlink(missing_ok=True)
 
     def pid(self) -> int | None:
-        """The pid of this folder's sshd when it is alive."""
-        pid = read_pid(self.pidfile)
-        if pid is None:
-            return None
-        # A stale pidfile may name a reused pid: only an sshd run with our config is ours.
-        # (sshd rewrites its title to "sshd: <command line> [listener] ...", so no argv split.)
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return pid if f"-f {self.config_path} ".encode() in cmdline.replace(b"\0", b" ") else None
+        """The pid of this folder's sshd when it is alive (only an sshd run with our config
+        is ours; sshd rewrites its title to "sshd: <command line> [listener] ...")."""
+        return pid_running(self.pidfile, f"-f {self.config_path} ".encode())
 
     def known_hosts(self) -> str:
         """The pinned known_hosts line of this sshd's host key."""
