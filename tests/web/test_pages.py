@@ -81,3 +81,22 @@ def test_a_role_without_the_permission_gets_an_html_refusal(client: TestClient) 
     assert client.get("/ui/audit", headers=_bearer(auditor.secret)).status_code == 200
     # The API keeps its JSON errors.
     assert client.get("/approvals", headers=_bearer(auditor.secret)).json()["error"]
+
+
+def test_pages_carry_the_ticket_link_only_where_a_ticket_system_is_set(
+    client: TestClient, tmp_path: Path
+) -> None:
+    assert "fixline-ticket-link" not in client.get("/ui/runs", headers=_bearer(ADMIN)).text
+    settings = Settings(
+        data_dir=tmp_path / "rt-data",
+        project_dir=PROJECT_DIR,
+        credentials_dir=tmp_path / "no-credentials",
+        bootstrap_token=ADMIN,  # type: ignore[arg-type]
+        workers=1,
+        rt_url="https://rt.example",
+    )
+    with TestClient(create_app(settings, Core(settings)), base_url="https://testserver") as rt:
+        page = rt.get("/ui/runs", headers=_bearer(ADMIN)).text
+    template = "https://rt.example/Ticket/Display.html?id={ticket_id}"
+    assert f'<meta name="fixline-ticket-link" content="{template}">' in page
+    assert '<meta name="fixline-ticket-link-fits" content="^[0-9]+$">' in page
