@@ -12,7 +12,7 @@ from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
 from runner_api.settings import Settings
-from tests.authz.conftest import by
+from tests.authz.conftest import by, lab_free_settings
 
 ADMIN = "web-bootstrap-0123456789abcdef"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -87,13 +87,8 @@ def test_pages_carry_the_ticket_link_only_where_a_ticket_system_is_set(
     client: TestClient, tmp_path: Path
 ) -> None:
     assert "fixline-ticket-link" not in client.get("/ui/runs", headers=_bearer(ADMIN)).text
-    settings = Settings(
-        data_dir=tmp_path / "rt-data",
-        project_dir=PROJECT_DIR,
-        credentials_dir=tmp_path / "no-credentials",
-        bootstrap_token=ADMIN,  # type: ignore[arg-type]
-        workers=1,
-        rt_url="https://rt.example",
+    settings = lab_free_settings(
+        tmp_path / "rt", bootstrap_token=ADMIN, rt_url="https://rt.example"
     )
     with TestClient(create_app(settings, Core(settings)), base_url="https://testserver") as rt:
         page = rt.get("/ui/runs", headers=_bearer(ADMIN)).text
