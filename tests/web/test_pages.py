@@ -12,7 +12,7 @@ from runner_api.app import create_app
 from runner_api.auth.principal import Role
 from runner_api.core import Core
 from runner_api.settings import Settings
-from tests.authz.conftest import by
+from tests.authz.conftest import by, lab_free_settings
 
 ADMIN = "web-bootstrap-0123456789abcdef"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -81,3 +81,17 @@ def test_a_role_without_the_permission_gets_an_html_refusal(client: TestClient) 
     assert client.get("/ui/audit", headers=_bearer(auditor.secret)).status_code == 200
     # The API keeps its JSON errors.
     assert client.get("/approvals", headers=_bearer(auditor.secret)).json()["error"]
+
+
+def test_pages_carry_the_ticket_link_only_where_a_ticket_system_is_set(
+    client: TestClient, tmp_path: Path
+) -> None:
+    assert "fixline-ticket-link" not in client.get("/ui/runs", headers=_bearer(ADMIN)).text
+    settings = lab_free_settings(
+        tmp_path / "rt", bootstrap_token=ADMIN, rt_url="https://rt.example"
+    )
+    with TestClient(create_app(settings, Core(settings)), base_url="https://testserver") as rt:
+        page = rt.get("/ui/runs", headers=_bearer(ADMIN)).text
+    template = "https://rt.example/Ticket/Display.html?id={ticket_id}"
+    assert f'<meta name="fixline-ticket-link" content="{template}">' in page
+    assert '<meta name="fixline-ticket-link-fits" content="^[0-9]+$">' in page
