@@ -204,6 +204,16 @@ def serve(path: str) -> None:
         os.umask(old_umask)
     listener.listen(16)
     os.rename(path + ".new", path)  # the socket appears when it is ready
+    try:
+        _accept(listener)
+    finally:
+        # Fixline gone: nothing else removes the socket folder it made for us.
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            os.rmdir(os.path.dirname(path))
+
+
+def _accept(listener: socket.socket) -> None:
     poller = select.poll()
     poller.register(listener, select.POLLIN)
     poller.register(0, select.POLLIN)
