@@ -7,7 +7,6 @@ import socket
 from pathlib import Path
 
 from runner_api.auth.tokens import token_id
-from runner_api.catalog.registry import Catalog
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.database import Database
@@ -26,11 +25,6 @@ from runner_api.sites.queues import TASK_NAME, celery_app, queue_name
 from runner_api.sites.worker import SiteWorker
 
 log = logging.getLogger(__name__)
-
-
-def catalog() -> Catalog:
-    """Every action Fixline knows; the API and the workers must agree on it."""
-    return shipped_catalog()
 
 
 def worker_token(settings: Settings) -> str:
@@ -87,7 +81,7 @@ class SiteRuntime:
         self.client = ApiClient(settings.api_url, token, worker_name(token), site, verify=verify)
         self.worker = SiteWorker(
             self.client,
-            catalog(),
+            shipped_catalog(),  # the API's own: both must agree on every action
             CustomerRegistry(settings.resolved_inventories_dir),
             self.executors.by_kind,
         )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from lab.directory_data import LAB_USER_PASSWORD
 
@@ -120,6 +120,16 @@ class Agent:
         # Agents land on the fix form, auditors on the runs list (the login URL's own
         # ?next=/ui/ must not count as arrived).
         self.page.wait_for_url(lambda url: "/ui/login" not in url)
+
+    def smoke_check(self, ticket: str) -> None:
+        """On the fix form: a smoke_check of lab-host on `ticket` (low risk: it runs on the
+        click), then on its run page until it succeeded."""
+        self.page.get_by_label("Ticket id").fill(ticket)
+        self.page.locator('#actions button[data-action="smoke_check"]').click()
+        self.page.get_by_label("Host *").select_option("lab-host")
+        self.page.get_by_role("button", name="Run now").click()
+        self.page.wait_for_url("**/ui/runs/*")
+        expect(self.page.locator("#status")).to_have_text("succeeded", timeout=60_000)
 
     def shot(self, label: str) -> None:
         self.page.screenshot(path=str(self.shots / f"{label}.png"), full_page=True)

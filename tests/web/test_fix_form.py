@@ -80,12 +80,7 @@ def test_low_risk_runs_on_a_click_and_no_check_mode_shows_the_parameters(
     alice = agents["alice.agent"]
     alice.login()
     page = alice.page
-    page.get_by_label("Ticket id").fill("INC-WEB-LOW-1")
-    page.locator('#actions button[data-action="smoke_check"]').click()
-    page.get_by_label("Host *").select_option("lab-host")
-    page.get_by_role("button", name="Run now").click()
-    page.wait_for_url("**/ui/runs/*")
-    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    alice.smoke_check("INC-WEB-LOW-1")
 
     # No medium or high risk action lacks a check mode today: make the catalog say so of
     # one, as a future action would, and see the confirmation show the parameters instead.

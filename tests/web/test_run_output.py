@@ -28,12 +28,7 @@ def test_tasks_marked_and_folded_previews_marked(agents: dict[str, Agent]) -> No
     alice.login()
     page = alice.page
     # A playbook: its tasks ok, the secret round trip (no secret given) skipped.
-    page.get_by_label("Ticket id").fill("INC-OUT-1")
-    page.locator('#actions button[data-action="smoke_check"]').click()
-    page.get_by_label("Host *").select_option("lab-host")
-    page.get_by_role("button", name="Run now").click()
-    page.wait_for_url("**/ui/runs/*")
-    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    alice.smoke_check("INC-OUT-1")
     assert _task(page, "Ping the host") == ("ok", "")
     assert _task(page, "Compare what arrived with what was sent")[0] == "skipped"
     expect(page.locator("#preview")).to_be_hidden()
