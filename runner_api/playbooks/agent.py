@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from runner_api.errors import ExecutorError
+from runner_api.playbooks.child import RunChild
 
 _START_TIMEOUT_S = 5.0
 _ADD_TIMEOUT_S = 10.0
@@ -30,22 +31,16 @@ class SshAgent:
     def __init__(self, socket: Path, env: Mapping[str, str]) -> None:
         self._socket = socket
         self._env = dict(env)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._agent: RunChild | None = None
 
     def start(self, private_key: SecretStr, lifetime_s: int) -> None:
         """Start the agent and load the key; it forgets the key after lifetime_s anyway."""
         # -D: stay in the foreground as our child, so we can kill and reap it by pid.
-        self._process = subprocess.Popen(
-            [_tool("ssh-agent"), "-D", "-a", str(self._socket)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=self._env,
-            start_new_session=True,
-        )
+        self._agent = RunChild([_tool("ssh-agent"), "-D", "-a", str(self._socket)], self._env)
+        self._agent.start()
         deadline = time.monotonic() + _START_TIMEOUT_S
         while not self._socket.exists():
-            if self._process.poll() is not None or time.monotonic() > deadline:
+            if not self._agent.running() or time.monotonic() > deadline:
                 raise ExecutorError("ssh-agent did not start")
             time.sleep(0.01)
         added = subprocess.run(
@@ -63,9 +58,6 @@ class SshAgent:
 
     def stop(self) -> None:
         """Kill the agent (the key dies with it) and reap it."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._process = None
+        if self._agent is not None:
+            self._agent.stop()
+            self._agent = None

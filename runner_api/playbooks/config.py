@@ -42,6 +42,11 @@ def ssh_args(ws: Workspace) -> str:
         "ControlMaster=auto",
         "-o",
         f"ControlPersist={CONTROL_PERSIST_S}s",
+        # Named here rather than left to Ansible (which then adds none of its own): the
+        # early master (early_master.py) must bind the very socket Ansible's ssh looks for.
+        # %C: ssh's hash of the local host, address, port and user (and ProxyJump).
+        "-o",
+        f"ControlPath={ws.control_path_dir}/%C",
         "-o",
         "StrictHostKeyChecking=yes",
         "-o",
@@ -63,7 +68,7 @@ def ssh_args(ws: Workspace) -> str:
 
 def ansible_cfg(ws: Workspace, run_id: str, remote_user: str, pipelining: bool) -> str:
     """The run's ansible.cfg text."""
-    # ConfigParser interpolation would eat a literal '%'; none of these values contain one.
+    # Ansible reads its ini values raw (no interpolation): ssh_args' "%C" reaches ssh as is.
     return "\n".join(
         [
             "[defaults]",

@@ -31,7 +31,9 @@ from runner_api.playbooks.config import (
     owner_marker,
     pipelining_vars,
     run_env,
+    ssh_args,
 )
+from runner_api.playbooks.early_master import EarlyMaster, inventory_target
 from runner_api.playbooks.events import EventMapper, clean_text
 from runner_api.playbooks.extravars import plain, unsafe
 from runner_api.playbooks.outcome import StopReason, build_outcome, failed
@@ -110,6 +112,7 @@ class PlaybookExecutor:
         pexpect_timeout_s: float = 0.5,
         pipelining: bool = True,
         warm: WarmAnsible | None = None,
+        early_ssh: bool = True,
     ) -> None:
         self._project_dir = project_dir
         self._work_dir = work_dir
@@ -123,6 +126,8 @@ class PlaybookExecutor:
         self._pipelining = pipelining
         # None: every run starts ansible-playbook cold (about a second of imports).
         self._warm = warm
+        # False: Ansible's first task opens the run's SSH master itself, after its start.
+        self._early_ssh = early_ssh
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run the action's playbook on ctx.target; never raises."""
@@ -170,14 +175,19 @@ class PlaybookExecutor:
                 RUN_OWNER_ENV: owner_marker(),
             }
             agent = SshAgent(ws.agent_socket, agent_env)
+            master = self._early_master(ws, ctx.target, credential.user, agent_env)
             try:
                 lifetime = math.ceil(ctx.time_left()) + _KEY_LIFETIME_MARGIN_S
                 agent.start(credential.private_key, lifetime)
+                if master is not None:
+                    master.start()  # its handshake overlaps ansible-playbook's start
                 with SecretServer(ws.secrets_socket, ctx.run_id, secrets):
                     return self._run(ctx, ws, f"playbooks/{playbook}.yml", plain)
             finally:
                 # The run's ssh masters too: they would hold the connection for ControlPersist.
                 kill_run_processes(ctx.run_id, titles=(ws.master_title,))
+                if master is not None:
+                    master.stop()
                 agent.stop()
 
     def _run(
@@ -213,6 +223,16 @@ class PlaybookExecutor:
         # Workers that outlived ansible-playbook (e.g. runner's own timeout fired) go too.
         kill_run_processes(ctx.run_id, watch.roots(), watch.titles)
         return build_outcome(ctx, mapper, watch.reason, str(runner.status), int(runner.rc))
+
+    def _early_master(
+        self, ws: Workspace, host: str, user: str, env: dict[str, str]
+    ) -> EarlyMaster | None:
+        """The run's SSH master to open while Ansible starts, when the inventory tells for
+        sure where Ansible will connect (early_master.py)."""
+        if not self._early_ssh:
+            return None
+        target = inventory_target(ws.inventory_dir, host, user)
+        return EarlyMaster(ssh_args(ws), target, env) if target is not None else None
 
     def _command(self, args: list[str]) -> tuple[str, list[str], dict[str, str]]:
         """ansible-runner's binary, its arguments and extra env: warm when it can be."""

@@ -94,9 +94,12 @@ def warm_ansible() -> Iterator[WarmAnsible]:
 def make_executor(
     test_project: Path, work_dir: Path, lab: LabHandle, warm_ansible: WarmAnsible
 ) -> Callable[..., PlaybookExecutor]:
-    """Executors of the test project; by default as Fixline builds them (pipelined, warm)."""
+    """Executors of the test project; by default as Fixline builds them (pipelined, warm,
+    the SSH master opened early)."""
 
-    def _make(pipelining: bool = True, warm: bool = True) -> PlaybookExecutor:
+    def _make(
+        pipelining: bool = True, warm: bool = True, early_ssh: bool = True
+    ) -> PlaybookExecutor:
         return PlaybookExecutor(
             test_project,
             work_dir,
@@ -104,6 +107,7 @@ def make_executor(
             lab.credentials,
             pipelining=pipelining,
             warm=warm_ansible if warm else None,
+            early_ssh=early_ssh,
         )
 
     return _make
