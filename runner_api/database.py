@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from runner_api.migration_head import MIGRATIONS_DIR, newest_revision
 from runner_api.private_files import DIR_MODE, private_file, tighten
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class Base(DeclarativeBase):
@@ -156,18 +154,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-_REVISION = re.compile(r"""^(down_)?revision\s*=\s*["']([^"']+)["']""", re.MULTILINE)
-
-
-def newest_revision() -> str | None:
-    """The one migration no other revises (None if there are several heads), read from the
-    scripts' text without importing Alembic."""
-    revisions: set[str] = set()
-    revised: set[str] = set()
-    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for down, name in _REVISION.findall(script.read_text(encoding="utf-8")):
-            (revised if down else revisions).add(name)
-    heads = revisions - revised
-    return heads.pop() if len(heads) == 1 else None

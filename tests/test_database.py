@@ -8,7 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from runner_api.database import MIGRATIONS_DIR, Database, newest_revision
+from runner_api.database import Database
+from runner_api.migration_head import MIGRATIONS_DIR, newest_revision
 
 
 def test_the_newest_revision_read_from_the_scripts_is_alembics_head() -> None:

@@ -6,7 +6,6 @@ import getpass
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings
 from runner_api.errors import FixlineError
@@ -38,6 +37,8 @@ def clear(
     by: Annotated[str | None, typer.Option(help="Who clears (default: your login).")] = None,
 ) -> None:
     """Runs of the scope so far stop counting, in every Fixline process (audited)."""
+    from pydantic import ValidationError
+
     from runner_api.core import Core
     from runner_api.runs.schemas import LimitClearCreate
 

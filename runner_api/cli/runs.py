@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,7 +27,8 @@ from runner_api.errors import FixlineError, InvalidParamsError, RefusedError
 from runner_api.runs.status import RunStatus
 
 if TYPE_CHECKING:  # the CLI imports lazily: `runs` and `show` need no executors
-    from runner_api.runs.models import RunEvent
+    from runner_api.runs.filters import RunFilter
+    from runner_api.runs.quick_read import EventView, RunReader
     from runner_api.runs.store import RunStore
 
 
@@ -104,7 +107,7 @@ def _cancel_unstarted(core: Any, run_id: str) -> None:
         typer.secho(f"run {run_id} canceled before it started", err=True)
 
 
-def event_line(event: RunEvent) -> str:
+def event_line(event: EventView) -> str:
     """One event as a line: number, kind, host (unless the message names it), message."""
     where = f" [{event.host}]" if event.host and f"[{event.host}]" not in event.message else ""
     return f"  {event.seq:>3} {event.kind:<14}{where} {event.message}".rstrip()
@@ -150,14 +153,25 @@ def _print_outcome(run: Any) -> None:
 @app.command()
 def runs(
     ticket: Annotated[str | None, typer.Option(help="Only runs of this ticket.")] = None,
+    ticket_prefix: Annotated[
+        str | None,
+        typer.Option(help="Only runs of tickets whose id starts with this (case as stored)."),
+    ] = None,
     customer: Annotated[str | None, typer.Option(help="Only runs of this customer.")] = None,
     status: Annotated[RunStatus | None, typer.Option(help="Only runs in this status.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many (newest first).")] = 20,
 ) -> None:
     """List runs, newest first."""
-    from runner_api.runs.store import RunFilter
+    from runner_api.runs.filters import RunFilter
 
-    items = _open_store().search(RunFilter(ticket, customer, None, status), limit, None)
+    filters = RunFilter(ticket, customer, None, status, ticket_prefix=ticket_prefix)
+    with _reader() as reader:
+        print_runs(reader, filters, limit)
+
+
+def print_runs(reader: RunReader, filters: RunFilter, limit: int) -> None:
+    """The lines of `fixline runs`."""
+    items = reader.search(filters, limit, None)
     for run in items:
         typer.echo(
             f"{run.id}  {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<11} {run.ticket_id:<12} "
@@ -170,26 +184,50 @@ def runs(
 @app.command()
 def show(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     """Show one run with its events."""
+    with _reader() as reader:
+        print_run(reader, run_id)
+
+
+def print_run(reader: RunReader, run_id: str) -> None:
+    """What `fixline show` prints: the run as the API shows it, then its events."""
     from runner_api.runs.schemas import RunRead
 
-    store = _open_store()
     try:
-        run = store.get(run_id)
+        run = reader.get(run_id)
     except FixlineError as exc:
         raise fail(exc.message, EXIT_INVALID) from None
     typer.echo(RunRead.model_validate(run).model_dump_json(indent=2))
     typer.echo("events:")
-    for event in store.events(run_id):
+    for event in reader.events(run_id):
         typer.echo(event_line(event))
 
 
-def _open_store() -> RunStore:
+@contextmanager
+def _reader() -> Iterator[RunReader]:
+    """The store's runs, read directly when the store is at the newest migration (nothing
+    of SQLAlchemy to import: runs/quick_read.py), else through RunStore, which migrates."""
+    from runner_api.runs.quick_read import open_reader
+
+    url = load_settings().resolved_database_url
+    quick = open_reader(url)
+    if quick is None:
+        store = _open_store(url)
+        try:
+            yield store
+        finally:
+            store.db.dispose()
+        return
+    with closing(quick):
+        yield quick
+
+
+def _open_store(url: str) -> RunStore:
     """The store alone, migrated: reading runs needs no executors, catalog or keys (a Core
     would import all of them, seconds before the first line)."""
     from runner_api.database import Database
     from runner_api.runs.store import RunStore
 
-    db = Database(load_settings().resolved_database_url)
+    db = Database(url)
     db.upgrade()
     return RunStore(db)
 

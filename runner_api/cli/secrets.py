@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from runner_api.cli.common import EXIT_INVALID, app, fail, load_settings, setup_logging
-from runner_api.secrets.schemas import FORMS, CredentialKind
+from runner_api.secrets.kinds import FIELDS, CredentialKind
 
 if TYPE_CHECKING:  # the CLI imports lazily to start fast
     from runner_api.core import Core
@@ -24,7 +24,7 @@ secrets_app = typer.Typer(
 )
 app.add_typer(secrets_app, name="secrets")
 
-_KINDS_HELP = "; ".join(f"{kind}: {', '.join(form.model_fields)}" for kind, form in FORMS.items())
+_KINDS_HELP = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in FIELDS.items())
 By = Annotated[str, typer.Option(help="Who does this, for the audit log (default: OS user).")]
 
 

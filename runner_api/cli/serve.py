@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import SecretStr
 
 from runner_api.cli.common import app, load_settings, setup_logging
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `fixline --help` needs no pydantic
     from fastapi import FastAPI
+    from pydantic import SecretStr
 
     from runner_api.settings import Settings
 
@@ -123,6 +123,8 @@ def admin_token_hint(settings: Settings, token_file: Path) -> str:
 def _demo_token(path: Path) -> SecretStr:
     """A fresh admin token in a file only its owner reads; it is never printed (a terminal's
     scrollback and the logs an operator keeps are read by more people than the file is)."""
+    from pydantic import SecretStr
+
     token = secrets.token_urlsafe(32)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.unlink(missing_ok=True)

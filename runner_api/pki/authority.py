@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from runner_api.errors import FixlineError
 from runner_api.pki.errors import BundleError, CaNotFoundError
 from runner_api.pki.keys import SigningKey, load_private_key, private_pem, public_bytes
-from runner_api.secrets.schemas import CredentialKind
+from runner_api.secrets.kinds import CredentialKind
 from runner_api.secrets.store import EncryptedCredentialSource
 
 CA_VALIDITY_DAYS = 10 * 365

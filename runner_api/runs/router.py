@@ -22,11 +22,11 @@ from runner_api.auth.principal import Principal
 from runner_api.routing.responses import model_response
 from runner_api.routing.schemas import ErrorResponse
 from runner_api.routing.services import service
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.models import Run
 from runner_api.runs.schemas import Channel, RunCreate, RunEventRead, RunPage, RunRead
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunFilter
 from runner_api.types import MAX_INT64, UtcMoment
 
 router = APIRouter(prefix="/runs", tags=["runs"])

@@ -26,13 +26,14 @@ from runner_api.errors import (
     RefusedError,
 )
 from runner_api.runs.attempt import Attempt
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.gate import Gate
 from runner_api.runs.limits import RateLimits
 from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.queued import open_job, seal_job
 from runner_api.runs.schemas import Channel
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunFilter, RunStore
+from runner_api.runs.store import RunStore
 from runner_api.runs.ticket_ids import check_ticket_id
 from runner_api.runs.watch import RunWatch
 from runner_api.secrets.cipher import SecretBox

@@ -15,26 +15,13 @@ from runner_api.audit.sink import AuditEvent, AuditSink, NoAudit
 from runner_api.database import Base, Database
 from runner_api.errors import InvalidTransitionError, RunNotFoundError
 from runner_api.runs import statements
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.models import Run, RunEvent
 from runner_api.runs.status import ALLOWED_FROM, RunStatus
 from runner_api.types import utcnow
 
 # What a status change records: the outcome, never parameters (already recorded on request).
 _AUDITED_FIELDS = ("changed", "summary", "error", "diff", "details")
-
-
-@dataclass(frozen=True)
-class RunFilter:
-    ticket_id: str | None = None
-    customer: str | None = None
-    action: str | None = None
-    status: RunStatus | None = None
-    since: datetime | None = None
-    # The caller's customer scope: None means every customer.
-    within: frozenset[str] | None = None
-    requested_by: str | None = None
-    # Ticket ids that start with this, case as stored (INC-10 finds INC-10 and INC-104).
-    ticket_prefix: str | None = None
 
 
 def _lock(target: str, run_id: str) -> dict[str, Any]:

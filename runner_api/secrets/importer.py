@@ -21,7 +21,7 @@ from pathlib import Path
 
 from runner_api.errors import FixlineError
 from runner_api.secrets.credentials import FileCredentialSource
-from runner_api.secrets.schemas import CredentialKind
+from runner_api.secrets.kinds import CredentialKind
 from runner_api.secrets.store import (
     EncryptedCredentialSource,
     directory_fields,

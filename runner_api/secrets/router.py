@@ -16,7 +16,8 @@ from runner_api.auth.principal import Principal
 from runner_api.customers.registry import CustomerRegistry
 from runner_api.routing.schemas import ErrorResponse
 from runner_api.routing.services import service
-from runner_api.secrets.schemas import FORMS, CredentialKind, CredentialRead
+from runner_api.secrets.kinds import CredentialKind
+from runner_api.secrets.schemas import FORMS, CredentialRead
 from runner_api.secrets.store import EncryptedCredentialSource
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])

@@ -1,30 +1,23 @@
-"""Credential kinds, the fields each one holds, and the placeholder views the API answers.
+"""Credential forms, one per kind, and the placeholder views the API answers.
 
 A kind is a pydantic form: its fields are the rows the store keeps, its validators decide
 what a write may contain. A new kind (issue 7's per-customer CA keys are `ca`) is a new
-form in FORMS; the store, the CLI and the API take it from there.
+form in FORMS, its field names in kinds.FIELDS; the store, the CLI and the API take it
+from there.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from runner_api.errors import InvalidParamsError
+from runner_api.secrets.kinds import CredentialKind
 
 # What every read shows instead of a value (AWX's REPLACE_STR): secrets are write-only.
 PLACEHOLDER = "$encrypted$"
-
-
-class CredentialKind(StrEnum):
-    SSH = "ssh"
-    DIRECTORY = "directory"
-    MAILBOX = "mailbox"
-    CA = "ca"
-    GRAPH = "graph"
 
 
 class CredentialForm(BaseModel):

@@ -26,8 +26,9 @@ from runner_api.secrets.credentials import (
     SshCredential,
 )
 from runner_api.secrets.keys import SecretKey
+from runner_api.secrets.kinds import CredentialKind
 from runner_api.secrets.models import StoredField
-from runner_api.secrets.schemas import PLACEHOLDER, CredentialKind, CredentialRead, validate_fields
+from runner_api.secrets.schemas import PLACEHOLDER, CredentialRead, validate_fields
 from runner_api.secrets.sealed import SealedColumn
 from runner_api.types import utcnow
 

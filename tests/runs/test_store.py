@@ -7,10 +7,11 @@ from sqlalchemy import text
 
 from runner_api.database import Database
 from runner_api.errors import InvalidTransitionError, RunNotFoundError
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.models import RunEvent
 from runner_api.runs.recovery import recover_orphans, worker_identity
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunFilter, RunStore
+from runner_api.runs.store import RunStore
 from runner_api.types import utcnow
 from tests.runs.factories import make_run
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from runner_api.core import Core
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest
-from runner_api.runs.store import RunFilter
 from runner_api.runs.ticket_ids import InvalidTicketIdError
 from runner_api.settings import Settings
 from tests.plugins.lab import PROJECT_DIR

@@ -14,10 +14,11 @@ from runner_api.database import Database
 from runner_api.dispatch.execution import JobRunner
 from runner_api.dispatch.pool import LocalPool
 from runner_api.runs.context import FollowUp, Outcome, RunContext
+from runner_api.runs.filters import RunFilter
 from runner_api.runs.schemas import Channel
 from runner_api.runs.service import RunRequest, RunService
 from runner_api.runs.status import RunStatus
-from runner_api.runs.store import RunFilter, RunStore
+from runner_api.runs.store import RunStore
 from runner_api.schedules.service import Scheduler
 from runner_api.types import utcnow
 from tests.runs.factories import ACCOUNT_ACTION

@@ -15,8 +15,9 @@ from runner_api.secrets.credentials import (
     MailboxCredential,
     SshCredential,
 )
+from runner_api.secrets.kinds import CredentialKind
 from runner_api.secrets.models import StoredField
-from runner_api.secrets.schemas import PLACEHOLDER, CredentialKind
+from runner_api.secrets.schemas import PLACEHOLDER
 from runner_api.secrets.store import EncryptedCredentialSource
 from tests.secrets.canary import CERTIFICATE, assert_absent, canary, dump, private_key
 
