@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -55,6 +56,54 @@ def pid_running(pidfile: Path, marker: bytes) -> int | None:
     except OSError:
         return None
     return pid if marker in cmdline.replace(b"\0", b" ") else None
+
+
+def start_group(
+    args: list[str], out: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a daemon in the foreground of a session of its own (its pid is its group's id,
+    so stop_group ends it with every process it forked), its output appended to out."""
+    with out.open("ab") as handle:
+        return subprocess.Popen(
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=handle,
+            start_new_session=True,
+        )
+
+
+def stop_group(
+    group: int, process: subprocess.Popen[bytes] | None = None, wait_s: float = 10
+) -> None:
+    """SIGTERM to a process group, then wait until none of it is left (SIGKILL after wait_s).
+
+    Waits for the group, not its leader: a daemon's leader may exit at once while the
+    workers it forked still shut down (Icinga 2's does). process, when this process
+    started the leader, is reaped meanwhile (a zombie would keep the group alive)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, sig)
+        if _group_gone(group, process, wait_s):
+            if process is not None:
+                process.wait(wait_s)
+            return
+    raise LabError(f"process group {group} is still there {wait_s:.0f} s after SIGKILL")
+
+
+def _group_gone(group: int, process: subprocess.Popen[bytes] | None, wait_s: float) -> bool:
+    deadline = time.monotonic() + wait_s
+    while True:
+        if process is not None:
+            process.poll()
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def read_pid(pidfile: Path) -> int | None:
