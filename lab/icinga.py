@@ -105,6 +105,10 @@ class LabIcinga(LabMonitor):
     """Icinga 2 in folder, checking the lab host and calling `fixline` as event command."""
 
     label = "Icinga 2"
+    # Only the first process, the "umbrella": its worker heeds a SIGTERM from the umbrella
+    # only, and a SIGTERM of ours still pending when the umbrella's arrives hides it (one
+    # pending SIGTERM keeps the first sender), so a SIGTERM to the group may stop nothing.
+    stop_leader_only = True
 
     def __init__(self, folder: Path, fixline: Path) -> None:
         # The pidfile is Icinga's own (its PidPath): the pid of the process start() started.

@@ -31,6 +31,8 @@ class LabMonitor(ABC):
     """The daemon's folder and process, its state and commands; subclasses write its config."""
 
     label = ""  # "Nagios", in messages
+    # stop() sends SIGTERM to the daemon's whole process group, or only to its first process.
+    stop_leader_only = False
 
     def __init__(
         self, folder: Path, fixline: Path, *, config: str, pidfile: str, log: str, command: str
@@ -98,7 +100,8 @@ class LabMonitor(ABC):
         group = self.pid() or started
         if group is not None:
             # A daemon started by another process (`fixline demo`) is waited for too.
-            stop_group(group, self._process if group == started else None)
+            process = self._process if group == started else None
+            stop_group(group, process, leader_only=self.stop_leader_only)
         self._process = None
         self.pidfile.unlink(missing_ok=True)
 

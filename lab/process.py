@@ -75,35 +75,48 @@ def start_group(
 
 
 def stop_group(
-    group: int, process: subprocess.Popen[bytes] | None = None, wait_s: float = 10
+    group: int,
+    process: subprocess.Popen[bytes] | None = None,
+    wait_s: float = 10,
+    *,
+    leader_only: bool = False,
 ) -> None:
-    """SIGTERM to a process group, then wait until none of it is left (SIGKILL after wait_s).
+    """SIGTERM to a process group (leader_only: to its leader, which stops the rest), then
+    wait until none of it runs; SIGKILL to the whole group after wait_s.
 
-    Waits for the group, not its leader: a daemon's leader may exit at once while the
-    workers it forked still shut down (Icinga 2's does). process, when this process
-    started the leader, is reaped meanwhile (a zombie would keep the group alive)."""
+    Waits for the group, not its leader: a daemon's leader may exit before the processes it
+    forked are done. process, when this process started the leader, is reaped at the end."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, sig)
-        if _group_gone(group, process, wait_s):
+            if sig == signal.SIGTERM and leader_only:
+                os.kill(group, sig)
+            else:
+                os.killpg(group, sig)
+        deadline = time.monotonic() + wait_s
+        while _group_runs(group) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _group_runs(group):
             if process is not None:
                 process.wait(wait_s)
             return
     raise LabError(f"process group {group} is still there {wait_s:.0f} s after SIGKILL")
 
 
-def _group_gone(group: int, process: subprocess.Popen[bytes] | None, wait_s: float) -> bool:
-    deadline = time.monotonic() + wait_s
-    while True:
-        if process is not None:
-            process.poll()
+def _group_runs(group: int) -> bool:
+    """Whether a process of the group runs: zombies do not count (a leader whose parent
+    has not reaped it yet is done all the same)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command's closing parenthesis: state, ppid, pgrp, ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group and fields[0] != "Z":
             return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    return False
 
 
 def read_pid(pidfile: Path) -> int | None:
