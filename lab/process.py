@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -55,6 +56,67 @@ def pid_running(pidfile: Path, marker: bytes) -> int | None:
     except OSError:
         return None
     return pid if marker in cmdline.replace(b"\0", b" ") else None
+
+
+def start_group(
+    args: list[str], out: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a daemon in the foreground of a session of its own (its pid is its group's id,
+    so stop_group ends it with every process it forked), its output appended to out."""
+    with out.open("ab") as handle:
+        return subprocess.Popen(
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=handle,
+            start_new_session=True,
+        )
+
+
+def stop_group(
+    group: int,
+    process: subprocess.Popen[bytes] | None = None,
+    wait_s: float = 10,
+    *,
+    leader_only: bool = False,
+) -> None:
+    """SIGTERM to a process group (leader_only: to its leader, which stops the rest), then
+    wait until none of it runs; SIGKILL to the whole group after wait_s.
+
+    Waits for the group, not its leader: a daemon's leader may exit before the processes it
+    forked are done. process, when this process started the leader, is reaped at the end."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            if sig == signal.SIGTERM and leader_only:
+                os.kill(group, sig)
+            else:
+                os.killpg(group, sig)
+        deadline = time.monotonic() + wait_s
+        while _group_runs(group) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _group_runs(group):
+            if process is not None:
+                process.wait(wait_s)
+            return
+    raise LabError(f"process group {group} is still there {wait_s:.0f} s after SIGKILL")
+
+
+def _group_runs(group: int) -> bool:
+    """Whether a process of the group runs: zombies do not count (a leader whose parent
+    has not reaped it yet is done all the same)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command's closing parenthesis: state, ppid, pgrp, ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def read_pid(pidfile: Path) -> int | None:
