@@ -21,7 +21,8 @@ EPILOG = (
     'FIXLINE_WEBHOOK_SECRETS with a "nagios" secret (in FILE or the environment). Each event '
     "is spooled (FIXLINE_MONITORING_SPOOL_DIR) until Fixline answers it. Exit codes: 0 "
     "handled (started, reused the open incident's run, held a flapping service, closed it on "
-    "OK, or ignored a SOFT or non-CRITICAL state), 1 Fixline unreachable (the event waits in "
+    "OK, ignored a SOFT or non-CRITICAL state, or found the event sent by a handler running "
+    "at the same time or replaced by a newer state), 1 Fixline unreachable (the event waits in "
     "the spool) or refused it (no remediation is mapped, policy, rate limit), 2 invalid "
     "arguments or no secret configured."
 )
@@ -56,6 +57,12 @@ def nagios_event(
     key = spool.put(payload)
     flushed = _flush(settings, spool, secret)
     answer = flushed.answers.get(key)
+    if answer is None and flushed.error is None:
+        # Nothing failed, yet no answer of ours: our event left the spool another way. A
+        # handler or `fixline nagios-spool` running at the same moment delivered it, or a
+        # newer state of the service, spooled meanwhile, replaced it (and was delivered).
+        typer.echo("outcome=elsewhere (sent by another delivery, or a newer state replaced it)")
+        return
     if answer is None:
         where = settings.monitoring_url
         raise fail(

@@ -1,4 +1,4 @@
-"""A helper process of one run (its ssh-agent, its early SSH master): started in a session
+"""A side process of one run (its ssh-agent, its early SSH master): started in a session
 of its own with no terminal, killed and reaped by its pid when the run ends."""
 
 from __future__ import annotations

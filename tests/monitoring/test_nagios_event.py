@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 
+from runner_api.monitoring.spool import EventSpool
 from tests.plugins.server import FIXLINE, Server
 from tests.plugins.webhooks import SECRET, rows
 
@@ -93,3 +95,23 @@ def test_an_unmapped_service_starts_nothing_and_exits_1(hook_server: Server) -> 
 
 def _field(output: str, name: str) -> str:
     return next(part.split("=", 1)[1] for part in output.split() if part.startswith(f"{name}="))
+
+
+def test_an_event_no_longer_waiting_is_handled_not_failed(hook_server: Server) -> None:
+    """Two handlers (or a handler and `fixline nagios-spool`) may run at once: when this
+    handler's own event is no longer in the spool by the time it delivers, another one
+    sent it or a newer state of the service replaced it. Handled (exit 0), not an error
+    that says "None" and makes Nagios log a failure. Here a newer OK of the service waits
+    already (a file that sorts after the handler's own): the CRITICAL is dropped unsent and
+    the OK is delivered."""
+    spool = EventSpool(hook_server.data_dir / "spool")
+    ok = {"host": "lab-host", "service": "LDAP", "state": "OK", "state_type": "HARD", "attempt": 1}
+    newer = spool.put(ok)
+    later = spool.folder / f"{time.time_ns() + 10**12:020d}-{newer}.json"
+    next(spool.folder.glob(f"*-{newer}.json")).rename(later)
+    done = nagios(hook_server, "CRITICAL", "HARD")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "None" not in done.stdout + done.stderr
+    assert "outcome=elsewhere" in done.stdout, done.stdout
+    assert list(spool.folder.iterdir()) == []
+    assert rows(hook_server, "SELECT COUNT(*) FROM runs") == [(0,)]
