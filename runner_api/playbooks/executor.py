@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from runner_api.catalog.vetting import VettingLock
 from runner_api.customers.registry import inventory_hosts
 from runner_api.errors import FixlineError, NotVettedError
+from runner_api.playbooks import prompt_close
 from runner_api.playbooks.agent import SshAgent
 from runner_api.playbooks.config import (
     REMOTE_KILL_SHELL,
@@ -128,6 +129,7 @@ class PlaybookExecutor:
         self._warm = warm
         # False: Ansible's first task opens the run's SSH master itself, after its start.
         self._early_ssh = early_ssh
+        prompt_close.install()  # no fixed 0.1 s at the end of each run (prompt_close.py)
 
     def execute(self, ctx: RunContext) -> Outcome:
         """Run the action's playbook on ctx.target; never raises."""

@@ -21,7 +21,8 @@ from runner_api.playbooks.config import RUN_MARKER_ENV, RUN_OWNER_ENV
 
 log = logging.getLogger(__name__)
 
-_GONE_POLL_S = 0.02
+# Killed processes are gone within milliseconds: a run waits for that at its end.
+_GONE_POLL_S = 0.002
 _ROUNDS = 5
 
 
