@@ -140,7 +140,8 @@ class PlaybookExecutor:
         except Exception as exc:  # the contract is "never raise": report, don't crash the worker
             return failed(ctx, f"playbook run failed: {type(exc).__name__}: {clean_text(exc)}")
         finally:
-            # Whatever happened: nothing of this run may keep running (ControlPersist masters too).
+            # Whatever happened: nothing marked as this run's may keep running (its
+            # ControlPersist masters, found by title, went in _execute's own finally).
             kill_run_processes(ctx.run_id)
 
     def _execute(self, ctx: RunContext) -> Outcome:

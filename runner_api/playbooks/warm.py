@@ -21,12 +21,11 @@ from pathlib import Path
 
 from runner_api.playbooks.warm_client import SOCKET_ENV
 from runner_api.playbooks.warm_server import SLOT_BYTES, SLOT_ENV
-from runner_api.playbooks.workspace import remove_tree
+from runner_api.playbooks.workspace import SOCKET_ROOT, remove_tree
 
 log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
-_SOCKET_ROOT = Path("/dev/shm")
 # The server's imports take about half a second; a run waits this long for them at most.
 _READY_WAIT_S = 10.0
 _POLL_S = 0.01
@@ -57,7 +56,7 @@ class WarmAnsible:
             if self._process is not None and self._process.poll() is None:
                 return True
             self._stop_locked()
-            self._folder = Path(tempfile.mkdtemp(prefix="fxw-", dir=_SOCKET_ROOT))
+            self._folder = Path(tempfile.mkdtemp(prefix="fxw-", dir=SOCKET_ROOT))
             env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "LANG": os.environ.get("LANG", "C.UTF-8"),

@@ -35,7 +35,7 @@ _SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 # random suffix to control_path_dir, so the socket folder must stay short, whatever work_dir is.
 # It must be RAM-backed too: Ansible writes every module's arguments into local_tmp before
 # sending them (without pipelining), secrets included.
-_SOCKET_ROOT = Path("/dev/shm")
+SOCKET_ROOT = Path("/dev/shm")
 _INVENTORY_ENTRIES = ("hosts.yml", "hosts.yaml", "group_vars", "host_vars")
 _OWNER_FILE = "owner"
 
@@ -150,7 +150,7 @@ def _sweep_orphans(root: Path) -> None:
 
 def sweep_socket_folders() -> None:
     """At start-up: the socket folders a crashed process of this user left behind go."""
-    _sweep_orphans(_SOCKET_ROOT)
+    _sweep_orphans(SOCKET_ROOT)
 
 
 def _private_dir(path: Path) -> None:
@@ -181,9 +181,9 @@ def workspace(work_dir: Path, run_id: str) -> Iterator[Workspace]:
     pdd = work_dir / run_id
     # A folder left by a crashed attempt of the same run holds nothing we want to reuse.
     remove_tree(pdd)
-    _require_ram(_SOCKET_ROOT)
-    _sweep_orphans(_SOCKET_ROOT)
-    socket_dir = Path(tempfile.mkdtemp(prefix="fx-", dir=_SOCKET_ROOT))
+    _require_ram(SOCKET_ROOT)
+    _sweep_orphans(SOCKET_ROOT)
+    socket_dir = Path(tempfile.mkdtemp(prefix="fx-", dir=SOCKET_ROOT))
     ws = Workspace(private_data_dir=pdd, socket_dir=socket_dir)
     try:
         ws.write_private(socket_dir / _OWNER_FILE, _process_stamp(os.getpid()))

@@ -160,6 +160,23 @@ def test_audit_search_and_admin_pages(agents: dict[str, Agent]) -> None:
     carol.check_page("18-tokens")
 
 
+def _counted_reset(counted: Counted, page: Page) -> None:
+    """The reset on the picked user, as an agent does it, counted: callback verified."""
+    counted.click(page.locator('#actions button[data-action="password_reset"]'))
+    counted.select(page.get_by_label("Method *"), "callback")
+    counted.type(page.get_by_label("Note"), "called back")
+    _counted_run(counted, page)
+
+
+def _counted_run(counted: Counted, page: Page) -> None:
+    """Run now, confirm, and wait for the run page to say succeeded; report the counts."""
+    counted.click(page.get_by_role("button", name="Run now"))
+    counted.click(page.get_by_role("button", name="Confirm and run"))
+    page.wait_for_url("**/ui/runs/*")
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
+    counted.report()
+
+
 def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
     """The agent's reset and unlock paths, from the fix page to the succeeded run: seconds,
     clicks and keystrokes (printed; the figures of the issue's closing note)."""
@@ -171,14 +188,7 @@ def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
     reset.type(page.get_by_label("Ticket id"), "INC-PATH-1", focused=True)
     reset.type(page.get_by_label("Find the user"), "felix")
     reset.click(page.locator('#user-results button[data-username="felix.wagner"]'))
-    reset.click(page.locator('#actions button[data-action="password_reset"]'))
-    reset.select(page.get_by_label("Method *"), "callback")
-    reset.type(page.get_by_label("Note"), "called back")
-    reset.click(page.get_by_role("button", name="Run now"))
-    reset.click(page.get_by_role("button", name="Confirm and run"))
-    page.wait_for_url("**/ui/runs/*")
-    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
-    reset.report()
+    _counted_reset(reset, page)
 
     page.goto("/ui/")
     unlock = Counted("unlock (noah.fischer, new ticket)")
@@ -186,11 +196,7 @@ def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
     unlock.type(page.get_by_label("Find the user"), "noah")
     unlock.click(page.locator('#user-results button[data-username="noah.fischer"]'))
     unlock.click(page.locator('#actions button[data-action="account_unlock"]'))
-    unlock.click(page.get_by_role("button", name="Run now"))
-    unlock.click(page.get_by_role("button", name="Confirm and run"))
-    page.wait_for_url("**/ui/runs/*")
-    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
-    unlock.report()
+    _counted_run(unlock, page)
 
     # The same caller also forgot the password: a second fix on the same ticket.
     again = Counted("reset (noah.fischer, another fix on the unlock's ticket)")
@@ -198,11 +204,4 @@ def test_path_figures_reset_and_unlock(agents: dict[str, Agent]) -> None:
     again.click(page.get_by_role("link", name="Another fix on this ticket"))
     expect(page.get_by_label("Ticket id")).to_have_value("INC-PATH-2")
     expect(page.locator("#picked")).to_contain_text("noah.fischer")
-    again.click(page.locator('#actions button[data-action="password_reset"]'))
-    again.select(page.get_by_label("Method *"), "callback")
-    again.type(page.get_by_label("Note"), "called back")
-    again.click(page.get_by_role("button", name="Run now"))
-    again.click(page.get_by_role("button", name="Confirm and run"))
-    page.wait_for_url("**/ui/runs/*")
-    expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
-    again.report()
+    _counted_reset(again, page)
